@@ -1,0 +1,103 @@
+# annoport: build, run the sample, test.
+#
+#   make          ./annoport and ./libannoport.a (objects under build/)
+#   make run      convert the bundled COCO sample and print the summary
+#   make test     the CUnit suites, plain and then under ASan+UBSan
+#   make asan     the suites under ASan+UBSan only (build-asan/)
+#   make bench    convert generated datasets and report time and memory
+#
+# Every target first checks the Debian packages it needs and installs the
+# missing ones when run as root (apt-get), or says what to install.
+
+CC      ?= cc
+SHARED  ?= ../shared
+PYTHON  ?= python3
+PKGS     = libcjson libzip libxml-2.0
+DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CSTD     = -std=c11 -D_DEFAULT_SOURCE
+OPT     ?= -O2 -g
+CPPFLAGS = -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+
+LIB_SRC  = $(wildcard src/*.c) $(wildcard formats/*.c)
+LIB_SRC := $(filter-out src/main.c,$(LIB_SRC))
+TEST_SRC = $(wildcard tests/*.c)
+
+# Variant folders: build/ (plain) and build-asan/ (sanitizers).
+B       ?= build
+SANFLAGS =
+ifeq ($(B),build-asan)
+  SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  OPT = -O1 -g
+endif
+CFLAGS   = $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+LIB_OBJ  = $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
+TEST_OBJ = $(patsubst %.c,$(B)/%.o,$(TEST_SRC))
+
+.PHONY: all deps run test asan check-variant bench clean
+
+all: deps
+	@$(MAKE) --no-print-directory B=build annoport libannoport.a
+
+annoport: build/annoport
+	cp build/annoport $@
+libannoport.a: build/libannoport.a
+	cp build/libannoport.a $@
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+	      || { echo "apt-get failed; run: apt-get install -y$$missing"; exit 1; }; \
+	  else \
+	    echo "annoport needs these Debian packages:$$missing"; \
+	    echo "install them with: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(B)/%.o: %.c $(wildcard include/annoport/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -MMD -c $< -o $@
+
+$(B)/libannoport.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/annoport: $(B)/src/main.o $(B)/libannoport.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/test_annoport: $(TEST_OBJ) $(B)/libannoport.a $(B)/annoport
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libannoport.a $(LDLIBS) -lcunit
+
+run: all
+	./annoport convert samples/coco/instances.json -o build/run-output --force \
+	  --embed-model-version-id bb186755eda04f9cbb6fe32e816be104
+	$(PYTHON) $(SHARED)/tools/check_requests.py build/run-output | tail -n 1
+
+# The suites run from the top folder; they find the CLI and shared/ here.
+check-variant:
+	@$(MAKE) --no-print-directory B=$(B) $(B)/test_annoport
+	AP_BIN=$(B)/annoport AP_SHARED=$(SHARED) AP_PYTHON=$(PYTHON) AP_TMP=$(B)/tmp ./$(B)/test_annoport
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory B=build check-variant
+	@$(MAKE) --no-print-directory B=build-asan check-variant
+
+asan: deps
+	@$(MAKE) --no-print-directory B=build-asan check-variant
+
+bench: all
+	sh tests/bench/bench.sh $(SHARED) $(PYTHON)
+
+clean:
+	rm -rf build build-asan annoport libannoport.a
+
+-include $(wildcard $(B)/src/*.d $(B)/formats/*.d $(B)/tests/*.d)

@@ -1,0 +1,731 @@
+/*
+ * coco_read.c: COCO instances JSON (and the task files around it:
+ * person_keypoints, labels, panoptic, stuff, results lists).
+ *
+ * The file is walked with the streaming scanner (src/jsonscan.c): the
+ * top-level object key by key, each array element parsed on its own by
+ * cJSON and freed, so memory follows the number of images and categories,
+ * not of annotations. When `annotations` comes before `images` or
+ * `categories`, it is skipped in a first pass and read in a second.
+ *
+ * What becomes of an annotation:
+ *   bbox [x,y,w,h]            a box (polygons too under --geometry polygon|both)
+ *   no bbox, polygons         a box from the polygons' bounds
+ *   RLE segmentation          a crowd object: its box only
+ *   no bbox, no segmentation  an image-level concept (COCO "labels" files)
+ *   segments_info (panoptic)  one object per segment
+ *   caption only              not an object: counted in a warning
+ * `area` is never trusted, `keypoints` are not converted.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "../src/internal.h"
+
+typedef struct {
+    char *name;
+    const ap_concept *concept; /* resolved on first use */
+} coco_cat;
+
+typedef struct {
+    ap_context *ctx;
+    ap_sink *sink;
+    ap_jscan *j;
+    const char *path;
+    ap_map *images;      /* COCO image id -> ap_input */
+    ap_map *cats;        /* COCO category id -> coco_cat */
+    coco_cat **catv;
+    size_t ncats, catcap;
+    int64_t *ann_ids;    /* open-addressing set of annotation ids */
+    size_t ann_cap, ann_n;
+    int ann_zero_seen;   /* id 0 is the empty slot marker */
+    double *coords;      /* polygon scratch */
+    size_t ncoords, coords_cap;
+    const double **parts;
+    size_t *part_len;
+    size_t parts_cap;
+    int results;         /* a top-level list of detections */
+    uint64_t captions;
+    uint64_t line;       /* line of the element being read */
+    int64_t index;       /* its index in its array */
+} coco;
+
+/* ---- small readers of cJSON values ---- */
+
+static int elem_error(coco *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int elem_error(coco *c, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ap_error_at(c->ctx, AP_EDATA, c->path, c->line, 0, "%s", msg);
+}
+
+/* An integer field: 1 when present and integral, 0 when absent or null,
+ * -1 (error set) when of another type. */
+static int get_int(coco *c, const cJSON *obj, const char *what, const char *key, int64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!cJSON_IsNumber(v) || d != floor(d) || fabs(d) > 9007199254740992.0) {
+        elem_error(c, "%s \"%s\" must be an integer%s", what, key,
+                   cJSON_IsNumber(v) ? " (of at most 2^53)" : "");
+        return -1;
+    }
+    *out = (int64_t)d;
+    return 1;
+}
+
+static int get_string(coco *c, const cJSON *obj, const char *what, const char *key,
+                      const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v)) {
+        elem_error(c, "%s \"%s\" must be a string", what, key);
+        return -1;
+    }
+    *out = v->valuestring;
+    return 1;
+}
+
+/* ---- images and categories ---- */
+
+static int read_image(coco *c, const cJSON *e)
+{
+    if (!cJSON_IsObject(e))
+        return elem_error(c, "images[%lld] is not an object", (long long)c->index);
+    int64_t id = 0, w = 0, h = 0;
+    const char *name = NULL;
+    int r;
+    if ((r = get_int(c, e, "image", "id", &id)) < 0)
+        return c->ctx->err;
+    if (r == 0)
+        return elem_error(c, "images[%lld] has no \"id\"", (long long)c->index);
+    if ((r = get_string(c, e, "image", "file_name", &name)) < 0)
+        return c->ctx->err;
+    if (r == 0)
+        return elem_error(c, "image %lld has no \"file_name\"", (long long)id);
+    if (get_int(c, e, "image", "width", &w) < 0 || get_int(c, e, "image", "height", &h) < 0)
+        return c->ctx->err;
+    if (w < 0 || h < 0)
+        return elem_error(c, "image %lld has a negative size", (long long)id);
+    if (ap_map_get_int(c->images, id))
+        return elem_error(c, "image id %lld appears twice in \"images\"", (long long)id);
+    ap_image_desc d = {name, w, h, 1, id, {c->path, c->line, c->index}};
+    ap_input *in = ap_sink_input(c->sink, &d);
+    if (!in)
+        return c->ctx->err;
+    if (ap_map_put_int(c->images, id, in) != 0)
+        return ap_error_nomem(c->ctx);
+    return AP_OK;
+}
+
+static int read_category(coco *c, const cJSON *e)
+{
+    if (!cJSON_IsObject(e))
+        return elem_error(c, "categories[%lld] is not an object", (long long)c->index);
+    int64_t id = 0;
+    const char *name = NULL;
+    int r;
+    if ((r = get_int(c, e, "category", "id", &id)) < 0)
+        return c->ctx->err;
+    if (r == 0)
+        return elem_error(c, "categories[%lld] has no \"id\"", (long long)c->index);
+    if ((r = get_string(c, e, "category", "name", &name)) < 0)
+        return c->ctx->err;
+    if (r == 0)
+        return elem_error(c, "category %lld has no \"name\"", (long long)id);
+    if (ap_map_get_int(c->cats, id))
+        return elem_error(c, "category id %lld appears twice in \"categories\"", (long long)id);
+    if (c->ncats == c->catcap) {
+        size_t nc = c->catcap ? c->catcap * 2 : 32;
+        coco_cat **nv = realloc(c->catv, nc * sizeof *nv);
+        if (!nv)
+            return ap_error_nomem(c->ctx);
+        c->catv = nv;
+        c->catcap = nc;
+    }
+    coco_cat *cat = calloc(1, sizeof *cat);
+    if (!cat || !(cat->name = ap_strdup(name))) {
+        free(cat);
+        return ap_error_nomem(c->ctx);
+    }
+    c->catv[c->ncats++] = cat;
+    if (ap_map_put_int(c->cats, id, cat) != 0)
+        return ap_error_nomem(c->ctx);
+    return AP_OK;
+}
+
+/* ---- annotation ids: a set of int64, for duplicates ---- */
+
+/* Returns 1 when id was already there, 0 when added, -1 out of memory. */
+static int ann_id_add(coco *c, int64_t id)
+{
+    if (id == 0) {
+        int seen = c->ann_zero_seen;
+        c->ann_zero_seen = 1;
+        return seen;
+    }
+    if ((c->ann_n + 1) * 2 > c->ann_cap) {
+        size_t nc = c->ann_cap ? c->ann_cap * 2 : 1024;
+        int64_t *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < c->ann_cap; i++) {
+            int64_t v = c->ann_ids[i];
+            if (!v)
+                continue;
+            size_t k = (size_t)ap_hash64(&v, sizeof v, 2) & (nc - 1);
+            while (ns[k])
+                k = (k + 1) & (nc - 1);
+            ns[k] = v;
+        }
+        free(c->ann_ids);
+        c->ann_ids = ns;
+        c->ann_cap = nc;
+    }
+    size_t k = (size_t)ap_hash64(&id, sizeof id, 2) & (c->ann_cap - 1);
+    while (c->ann_ids[k]) {
+        if (c->ann_ids[k] == id)
+            return 1;
+        k = (k + 1) & (c->ann_cap - 1);
+    }
+    c->ann_ids[k] = id;
+    c->ann_n++;
+    return 0;
+}
+
+/* ---- geometry ---- */
+
+/* Reads a COCO bbox into box[4]; 1 when present, 0 when absent, -1 error. */
+static int read_bbox(coco *c, const cJSON *ann, double box[4])
+{
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(ann, "bbox");
+    if (!b || cJSON_IsNull(b))
+        return 0;
+    if (!cJSON_IsArray(b)) {
+        elem_error(c, "\"bbox\" must be an array [x, y, width, height]");
+        return -1;
+    }
+    int n = cJSON_GetArraySize(b);
+    if (n == 0)
+        return 0; /* some exporters write [] for "no box" */
+    if (n != 4) {
+        elem_error(c, "\"bbox\" has %d values; a COCO box is [x, y, width, height]", n);
+        return -1;
+    }
+    int i = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, b)
+    {
+        if (!cJSON_IsNumber(v)) {
+            elem_error(c, "\"bbox\" value %d is not a number", i + 1);
+            return -1;
+        }
+        box[i++] = v->valuedouble;
+    }
+    return 1;
+}
+
+static int push_coord(coco *c, double v)
+{
+    if (c->ncoords == c->coords_cap) {
+        size_t nc = c->coords_cap ? c->coords_cap * 2 : 256;
+        double *nv = realloc(c->coords, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        c->coords = nv;
+        c->coords_cap = nc;
+    }
+    c->coords[c->ncoords++] = v;
+    return 0;
+}
+
+/* Reads segmentation: polygons into c->coords/parts, or notes an RLE.
+ * Returns the number of parts, or -1 (error set). */
+static int read_segmentation(coco *c, const cJSON *seg, size_t *nparts, int *rle,
+                             const char *what)
+{
+    *nparts = 0;
+    *rle = 0;
+    c->ncoords = 0;
+    if (!seg || cJSON_IsNull(seg))
+        return 0;
+    if (cJSON_IsObject(seg)) {
+        const cJSON *counts = cJSON_GetObjectItemCaseSensitive(seg, "counts");
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(seg, "size");
+        if (!counts || !(cJSON_IsArray(counts) || cJSON_IsString(counts)) ||
+            !cJSON_IsArray(size) || cJSON_GetArraySize(size) != 2)
+            return elem_error(c, "%s: an RLE segmentation needs \"counts\" and "
+                              "\"size\": [height, width]", what), -1;
+        *rle = 1;
+        return 0;
+    }
+    if (!cJSON_IsArray(seg))
+        return elem_error(c, "%s: \"segmentation\" must be a list of polygons or an RLE "
+                          "object", what), -1;
+    size_t count = (size_t)cJSON_GetArraySize(seg);
+    if (count > c->parts_cap) {
+        const double **np = realloc(c->parts, count * sizeof *np);
+        if (!np)
+            return ap_error_nomem(c->ctx), -1;
+        c->parts = np;
+        size_t *nl = realloc(c->part_len, count * sizeof *nl);
+        if (!nl)
+            return ap_error_nomem(c->ctx), -1;
+        c->part_len = nl;
+        c->parts_cap = count;
+    }
+    const cJSON *poly;
+    size_t k = 0;
+    size_t *starts = c->part_len; /* starts first, lengths after */
+    cJSON_ArrayForEach(poly, seg)
+    {
+        if (!cJSON_IsArray(poly))
+            return elem_error(c, "%s: polygon %zu of \"segmentation\" is not a list of "
+                              "numbers", what, k + 1), -1;
+        size_t start = c->ncoords;
+        const cJSON *v;
+        cJSON_ArrayForEach(v, poly)
+        {
+            if (!cJSON_IsNumber(v))
+                return elem_error(c, "%s: polygon %zu has a value that is not a number",
+                                  what, k + 1), -1;
+            if (push_coord(c, v->valuedouble) != 0)
+                return ap_error_nomem(c->ctx), -1;
+        }
+        size_t len = c->ncoords - start;
+        if (len % 2)
+            return elem_error(c, "%s: polygon %zu has %zu values, an odd count (x, y "
+                              "pairs expected)", what, k + 1, len), -1;
+        if (len == 0)
+            continue;
+        starts[k] = start;
+        k++;
+    }
+    /* the coords buffer is final now: turn starts into pointers */
+    for (size_t i = 0; i < k; i++) {
+        size_t start = starts[i];
+        size_t end = i + 1 < k ? starts[i + 1] : c->ncoords;
+        c->parts[i] = c->coords + start;
+        starts[i] = end - start;
+    }
+    *nparts = k;
+    return (int)k;
+}
+
+/* The tight box around every polygon point, as x0,y0,x1,y1. */
+static void polygon_bounds(coco *c, double box[4])
+{
+    box[0] = box[1] = INFINITY;
+    box[2] = box[3] = -INFINITY;
+    for (size_t i = 0; i + 1 < c->ncoords; i += 2) {
+        box[0] = fmin(box[0], c->coords[i]);
+        box[1] = fmin(box[1], c->coords[i + 1]);
+        box[2] = fmax(box[2], c->coords[i]);
+        box[3] = fmax(box[3], c->coords[i + 1]);
+    }
+}
+
+/* ---- annotations ---- */
+
+static const coco_cat *category(coco *c, int64_t id)
+{
+    return ap_map_get_int(c->cats, id);
+}
+
+/* One object: an annotation or a panoptic segment. */
+static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
+                       const char *what)
+{
+    ap_srcpos pos = {c->path, c->line, c->index};
+    int64_t cat_id = 0;
+    int r = get_int(c, o, what, "category_id", &cat_id);
+    if (r < 0)
+        return c->ctx->err;
+    if (r == 0)
+        return elem_error(c, "%s has no \"category_id\"", what);
+    const cJSON *score = cJSON_GetObjectItemCaseSensitive(o, "score");
+    if (score && !cJSON_IsNumber(score) && !cJSON_IsNull(score))
+        return elem_error(c, "%s \"score\" must be a number", what);
+    int64_t crowd = 0;
+    if (get_int(c, o, what, "iscrowd", &crowd) < 0)
+        return c->ctx->err;
+
+    double box[4];
+    int has_box = read_bbox(c, o, box);
+    if (has_box < 0)
+        return c->ctx->err;
+    size_t nparts = 0;
+    int rle = 0;
+    if (read_segmentation(c, cJSON_GetObjectItemCaseSensitive(o, "segmentation"), &nparts,
+                          &rle, what) < 0)
+        return c->ctx->err;
+
+    const coco_cat *cat = category(c, cat_id);
+    if (!in) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)image_id);
+        return ap_sink_reject(c->sink, &pos, NULL, cat ? cat->name : NULL, "unknown_image",
+                              c->results ? "image_id %s: a results list has no images; "
+                              "convert it with its ground-truth file" :
+                              "image_id %s is not in \"images\"", id);
+    }
+    if (!cat)
+        return ap_sink_reject(c->sink, &pos, in->id, NULL, "unknown_category",
+                              "category_id %lld is not in \"categories\"", (long long)cat_id);
+    if (!cat->concept) {
+        ((coco_cat *)cat)->concept = ap_sink_concept(c->sink, cat->name);
+        if (!cat->concept)
+            return c->ctx->err;
+    }
+
+    ap_object obj;
+    memset(&obj, 0, sizeof obj);
+    obj.pos = pos;
+    obj.input = in;
+    obj.concept = cat->concept;
+    obj.units = AP_UNITS_PIXEL;
+    obj.value = 1;
+    obj.crowd = rle || crowd;
+    if (has_box) {
+        obj.box_form = AP_BOX_XYWH;
+        memcpy(obj.box, box, sizeof box);
+    } else if (nparts > 0) {
+        obj.box_form = AP_BOX_XYXY;
+        polygon_bounds(c, obj.box);
+    } else if (!rle && (cJSON_GetObjectItemCaseSensitive(o, "bbox") ||
+                        cJSON_GetObjectItemCaseSensitive(o, "segmentation"))) {
+        return elem_error(c, "%s has neither a \"bbox\" nor a polygon; an annotation "
+                          "without both keys is an image-level label", what);
+    } else {
+        obj.box_form = AP_BOX_NONE;
+    }
+    if (!obj.crowd && nparts > 0) {
+        obj.nparts = nparts;
+        obj.parts = c->parts;
+        obj.part_len = c->part_len;
+    }
+    if (rle && !has_box)
+        return ap_sink_reject(c->sink, &pos, in->id, cat->name, "no_box",
+                              "an RLE mask without a \"bbox\"; annoport does not decode "
+                              "masks");
+    return ap_sink_object(c->sink, &obj);
+}
+
+static int read_annotation(coco *c, const cJSON *e)
+{
+    if (!cJSON_IsObject(e))
+        return elem_error(c, "annotations[%lld] is not an object", (long long)c->index);
+    char what[48];
+    snprintf(what, sizeof what, "annotations[%lld]", (long long)c->index);
+    int64_t id = 0, image_id = 0;
+    int r;
+    const cJSON *segs = cJSON_GetObjectItemCaseSensitive(e, "segments_info");
+    int panoptic = segs && !cJSON_IsNull(segs);
+    if ((r = get_int(c, e, "annotation", "id", &id)) < 0)
+        return c->ctx->err;
+    if (r == 0 && !c->results && !panoptic)
+        return elem_error(c, "%s has no \"id\"", what);
+    if ((r = get_int(c, e, "annotation", "image_id", &image_id)) < 0)
+        return c->ctx->err;
+    if (r == 0)
+        return elem_error(c, "%s has no \"image_id\"", what);
+    ap_input *in = ap_map_get_int(c->images, image_id);
+
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "caption"))) {
+        c->captions++; /* a captions file: text, not an object */
+        return AP_OK;
+    }
+    if (!c->results && !panoptic) {
+        int dup = ann_id_add(c, id);
+        if (dup < 0)
+            return ap_error_nomem(c->ctx);
+        if (dup) {
+            ap_srcpos pos = {c->path, c->line, c->index};
+            const char *label = NULL;
+            int64_t cat_id;
+            if (get_int(c, e, "annotation", "category_id", &cat_id) > 0 && category(c, cat_id))
+                label = category(c, cat_id)->name;
+            return ap_sink_reject(c->sink, &pos, in ? in->id : NULL, label, "duplicate_id",
+                                  "annotation id %lld was used by an earlier annotation; "
+                                  "COCO ids are unique, so this one is not converted",
+                                  (long long)id);
+        }
+    }
+
+    if (panoptic) { /* one object per segment */
+        if (!cJSON_IsArray(segs))
+            return elem_error(c, "%s \"segments_info\" must be an array", what);
+        const cJSON *s;
+        int k = 0;
+        cJSON_ArrayForEach(s, segs)
+        {
+            char swhat[80];
+            snprintf(swhat, sizeof swhat, "%s.segments_info[%d]", what, k++);
+            if (!cJSON_IsObject(s))
+                return elem_error(c, "%s is not an object", swhat);
+            int rc = read_object(c, s, in, image_id, swhat);
+            if (rc)
+                return rc;
+        }
+        return AP_OK;
+    }
+    return read_object(c, e, in, image_id, what);
+}
+
+/* ---- walking the file ---- */
+
+typedef int (*elem_fn)(coco *c, const cJSON *e);
+
+/* Reads a top-level array element by element, calling fn on each (fn NULL:
+ * parse and drop, to check the syntax). */
+static int read_array(coco *c, const char *key, elem_fn fn)
+{
+    ap_jscan *j = c->j;
+    int ch = ap_jscan_peek(j);
+    if (ch == -2)
+        return c->ctx->err;
+    if (ch != '[') {
+        if (fn == NULL) { /* not an array: a single value to check */
+            const char *p;
+            size_t n;
+            int rc = ap_jscan_value(j, &p, &n, &c->line);
+            if (rc)
+                return rc;
+            cJSON *v = ap_jscan_parse(j, p, n);
+            if (!v)
+                return c->ctx->err;
+            cJSON_Delete(v);
+            return AP_OK;
+        }
+        if (ch == 'n') { /* "images": null and the like: nothing */
+            const char *p;
+            size_t n;
+            int rc = ap_jscan_value(j, &p, &n, &c->line);
+            if (rc)
+                return rc;
+            if (n == 4 && memcmp(p, "null", 4) == 0)
+                return AP_OK;
+        }
+        return ap_jscan_error(j, "\"%s\" must be an array", key);
+    }
+    int rc = ap_jscan_expect(j, '[');
+    if (rc)
+        return rc;
+    c->index = 0;
+    ch = ap_jscan_peek(j);
+    if (ch == ']')
+        return ap_jscan_expect(j, ']');
+    for (;;) {
+        const char *p;
+        size_t n;
+        rc = ap_jscan_value(j, &p, &n, &c->line);
+        if (rc)
+            return rc;
+        cJSON *e = ap_jscan_parse(j, p, n);
+        if (!e)
+            return c->ctx->err;
+        rc = fn ? fn(c, e) : AP_OK;
+        cJSON_Delete(e);
+        if (rc)
+            return rc;
+        c->index++;
+        ch = ap_jscan_peek(j);
+        if (ch == ',') {
+            ap_jscan_expect(j, ',');
+            continue;
+        }
+        if (ch == ']')
+            return ap_jscan_expect(j, ']');
+        if (ch == -2)
+            return c->ctx->err;
+        return ap_jscan_error(j, "invalid JSON: expected ',' or ']' in \"%s\"", key);
+    }
+}
+
+/* One pass over the top-level object. first: read images, categories and
+ * (when they came before it) annotations; else read only annotations. */
+static int walk(coco *c, int first, int *seen_images, int *seen_cats, int *ann_done,
+                int *ann_present)
+{
+    ap_jscan *j = c->j;
+    int rc = ap_jscan_expect(j, '{');
+    if (rc)
+        return rc;
+    int ch = ap_jscan_peek(j);
+    if (ch == '}')
+        rc = ap_jscan_expect(j, '}');
+    while (rc == AP_OK && ch != '}') {
+        char *key = NULL;
+        rc = ap_jscan_key(j, &key);
+        if (rc)
+            break;
+        int is_images = !strcmp(key, "images"), is_cats = !strcmp(key, "categories");
+        int is_anns = !strcmp(key, "annotations");
+        if (first && (is_images || is_cats) && (is_images ? *seen_images : *seen_cats))
+            rc = ap_jscan_error(j, "\"%s\" appears twice in the top-level object", key);
+        else if (first && is_anns && *ann_present)
+            rc = ap_jscan_error(j, "\"annotations\" appears twice in the top-level object");
+        else if (first && is_images) {
+            rc = read_array(c, key, read_image);
+            *seen_images = 1;
+        } else if (first && is_cats) {
+            rc = read_array(c, key, read_category);
+            *seen_cats = 1;
+        } else if (is_anns && (!first || (*seen_images && *seen_cats))) {
+            rc = read_array(c, key, read_annotation);
+            *ann_done = 1;
+            *ann_present = 1;
+        } else if (is_anns) {
+            *ann_present = 1;
+            rc = ap_jscan_skip(j); /* read in the second pass */
+        } else if (first) {
+            rc = read_array(c, key, NULL); /* other keys: syntax check only */
+        } else {
+            rc = ap_jscan_skip(j);
+        }
+        free(key);
+        if (rc)
+            break;
+        ch = ap_jscan_peek(j);
+        if (ch == ',') {
+            rc = ap_jscan_expect(j, ',');
+            ch = 0;
+        } else if (ch == '}') {
+            rc = ap_jscan_expect(j, '}');
+        } else if (ch == -2) {
+            rc = c->ctx->err;
+        } else {
+            rc = ap_jscan_error(j, "invalid JSON: expected ',' or '}' after a value");
+        }
+    }
+    if (rc == AP_OK && (ch = ap_jscan_peek(j)) != -1)
+        rc = ch == -2 ? c->ctx->err
+                      : ap_jscan_error(j, "invalid JSON: more data after the top-level object");
+    return rc;
+}
+
+static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+{
+    coco c;
+    memset(&c, 0, sizeof c);
+    c.ctx = ctx;
+    c.sink = sink;
+    c.path = src->path;
+    c.images = ap_map_new();
+    c.cats = ap_map_new();
+    c.j = ap_jscan_new(ctx, src->stream, src->path);
+    int rc = AP_OK;
+    if (!c.images || !c.cats || !c.j) {
+        rc = ap_error_nomem(ctx);
+        goto done;
+    }
+    int ch = ap_jscan_peek(c.j);
+    if (ch == '[') {
+        /* a results list: detections that refer to images held elsewhere */
+        c.results = 1;
+        ap_warn(ctx, "%s: a COCO results list (detections without images): its objects "
+                "are rejected as unknown_image", src->path);
+        rc = read_array(&c, "annotations", read_annotation);
+        if (rc == AP_OK && (ch = ap_jscan_peek(c.j)) != -1)
+            rc = ch == -2 ? ctx->err
+                          : ap_jscan_error(c.j, "invalid JSON: more data after the list");
+        goto done;
+    }
+    if (ch == -2) {
+        rc = ctx->err;
+        goto done;
+    }
+    if (ch != '{') {
+        rc = ch == -1 ? ap_error_at(ctx, AP_EDATA, src->path, 1, 1, "the file is empty")
+                      : ap_jscan_error(c.j, "not COCO JSON: the top level must be an object");
+        goto done;
+    }
+    int seen_images = 0, seen_cats = 0, ann_done = 0, ann_present = 0;
+    rc = walk(&c, 1, &seen_images, &seen_cats, &ann_done, &ann_present);
+    if (rc)
+        goto done;
+    if (!seen_images) {
+        rc = ap_error_at(ctx, AP_EDATA, src->path, 0, 0,
+                         "not a COCO dataset: no \"images\" array");
+        goto done;
+    }
+    if (!ann_present) {
+        rc = ap_error_at(ctx, AP_EDATA, src->path, 0, 0,
+                         "not a COCO dataset: no \"annotations\" array");
+        goto done;
+    }
+    if (!seen_cats) {
+        rc = ap_error_at(ctx, AP_EDATA, src->path, 0, 0,
+                         "not a COCO dataset: no \"categories\" array");
+        goto done;
+    }
+    if (!ann_done) {
+        rc = ap_jscan_rewind(c.j);
+        if (rc == AP_OK)
+            rc = walk(&c, 0, &seen_images, &seen_cats, &ann_done, &ann_present);
+    }
+done:
+    if (rc == AP_OK && c.captions)
+        ap_warn(ctx, "%s: %llu caption annotations skipped (captions are text, not labels "
+                "annoport converts)", src->path, (unsigned long long)c.captions);
+    for (size_t i = 0; i < c.ncats; i++) {
+        free(c.catv[i]->name);
+        free(c.catv[i]);
+    }
+    free(c.catv);
+    ap_map_free(c.images);
+    ap_map_free(c.cats);
+    ap_jscan_free(c.j);
+    free(c.ann_ids);
+    free(c.coords);
+    free(c.parts);
+    free(c.part_len);
+    return rc;
+}
+
+/* A COCO file opens with '{' and names one of its arrays early, or is a list
+ * of objects with "image_id" (results). */
+static int coco_probe(const ap_probe *p)
+{
+    const char *s = (const char *)p->buf;
+    size_t i = 0;
+    if (p->len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < p->len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+        i++;
+    if (i >= p->len)
+        return 0;
+    if (s[i] == '{') {
+        int score = 0;
+        if (strstr(s + i, "\"images\"") || strstr(s + i, "\"annotations\""))
+            score = 80;
+        else if (strstr(s + i, "\"categories\""))
+            score = 60;
+        return score;
+    }
+    if (s[i] == '[' && strstr(s + i, "\"image_id\"") && strstr(s + i, "\"category_id\""))
+        return 60;
+    return 0;
+}
+
+const ap_format ap_format_coco = {
+    .name = "coco",
+    .description = "COCO instances JSON (also keypoints, labels, panoptic, stuff, results)",
+    .extensions = "json",
+    .probe = coco_probe,
+    .read = coco_read,
+    .writer = NULL,
+};

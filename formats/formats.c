@@ -1,0 +1,36 @@
+/*
+ * formats.c: the table of every format annoport knows.
+ *
+ * Adding a format: write formats/NAME_read.c and/or NAME_write.c defining a
+ * `const ap_format ap_format_NAME` (and its writer ops), add one line to the
+ * table below, a small dataset in samples/NAME/ and tests/test_NAME.c.
+ */
+#include <string.h>
+
+#include <annoport/format.h>
+
+extern const ap_format ap_format_coco;
+extern const ap_writer_ops ap_clarifai_writer;
+
+static const ap_format ap_format_clarifai = {
+    .name = "clarifai",
+    .description = "Clarifai POST /v2/annotations request bodies, with a manifest",
+    .extensions = "json",
+    .probe = NULL,
+    .read = NULL,
+    .writer = &ap_clarifai_writer,
+};
+
+const ap_format *const ap_formats[] = {
+    &ap_format_coco,
+    &ap_format_clarifai,
+    NULL,
+};
+
+const ap_format *ap_format_find(const char *name)
+{
+    for (const ap_format *const *f = ap_formats; *f; f++)
+        if (strcmp((*f)->name, name) == 0)
+            return *f;
+    return NULL;
+}

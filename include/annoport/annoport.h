@@ -1,0 +1,117 @@
+/*
+ * annoport.h: the run context (options, counters, the one error), error
+ * codes and the version.
+ *
+ * Errors travel one way: a failing function records the error in the
+ * context with ap_error() and returns its code in the same statement. The
+ * codes are the process exit codes of the SPEC (section 5), so the CLI maps
+ * them one to one. Per-object problems are rejects, not errors.
+ */
+#ifndef ANNOPORT_H
+#define ANNOPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AP_VERSION "0.1.0"
+
+/* Error codes, equal to the exit codes of the command line. */
+enum {
+    AP_OK = 0,
+    AP_EUSAGE = 64,     /* bad command line or option value */
+    AP_EDATA = 65,      /* malformed input, or a reject under --strict */
+    AP_ENOINPUT = 66,   /* an input cannot be opened or read */
+    AP_ENOMEM = 71,     /* out of memory (EX_OSERR) */
+    AP_ECANTCREAT = 73, /* the output cannot be created */
+    AP_EIO = 74,        /* an I/O error while writing */
+    AP_EINTR = 130      /* interrupted by a signal */
+};
+
+typedef enum { AP_GEOM_BBOX, AP_GEOM_POLYGON, AP_GEOM_BOTH } ap_geometry;
+typedef enum { AP_INPUT_ID_CLEAN, AP_INPUT_ID_STEM, AP_INPUT_ID_ID } ap_input_id_mode;
+typedef enum { AP_STATUS_NONE, AP_STATUS_SUCCESS, AP_STATUS_PENDING } ap_status;
+typedef enum { AP_VOC_INCLUSIVE, AP_VOC_ZERO_BASED, AP_VOC_CLARIFAI_SDK } ap_voc_edges;
+
+typedef struct ap_options {
+    const char *from;              /* reader name, NULL = detect */
+    const char *to;                /* writer name, default "clarifai" */
+    int batch_size;                /* 1..128 */
+    const char *embed_model_version_id;
+    const char *app_user_id;       /* --user-app-id USER/APP, split */
+    const char *app_id;
+    const char *annotation_user_id;
+    ap_status status;
+    ap_geometry geometry;
+    ap_input_id_mode input_id;
+    int annotation_ids_hash;       /* --annotation-ids hash */
+    ap_voc_edges voc_edges;
+    double clamp_tolerance;        /* pixels, default 0.5 */
+    const char *label_map;         /* --label-map FILE */
+    const char *labels;            /* --labels a,b,c */
+    int strict;
+    int force;
+} ap_options;
+
+/* What a run counts (the manifest's counts, SPEC section 4). */
+typedef struct ap_counts {
+    uint64_t inputs;
+    uint64_t objects_read;
+    uint64_t objects_written;
+    uint64_t objects_rejected;
+    uint64_t objects_filtered;
+    uint64_t annotations_written;
+    uint64_t clamped;
+    uint64_t requests;
+} ap_counts;
+
+typedef struct ap_context ap_context;
+
+typedef void (*ap_message_fn)(void *user, const char *message);
+typedef void (*ap_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+struct ap_context {
+    ap_options opt;
+    ap_counts counts;
+    int err;                /* last error code, AP_OK when none */
+    char errmsg[1024];      /* its message, "file:line:col: what" */
+    uint64_t warnings;
+    ap_message_fn warn;     /* NULL: warnings are only counted */
+    void *warn_user;
+    ap_progress_fn progress; /* NULL: no progress reports */
+    void *progress_user;
+    uint64_t progress_total; /* bytes of all inputs, when known */
+    uint64_t progress_done;
+};
+
+/* Fills *opt with the defaults of the SPEC. */
+void ap_options_init(ap_options *opt);
+
+/* A new context with default options; NULL when out of memory. Free it with
+ * ap_context_free (which accepts NULL). */
+ap_context *ap_context_new(void);
+void ap_context_free(ap_context *ctx);
+
+/* Records an error (printf-style message) and returns code. The first error
+ * of a run wins: a later one does not overwrite it. */
+int ap_error(ap_context *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same with a position: "file:line:col: message" (line/col 0 = unknown). */
+int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
+                uint64_t col, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Out of memory, as an error. */
+int ap_error_nomem(ap_context *ctx);
+
+/* A warning: counted, and passed to ctx->warn when set. */
+void ap_warn(ap_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Adds n bytes to the progress and reports it. */
+void ap_progress_add(ap_context *ctx, uint64_t n);
+
+/* Set by a signal handler: the run stops at the next object with AP_EINTR. */
+extern volatile int ap_interrupted;
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * format.h: what a format plugin is, and the services the core offers it.
+ *
+ * A reader gets one source (a file it can read more than once) and pushes
+ * inputs, concepts and objects into the sink; it never builds the dataset.
+ * A writer gets normalized annotations one at a time and writes files into
+ * an output tree through ap_output. Adding a format is one file in
+ * formats/ and one line in formats/formats.c.
+ */
+#ifndef ANNOPORT_FORMAT_H
+#define ANNOPORT_FORMAT_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "annoport.h"
+#include "model.h"
+
+/* ---- byte streams: a source a reader may read more than once ---- */
+
+typedef struct ap_stream ap_stream;
+
+/* Opens a file ("-" is standard input, spooled to a temporary file so that
+ * it can be read twice). NULL with the error set (AP_ENOINPUT). Free with
+ * ap_stream_close. */
+ap_stream *ap_stream_open(ap_context *ctx, const char *path);
+/* Reads up to n bytes; returns the count, 0 at the end, -1 on error (set). */
+ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n);
+/* Starts again from the first byte. */
+int ap_stream_rewind(ap_context *ctx, ap_stream *s);
+/* Size in bytes, 0 when unknown. */
+uint64_t ap_stream_size(const ap_stream *s);
+void ap_stream_close(ap_stream *s);
+
+/* ---- probing ---- */
+
+#define AP_PROBE_BYTES 4096
+
+typedef struct ap_probe {
+    const char *name;          /* file name, for extension hints */
+    const unsigned char *buf;  /* first bytes, zero-padded past len */
+    size_t len;
+} ap_probe;
+
+/* ---- the sink: the core side of a reader ---- */
+
+typedef struct ap_sink ap_sink;
+
+typedef struct ap_image_desc {
+    const char *file_name;
+    int64_t width, height;     /* 0 = unknown */
+    int has_numeric_id;
+    int64_t numeric_id;        /* for --input-id id */
+    ap_srcpos pos;
+} ap_image_desc;
+
+/* Registers an image; returns its input (owned by the core), or NULL with
+ * the error set (an input id collision, out of memory). */
+ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d);
+
+/* Resolves a source label to its concept (created on first use, label map
+ * and --labels applied); NULL with the error set on a concept id collision
+ * or a label that gives an empty id. */
+const ap_concept *ap_sink_concept(ap_sink *sink, const char *label);
+
+/* One object: normalized, checked, counted, then written or rejected.
+ * Returns AP_OK, or an error (I/O, --strict, interrupted). */
+int ap_sink_object(ap_sink *sink, const ap_object *obj);
+
+/* An object the reader itself cannot convert (unknown image or category,
+ * a value that is not a number): counted as read and rejected. */
+int ap_sink_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
+                   const char *label, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+ap_context *ap_sink_context(ap_sink *sink);
+
+/* ---- output trees ---- */
+
+typedef struct ap_output ap_output;
+
+/* Creates a file (and its folders) inside the output tree; relpath must not
+ * leave it. NULL with the error set (AP_EIO). Close with ap_output_close. */
+FILE *ap_output_create(ap_output *out, const char *relpath);
+/* Closes a file created above; AP_EIO when any write failed. */
+int ap_output_close(ap_output *out, FILE *f, const char *relpath);
+
+/* ---- plugins ---- */
+
+typedef struct ap_source {
+    const char *path;          /* as given (for messages and the manifest) */
+    ap_stream *stream;
+} ap_source;
+
+/* What the writer is told at the end of a run. */
+typedef struct ap_run_info {
+    const char *source_format;
+    const char *const *paths;
+    size_t npaths;
+    const ap_concept *const *concepts; /* in first-seen order */
+    size_t nconcepts;
+} ap_run_info;
+
+typedef struct ap_writer_ops {
+    /* Opens the writer on out (NULL for validate/stats runs that write
+     * nothing); *state is the writer's own. */
+    int (*open)(ap_context *ctx, ap_output *out, void **state);
+    int (*annotation)(ap_context *ctx, void *state, const ap_annotation *a);
+    /* Writes what is left (the manifest); called only on success. */
+    int (*close)(ap_context *ctx, void *state, const ap_run_info *info);
+    void (*free)(void *state);
+} ap_writer_ops;
+
+typedef struct ap_format {
+    const char *name;          /* --from / --to value */
+    const char *description;
+    const char *extensions;    /* comma-separated, for folder inputs */
+    int (*probe)(const ap_probe *p);  /* 0..100, no I/O */
+    int (*read)(ap_context *ctx, const ap_source *src, ap_sink *sink);
+    const ap_writer_ops *writer;      /* NULL: read-only */
+} ap_format;
+
+/* The table of formats, NULL-terminated (formats/formats.c). */
+extern const ap_format *const ap_formats[];
+const ap_format *ap_format_find(const char *name);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * run.h: one whole job (convert, validate, stats) as a library call.
+ *
+ * ap_run reads every input, pushes it through the core and the writer of
+ * ctx->opt.to, and builds the output atomically. The CLI is a thin layer
+ * over it; the tests call it directly too.
+ */
+#ifndef ANNOPORT_RUN_H
+#define ANNOPORT_RUN_H
+
+#include "annoport.h"
+#include "model.h"
+
+typedef enum { AP_RUN_CONVERT, AP_RUN_VALIDATE, AP_RUN_STATS } ap_run_mode;
+
+/* What a run found, beyond ctx->counts. */
+typedef struct ap_result {
+    char format[32];            /* the reader used ("coco") */
+    int detected;               /* 1 when found by probing, not --from */
+    ap_concept **concepts;      /* first-seen order, owned by the result */
+    size_t nconcepts;
+    uint64_t images_with_objects;
+    uint64_t max_objects_per_image;
+    uint64_t box_small, box_medium, box_large; /* COCO area ranges, pixels */
+    uint64_t box_unsized;       /* boxes on images of unknown size */
+    uint64_t rejects_by_reason_n;
+    char **reject_reasons;      /* distinct reasons, first-seen order */
+    uint64_t *reject_counts;
+} ap_result;
+
+/* Runs the job. output is the output path for AP_RUN_CONVERT (ignored
+ * otherwise). Returns AP_OK or an error code (set in ctx); on error nothing
+ * is left at output. res may be NULL; otherwise free it with
+ * ap_result_free, also after an error. */
+int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
+           size_t ninputs, const char *output, ap_result *res);
+void ap_result_free(ap_result *res);
+
+#endif

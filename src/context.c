@@ -1,0 +1,107 @@
+/*
+ * context.c: the run context: default options, the one error of a run,
+ * warnings and progress. Nothing here prints; the CLI installs callbacks.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <annoport/annoport.h>
+
+volatile int ap_interrupted = 0;
+
+void ap_options_init(ap_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->to = "clarifai";
+    opt->batch_size = 128;
+    opt->status = AP_STATUS_NONE;
+    opt->geometry = AP_GEOM_BBOX;
+    opt->input_id = AP_INPUT_ID_CLEAN;
+    opt->voc_edges = AP_VOC_INCLUSIVE;
+    opt->clamp_tolerance = 0.5;
+}
+
+ap_context *ap_context_new(void)
+{
+    ap_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ap_options_init(&ctx->opt);
+    return ctx;
+}
+
+void ap_context_free(ap_context *ctx)
+{
+    free(ctx);
+}
+
+static int set_error(ap_context *ctx, int code, const char *prefix, const char *fmt,
+                     va_list ap)
+{
+    if (ctx->err != AP_OK)
+        return code; /* the first error explains the run */
+    ctx->err = code;
+    size_t n = 0;
+    if (prefix) {
+        n = strlen(prefix);
+        if (n >= sizeof ctx->errmsg)
+            n = sizeof ctx->errmsg - 1;
+        memcpy(ctx->errmsg, prefix, n);
+    }
+    vsnprintf(ctx->errmsg + n, sizeof ctx->errmsg - n, fmt, ap);
+    return code;
+}
+
+int ap_error(ap_context *ctx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(ctx, code, NULL, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
+                uint64_t col, const char *fmt, ...)
+{
+    char prefix[512];
+    if (line && col)
+        snprintf(prefix, sizeof prefix, "%s:%llu:%llu: ", file, (unsigned long long)line,
+                 (unsigned long long)col);
+    else if (line)
+        snprintf(prefix, sizeof prefix, "%s:%llu: ", file, (unsigned long long)line);
+    else
+        snprintf(prefix, sizeof prefix, "%s: ", file);
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(ctx, code, prefix, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int ap_error_nomem(ap_context *ctx)
+{
+    return ap_error(ctx, AP_ENOMEM, "out of memory");
+}
+
+void ap_warn(ap_context *ctx, const char *fmt, ...)
+{
+    ctx->warnings++;
+    if (!ctx->warn)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->warn(ctx->warn_user, msg);
+}
+
+void ap_progress_add(ap_context *ctx, uint64_t n)
+{
+    ctx->progress_done += n;
+    if (ctx->progress)
+        ctx->progress(ctx->progress_user, ctx->progress_done, ctx->progress_total);
+}

@@ -1,0 +1,133 @@
+/*
+ * internal.h: the core's own helpers, shared by src/ and formats/ but not
+ * part of the public API: growable buffers with a JSON emitter, hash maps,
+ * id derivation, normalization, the streaming JSON scanner and the output
+ * tree.
+ */
+#ifndef ANNOPORT_INTERNAL_H
+#define ANNOPORT_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <annoport/annoport.h>
+#include <annoport/format.h>
+#include <annoport/model.h>
+
+/* ---- buffers (util.c) ---- */
+
+typedef struct ap_buf {
+    char *p;
+    size_t len, cap;
+    int oom;            /* set once an allocation failed */
+} ap_buf;
+
+void ap_buf_free(ap_buf *b);
+void ap_buf_reserve(ap_buf *b, size_t extra);
+void ap_buf_put(ap_buf *b, const char *s, size_t n);
+void ap_buf_puts(ap_buf *b, const char *s);
+void ap_buf_putc(ap_buf *b, char c);
+/* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
+void ap_buf_json_string(ap_buf *b, const char *s);
+/* The shortest decimal that reads back to the same double; -0 is 0. */
+void ap_buf_json_number(ap_buf *b, double v);
+void ap_buf_u64(ap_buf *b, uint64_t v);
+
+/* Writes the shortest round-trip form of v into out (at least 32 bytes);
+ * returns its length. */
+size_t ap_format_double(char *out, double v);
+
+char *ap_strdup(const char *s);
+char *ap_strndup(const char *s, size_t n);
+
+/* ---- hash maps (util.c): string or int64 keys, pointer values ---- */
+
+typedef struct ap_map ap_map;
+ap_map *ap_map_new(void);
+void ap_map_free(ap_map *m);   /* does not free the values */
+size_t ap_map_count(const ap_map *m);
+/* Lookups return NULL when absent. Puts return 0, or -1 out of memory; a
+ * string key is copied. */
+void *ap_map_get(const ap_map *m, const char *key);
+int ap_map_put(ap_map *m, const char *key, void *value);
+void *ap_map_get_int(const ap_map *m, int64_t key);
+int ap_map_put_int(ap_map *m, int64_t key, void *value);
+
+uint64_t ap_hash64(const void *data, size_t n, uint64_t seed);
+
+/* ---- ids (ids.c, SPEC section 2 "Ids") ---- */
+
+/* Each returns a new string (free it), or NULL out of memory. */
+char *ap_input_id_clean(const char *file_name);
+char *ap_input_id_stem(const char *file_name);
+char *ap_concept_id(const char *label);
+
+/* ---- normalization (normalize.c) ---- */
+
+typedef enum {
+    AP_NORM_OK,
+    AP_NORM_NAN,          /* nan_coordinate */
+    AP_NORM_NO_SIZE,      /* missing_image_size */
+    AP_NORM_ZERO_AREA,    /* zero_area */
+    AP_NORM_DEGENERATE    /* degenerate_polygon */
+} ap_norm_result;
+
+/* Normalizes a box of obj (SPEC section 2) for an image of w x h pixels
+ * (0 = unknown); *clamped is set when a coordinate moved by more than the
+ * tolerance. */
+ap_norm_result ap_normalize_box(const ap_object *obj, int64_t w, int64_t h,
+                                ap_voc_edges edges, double tol_px, ap_box *out,
+                                int *clamped);
+/* Normalizes a polygon part of n doubles into n/2 points in out. */
+ap_norm_result ap_normalize_polygon(const double *xy, size_t n, ap_units units,
+                                    int64_t w, int64_t h, double tol_px,
+                                    ap_point *out, int *clamped);
+
+/* ---- streaming JSON scanner (jsonscan.c) ---- */
+
+/* Walks a JSON text held in a stream without building it: finds the extent
+ * of each value so that a reader can hand one array element at a time to
+ * cJSON. Memory is one window of the file plus the largest element. */
+typedef struct ap_jscan ap_jscan;
+
+ap_jscan *ap_jscan_new(ap_context *ctx, ap_stream *s, const char *name);
+void ap_jscan_free(ap_jscan *j);
+/* Back to the first byte (for a second pass). */
+int ap_jscan_rewind(ap_jscan *j);
+/* Skips white space; returns the next byte without taking it, or -1 at the
+ * end of the text (-2 on a read error, set). */
+int ap_jscan_peek(ap_jscan *j);
+/* Takes one expected punctuation byte; an error naming the position if the
+ * next byte is something else. */
+int ap_jscan_expect(ap_jscan *j, char c);
+/* Reads an object key (a string) and the colon after it into a new string. */
+int ap_jscan_key(ap_jscan *j, char **key);
+/* Finds the next whole value; *p and *n point into the window until the next
+ * call. line is the line where it starts. */
+int ap_jscan_value(ap_jscan *j, const char **p, size_t *n, uint64_t *line);
+/* The same, without keeping it: nothing is buffered. */
+int ap_jscan_skip(ap_jscan *j);
+/* Position of the next byte (after white space), for messages. */
+void ap_jscan_where(ap_jscan *j, uint64_t *line, uint64_t *col);
+/* An error at the current position. */
+int ap_jscan_error(ap_jscan *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Parses the value last found by ap_jscan_value with cJSON; on a syntax
+ * error, sets an error with its line and column. Returns the tree or NULL. */
+struct cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n);
+
+/* The largest single JSON value (an array element) the scanner will hold. */
+#define AP_MAX_ELEMENT ((size_t)256 << 20)
+
+/* ---- output trees (output.c) ---- */
+
+/* Prepares a temporary tree beside path (a folder, or a zip when path ends
+ * in ".zip"). An existing non-empty output is AP_ECANTCREAT unless force. */
+int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **out);
+/* Finishes the tree and renames it into place. Frees out. */
+int ap_output_commit(ap_output *out);
+/* Removes the temporary tree; leaves an existing output untouched. Frees
+ * out; accepts NULL. */
+void ap_output_abort(ap_output *out);
+
+#endif

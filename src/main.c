@@ -1,0 +1,442 @@
+/*
+ * main.c: the command line. Parses options into an ap_context, runs the
+ * job through the library, prints the summary, and maps the error code to
+ * the exit status. The only file that prints or exits.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <annoport/annoport.h>
+#include <annoport/format.h>
+#include <annoport/run.h>
+
+static const char usage_text[] =
+    "usage: annoport convert INPUT... -o OUTPUT [options]\n"
+    "       annoport validate INPUT... [options]   read and check only; write nothing\n"
+    "       annoport stats INPUT... [options]      counts per label, per image, box sizes\n"
+    "       annoport formats                       the readers and writers built in\n"
+    "       annoport --help | --version\n"
+    "\n"
+    "INPUT is a file, a folder, or - (standard input, with --from).\n"
+    "OUTPUT is a folder, or a path ending in .zip for one archive.\n"
+    "\n"
+    "Formats:\n"
+    "  --from FORMAT            reader (default: detected from the content)\n"
+    "  --to FORMAT              writer (default: clarifai)\n"
+    "Clarifai requests:\n"
+    "  --batch-size N           annotations per request, 1..128 (default 128)\n"
+    "  --embed-model-version-id ID   added to every annotation\n"
+    "  --user-app-id USER/APP   adds user_app_id to every request\n"
+    "  --annotation-user-id ID  user_id of every annotation\n"
+    "  --status pending|success annotation status\n"
+    "  --geometry bbox|polygon|both   what regions to write (default bbox)\n"
+    "  --input-id clean|stem|id how input ids are made (default clean)\n"
+    "  --annotation-ids none|hash     stable annotation ids (default none)\n"
+    "  --voc-edges inclusive|zero-based|clarifai-sdk   VOC box convention\n"
+    "  --request post           the request kind (post)\n"
+    "  --clamp-tolerance PX     how far outside the image a box may be before it\n"
+    "                           counts as clamped (default 0.5 pixel)\n"
+    "Labels:\n"
+    "  --label-map FILE         CSV from,to; an empty 'to' drops the label\n"
+    "  --labels a,b,c           keep only these labels\n"
+    "Behaviour:\n"
+    "  -o, --output OUTPUT      where to write (convert)\n"
+    "  --force                  replace an existing output\n"
+    "  --strict                 any reject fails the run; nothing is written\n"
+    "  --quiet                  no summary, no warnings\n"
+    "  --progress, --no-progress   progress bar on standard error (default: when\n"
+    "                           it is a terminal)\n"
+    "  --json                   the summary as JSON on standard output\n"
+    "\n"
+    "Exit status: 0 done, 64 usage, 65 data error, 66 input cannot be opened,\n"
+    "73 output cannot be created, 74 I/O error while writing.\n";
+
+enum {
+    OPT_FROM = 256, OPT_TO, OPT_BATCH, OPT_EMBED, OPT_USER_APP, OPT_ANN_USER, OPT_STATUS,
+    OPT_GEOMETRY, OPT_INPUT_ID, OPT_ANN_IDS, OPT_VOC_EDGES, OPT_REQUEST, OPT_LABEL_MAP,
+    OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
+    OPT_CLAMP, OPT_HELP, OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"batch-size", required_argument, NULL, OPT_BATCH},
+    {"embed-model-version-id", required_argument, NULL, OPT_EMBED},
+    {"user-app-id", required_argument, NULL, OPT_USER_APP},
+    {"annotation-user-id", required_argument, NULL, OPT_ANN_USER},
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"geometry", required_argument, NULL, OPT_GEOMETRY},
+    {"input-id", required_argument, NULL, OPT_INPUT_ID},
+    {"annotation-ids", required_argument, NULL, OPT_ANN_IDS},
+    {"voc-edges", required_argument, NULL, OPT_VOC_EDGES},
+    {"request", required_argument, NULL, OPT_REQUEST},
+    {"label-map", required_argument, NULL, OPT_LABEL_MAP},
+    {"labels", required_argument, NULL, OPT_LABELS},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"clamp-tolerance", required_argument, NULL, OPT_CLAMP},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static int quiet = 0;
+static int progress_shown = 0;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "annoport: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'annoport --help'.\n");
+    return AP_EUSAGE;
+}
+
+/* Index of word in the '|'-separated list, or -1. */
+static int pick(const char *word, const char *list)
+{
+    int i = 0;
+    size_t n = strlen(word);
+    for (const char *p = list; *p; i++) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0)
+            return i;
+        p += len;
+        if (*p == '|')
+            p++;
+    }
+    return -1;
+}
+
+static void on_warning(void *user, const char *msg)
+{
+    (void)user;
+    if (quiet)
+        return;
+    if (progress_shown) {
+        fputs("\r\033[K", stderr);
+        progress_shown = 0;
+    }
+    fprintf(stderr, "annoport: warning: %s\n", msg);
+}
+
+static void on_progress(void *user, uint64_t done, uint64_t total)
+{
+    static int last = -1;
+    (void)user;
+    if (total == 0)
+        return;
+    int pct = (int)(done * 100 / total);
+    if (pct > 100)
+        pct = 100;
+    if (pct == last)
+        return;
+    last = pct;
+    char bar[41];
+    memset(bar, ' ', 40);
+    memset(bar, '#', (size_t)(pct * 40 / 100));
+    bar[40] = '\0';
+    fprintf(stderr, "\r[%s] %3d%% %.1f MB", bar, pct, (double)done / 1e6);
+    progress_shown = 1;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ap_interrupted = 1;
+}
+
+static void print_summary(const ap_context *ctx, const ap_result *res, int mode,
+                          const char *output)
+{
+    const ap_counts *c = &ctx->counts;
+    printf("annoport: %s %s input%s\n", mode == AP_RUN_CONVERT ? "converted" : "checked",
+           res->format, res->detected ? " (detected)" : "");
+    printf("  inputs               %llu\n", (unsigned long long)c->inputs);
+    printf("  objects read         %llu\n", (unsigned long long)c->objects_read);
+    printf("  objects written      %llu\n", (unsigned long long)c->objects_written);
+    printf("  objects rejected     %llu", (unsigned long long)c->objects_rejected);
+    for (size_t i = 0; i < res->rejects_by_reason_n; i++)
+        printf("%s%s %llu", i ? ", " : "  (", res->reject_reasons[i],
+               (unsigned long long)res->reject_counts[i]);
+    printf("%s\n", res->rejects_by_reason_n ? ")" : "");
+    printf("  objects filtered     %llu\n", (unsigned long long)c->objects_filtered);
+    printf("  annotations written  %llu\n", (unsigned long long)c->annotations_written);
+    printf("  clamped              %llu\n", (unsigned long long)c->clamped);
+    if (mode == AP_RUN_CONVERT) {
+        printf("  requests             %llu\n", (unsigned long long)c->requests);
+        printf("  output               %s\n", output);
+    }
+}
+
+static void print_stats(const ap_context *ctx, const ap_result *res)
+{
+    const ap_counts *c = &ctx->counts;
+    printf("images                 %llu\n", (unsigned long long)c->inputs);
+    printf("images with objects    %llu\n", (unsigned long long)res->images_with_objects);
+    printf("most objects per image %llu\n", (unsigned long long)res->max_objects_per_image);
+    printf("boxes: small (<32^2 px) %llu, medium (<96^2 px) %llu, large %llu, size unknown %llu\n",
+           (unsigned long long)res->box_small, (unsigned long long)res->box_medium,
+           (unsigned long long)res->box_large, (unsigned long long)res->box_unsized);
+    printf("labels (%zu):\n", res->nconcepts);
+    for (size_t i = 0; i < res->nconcepts; i++)
+        printf("  %-32s %8llu  %s\n", res->concepts[i]->id,
+               (unsigned long long)res->concepts[i]->annotations, res->concepts[i]->name);
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void print_json(const ap_context *ctx, const ap_result *res, int mode, int rc,
+                       const char *output)
+{
+    const ap_counts *c = &ctx->counts;
+    printf("{\"ok\":%s,\"exit\":%d,\"format\":", rc ? "false" : "true", rc);
+    json_string(res->format);
+    if (mode == AP_RUN_CONVERT && output && !rc) {
+        printf(",\"output\":");
+        json_string(output);
+    }
+    if (rc) {
+        printf(",\"error\":");
+        json_string(ctx->errmsg);
+    }
+    printf(",\"counts\":{\"inputs\":%llu,\"objects_read\":%llu,\"objects_written\":%llu,"
+           "\"objects_rejected\":%llu,\"objects_filtered\":%llu,\"annotations_written\":%llu,"
+           "\"clamped\":%llu,\"requests\":%llu}",
+           (unsigned long long)c->inputs, (unsigned long long)c->objects_read,
+           (unsigned long long)c->objects_written, (unsigned long long)c->objects_rejected,
+           (unsigned long long)c->objects_filtered, (unsigned long long)c->annotations_written,
+           (unsigned long long)c->clamped, (unsigned long long)c->requests);
+    printf(",\"rejects\":{");
+    for (size_t i = 0; i < res->rejects_by_reason_n; i++) {
+        printf(i ? "," : "");
+        json_string(res->reject_reasons[i]);
+        printf(":%llu", (unsigned long long)res->reject_counts[i]);
+    }
+    printf("},\"concepts\":[");
+    for (size_t i = 0; i < res->nconcepts; i++) {
+        printf(i ? ",{\"id\":" : "{\"id\":");
+        json_string(res->concepts[i]->id);
+        printf(",\"name\":");
+        json_string(res->concepts[i]->name);
+        printf(",\"annotations\":%llu}", (unsigned long long)res->concepts[i]->annotations);
+    }
+    printf("]");
+    if (mode == AP_RUN_STATS)
+        printf(",\"images_with_objects\":%llu,\"max_objects_per_image\":%llu,"
+               "\"boxes\":{\"small\":%llu,\"medium\":%llu,\"large\":%llu,\"unsized\":%llu}",
+               (unsigned long long)res->images_with_objects,
+               (unsigned long long)res->max_objects_per_image,
+               (unsigned long long)res->box_small, (unsigned long long)res->box_medium,
+               (unsigned long long)res->box_large, (unsigned long long)res->box_unsized);
+    printf("}\n");
+}
+
+static void list_formats(void)
+{
+    printf("%-10s %-6s %-6s %s\n", "name", "read", "write", "description");
+    for (const ap_format *const *f = ap_formats; *f; f++)
+        printf("%-10s %-6s %-6s %s\n", (*f)->name, (*f)->read ? "yes" : "-",
+               (*f)->writer ? "yes" : "-", (*f)->description);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("annoport %s\n", AP_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "formats")) {
+        list_formats();
+        return 0;
+    }
+    ap_run_mode mode;
+    if (!strcmp(cmd, "convert"))
+        mode = AP_RUN_CONVERT;
+    else if (!strcmp(cmd, "validate"))
+        mode = AP_RUN_VALIDATE;
+    else if (!strcmp(cmd, "stats"))
+        mode = AP_RUN_STATS;
+    else
+        return usage_error("unknown command '%s'", cmd);
+
+    ap_context *ctx = ap_context_new();
+    if (!ctx) {
+        fprintf(stderr, "annoport: error: out of memory\n");
+        return AP_ENOMEM;
+    }
+    ap_options *o = &ctx->opt;
+    const char *output = NULL;
+    int json = 0, progress = -1, rc = AP_OK;
+    char *app_user = NULL;
+    optind = 2;
+    opterr = 0;
+    int c;
+    while (rc == AP_OK && (c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+        char *end;
+        int k;
+        switch (c) {
+        case 'o': output = optarg; break;
+        case OPT_FROM: o->from = optarg; break;
+        case OPT_TO: o->to = optarg; break;
+        case OPT_BATCH:
+            o->batch_size = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || o->batch_size < 1 || o->batch_size > 128)
+                rc = usage_error("--batch-size must be a number from 1 to 128, not '%s'",
+                                 optarg);
+            break;
+        case OPT_EMBED: o->embed_model_version_id = optarg; break;
+        case OPT_USER_APP: {
+            const char *slash = strchr(optarg, '/');
+            if (!slash || slash == optarg || !slash[1] || strchr(slash + 1, '/')) {
+                rc = usage_error("--user-app-id takes USER/APP, not '%s'", optarg);
+                break;
+            }
+            free(app_user);
+            app_user = strndup(optarg, (size_t)(slash - optarg));
+            o->app_user_id = app_user;
+            o->app_id = slash + 1;
+            break;
+        }
+        case OPT_ANN_USER: o->annotation_user_id = optarg; break;
+        case OPT_STATUS:
+            if ((k = pick(optarg, "success|pending")) < 0)
+                rc = usage_error("--status takes success or pending, not '%s'", optarg);
+            else
+                o->status = k == 0 ? AP_STATUS_SUCCESS : AP_STATUS_PENDING;
+            break;
+        case OPT_GEOMETRY:
+            if ((k = pick(optarg, "bbox|polygon|both")) < 0)
+                rc = usage_error("--geometry takes bbox, polygon or both, not '%s'", optarg);
+            else
+                o->geometry = (ap_geometry)k;
+            break;
+        case OPT_INPUT_ID:
+            if ((k = pick(optarg, "clean|stem|id")) < 0)
+                rc = usage_error("--input-id takes clean, stem or id, not '%s'", optarg);
+            else
+                o->input_id = (ap_input_id_mode)k;
+            break;
+        case OPT_ANN_IDS:
+            if ((k = pick(optarg, "none|hash")) < 0)
+                rc = usage_error("--annotation-ids takes none or hash, not '%s'", optarg);
+            else
+                o->annotation_ids_hash = k;
+            break;
+        case OPT_VOC_EDGES:
+            if ((k = pick(optarg, "inclusive|zero-based|clarifai-sdk")) < 0)
+                rc = usage_error("--voc-edges takes inclusive, zero-based or clarifai-sdk, "
+                                 "not '%s'", optarg);
+            else
+                o->voc_edges = (ap_voc_edges)k;
+            break;
+        case OPT_REQUEST:
+            if (strcmp(optarg, "post") != 0)
+                rc = usage_error("--request %s needs annotations that carry their ids (a "
+                                 "Clarifai export); this version writes post requests only",
+                                 optarg);
+            break;
+        case OPT_LABEL_MAP: o->label_map = optarg; break;
+        case OPT_LABELS: o->labels = optarg; break;
+        case OPT_STRICT: o->strict = 1; break;
+        case OPT_QUIET: quiet = 1; break;
+        case OPT_PROGRESS: progress = 1; break;
+        case OPT_NO_PROGRESS: progress = 0; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_FORCE: o->force = 1; break;
+        case OPT_CLAMP:
+            o->clamp_tolerance = strtod(optarg, &end);
+            if (*end || end == optarg || !(o->clamp_tolerance >= 0))
+                rc = usage_error("--clamp-tolerance takes a number of pixels >= 0, not '%s'",
+                                 optarg);
+            break;
+        case 'h':
+        case OPT_HELP:
+            fputs(usage_text, stdout);
+            free(app_user);
+            ap_context_free(ctx);
+            return 0;
+        case OPT_VERSION:
+            printf("annoport %s\n", AP_VERSION);
+            free(app_user);
+            ap_context_free(ctx);
+            return 0;
+        default:
+            rc = usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (rc == AP_OK && optind >= argc)
+        rc = usage_error("%s", "no input given");
+    if (rc == AP_OK && mode == AP_RUN_CONVERT && !output)
+        rc = usage_error("%s", "convert needs -o OUTPUT");
+    if (rc == AP_OK && mode != AP_RUN_CONVERT && output)
+        rc = usage_error("-o is for convert; '%s' writes nothing", cmd);
+    if (rc != AP_OK) {
+        free(app_user);
+        ap_context_free(ctx);
+        return rc;
+    }
+
+    ctx->warn = on_warning;
+    if (progress == -1)
+        progress = !quiet && isatty(STDERR_FILENO);
+    if (progress)
+        ctx->progress = on_progress;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    ap_result res;
+    rc = ap_run(ctx, mode, (const char *const *)argv + optind, (size_t)(argc - optind), output,
+                &res);
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    if (json)
+        print_json(ctx, &res, mode, rc, output);
+    if (rc != AP_OK) {
+        fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
+    } else if (!quiet && !json) {
+        if (mode == AP_RUN_STATS)
+            print_stats(ctx, &res);
+        else
+            print_summary(ctx, &res, mode, output);
+    }
+    ap_result_free(&res);
+    free(app_user);
+    ap_context_free(ctx);
+    return rc;
+}

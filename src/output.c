@@ -1,0 +1,444 @@
+/*
+ * output.c: output trees built atomically (SPEC section 5).
+ *
+ * Every file is written into a temporary folder beside OUTPUT
+ * (".NAME.annoport-tmp-PID"). On success the folder is renamed into place,
+ * or, for OUTPUT.zip, packed into a temporary archive with libzip (members
+ * in byte order of their names, fixed times, so a rerun gives the same
+ * bytes) that is renamed into place. A failed run removes the temporary
+ * and leaves an existing OUTPUT untouched. --force replaces only an empty
+ * folder, a file, or a folder that holds an annoport manifest.json: never an
+ * unrelated folder.
+ */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zip.h>
+
+#include "internal.h"
+
+struct ap_output {
+    ap_context *ctx;
+    char *final;   /* OUTPUT as given, trailing slashes removed */
+    char *tmp;     /* the temporary folder */
+    char *tmpzip;  /* the temporary archive, while packing */
+    int zip;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path);
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* 1 when dir has no entries, 0 when it has, -1 when it cannot be read. */
+static int dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            empty = 0;
+            break;
+        }
+    }
+    closedir(d);
+    return empty;
+}
+
+static int ends_with_zip(const char *p)
+{
+    size_t n = strlen(p);
+    return n > 4 && strcasecmp(p + n - 4, ".zip") == 0;
+}
+
+/* mkdir -p of every folder above path. */
+static int make_parents(const char *path)
+{
+    char *tmp = ap_strdup(path);
+    if (!tmp)
+        return -1;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+            free(tmp);
+            return -1;
+        }
+        *p = '/';
+    }
+    free(tmp);
+    return 0;
+}
+
+/* "dir/.base.annoport-tmp-PID" plus suffix. */
+static char *sibling(const char *path, const char *suffix)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path + 1) : 0;
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(path) + strlen(suffix) + 64;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%.*s.%s.annoport-tmp-%ld%s", (int)dlen, path, base, (long)getpid(),
+                 suffix);
+    return s;
+}
+
+void ap_output_abort(ap_output *out)
+{
+    if (!out)
+        return;
+    if (out->tmp)
+        remove_tree(out->tmp);
+    if (out->tmpzip)
+        unlink(out->tmpzip);
+    free(out->final);
+    free(out->tmp);
+    free(out->tmpzip);
+    free(out);
+}
+
+int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **outp)
+{
+    *outp = NULL;
+    if (!path || !*path)
+        return ap_error(ctx, AP_EUSAGE, "no output given (-o OUTPUT)");
+    ap_output *out = calloc(1, sizeof *out);
+    if (!out)
+        return ap_error_nomem(ctx);
+    out->ctx = ctx;
+    out->final = ap_strdup(path);
+    if (!out->final) {
+        ap_output_abort(out);
+        return ap_error_nomem(ctx);
+    }
+    size_t n = strlen(out->final);
+    while (n > 1 && out->final[n - 1] == '/')
+        out->final[--n] = '\0';
+    out->zip = ends_with_zip(out->final);
+
+    struct stat st;
+    if (lstat(out->final, &st) == 0) {
+        int replaceable;
+        if (S_ISDIR(st.st_mode)) {
+            int empty = dir_is_empty(out->final);
+            if (empty == 1) {
+                replaceable = 1;
+            } else {
+                char *m = malloc(strlen(out->final) + 16);
+                if (!m) {
+                    ap_output_abort(out);
+                    return ap_error_nomem(ctx);
+                }
+                sprintf(m, "%s/manifest.json", out->final);
+                struct stat ms;
+                int has_manifest = stat(m, &ms) == 0;
+                free(m);
+                if (!force) {
+                    ap_error(ctx, AP_ECANTCREAT,
+                             "%s: exists and is not empty; use --force to replace it",
+                             out->final);
+                    ap_output_abort(out);
+                    return AP_ECANTCREAT;
+                }
+                replaceable = has_manifest;
+            }
+        } else {
+            if (!force) {
+                ap_error(ctx, AP_ECANTCREAT, "%s: exists; use --force to replace it",
+                         out->final);
+                ap_output_abort(out);
+                return AP_ECANTCREAT;
+            }
+            replaceable = S_ISREG(st.st_mode);
+        }
+        if (!replaceable) {
+            ap_error(ctx, AP_ECANTCREAT,
+                     "%s: will not replace it even with --force: it is not an annoport "
+                     "output (no manifest.json)", out->final);
+            ap_output_abort(out);
+            return AP_ECANTCREAT;
+        }
+    }
+    out->tmp = sibling(out->final, "");
+    if (!out->tmp) {
+        ap_output_abort(out);
+        return ap_error_nomem(ctx);
+    }
+    if (make_parents(out->tmp) != 0 || (remove_tree(out->tmp), mkdir(out->tmp, 0777)) != 0) {
+        int e = errno;
+        free(out->tmp);
+        out->tmp = NULL;
+        ap_error(ctx, AP_ECANTCREAT, "%s: cannot create the output: %s", out->final,
+                 strerror(e));
+        ap_output_abort(out);
+        return AP_ECANTCREAT;
+    }
+    *outp = out;
+    return AP_OK;
+}
+
+/* A relative path that stays inside the tree: no leading '/', no "..". */
+static int safe_relpath(const char *rel)
+{
+    if (!*rel || rel[0] == '/')
+        return 0;
+    const char *p = rel;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+            return 0;
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    return 1;
+}
+
+FILE *ap_output_create(ap_output *out, const char *relpath)
+{
+    if (!safe_relpath(relpath)) {
+        ap_error(out->ctx, AP_EIO, "%s: refusing to write outside the output", relpath);
+        return NULL;
+    }
+    size_t n = strlen(out->tmp) + strlen(relpath) + 2;
+    char *full = malloc(n);
+    if (!full) {
+        ap_error_nomem(out->ctx);
+        return NULL;
+    }
+    snprintf(full, n, "%s/%s", out->tmp, relpath);
+    FILE *f = NULL;
+    if (make_parents(full) == 0)
+        f = fopen(full, "wbx");
+    if (!f)
+        ap_error(out->ctx, AP_EIO, "%s: cannot create %s: %s", out->final, relpath,
+                 strerror(errno));
+    free(full);
+    return f;
+}
+
+int ap_output_close(ap_output *out, FILE *f, const char *relpath)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return ap_error(out->ctx, AP_EIO, "%s: error writing %s: %s", out->final, relpath,
+                        strerror(errno ? errno : EIO));
+    return AP_OK;
+}
+
+/* ---- packing the tree into a zip ---- */
+
+typedef struct {
+    char **names;
+    size_t n, cap;
+} name_list;
+
+static int collect(const char *root, const char *rel, name_list *l)
+{
+    size_t n = strlen(root) + strlen(rel) + 2;
+    char *dir = malloc(n);
+    if (!dir)
+        return -1;
+    snprintf(dir, n, "%s%s%s", root, *rel ? "/" : "", rel);
+    DIR *d = opendir(dir);
+    free(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        size_t m = strlen(rel) + strlen(e->d_name) + 2;
+        char *sub = malloc(m);
+        if (!sub) {
+            rc = -1;
+            break;
+        }
+        snprintf(sub, m, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+        size_t fm = strlen(root) + m + 1;
+        char *full = malloc(fm);
+        struct stat st;
+        if (!full) {
+            free(sub);
+            rc = -1;
+            break;
+        }
+        snprintf(full, fm, "%s/%s", root, sub);
+        if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = collect(root, sub, l);
+            free(sub);
+        } else {
+            if (l->n == l->cap) {
+                size_t nc = l->cap ? l->cap * 2 : 64;
+                char **nn = realloc(l->names, nc * sizeof *nn);
+                if (!nn) {
+                    free(sub);
+                    free(full);
+                    rc = -1;
+                    break;
+                }
+                l->names = nn;
+                l->cap = nc;
+            }
+            l->names[l->n++] = sub;
+        }
+        free(full);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int pack_zip(ap_output *out)
+{
+    ap_context *ctx = out->ctx;
+    name_list l = {0};
+    int rc = AP_OK;
+    if (collect(out->tmp, "", &l) != 0) {
+        rc = ap_error(ctx, AP_EIO, "%s: cannot list the temporary output", out->final);
+        goto done;
+    }
+    qsort(l.names, l.n, sizeof *l.names, cmp_names);
+    out->tmpzip = sibling(out->final, ".zip");
+    if (!out->tmpzip) {
+        rc = ap_error_nomem(ctx);
+        goto done;
+    }
+    unlink(out->tmpzip);
+    int zerr = 0;
+    zip_t *za = zip_open(out->tmpzip, ZIP_CREATE | ZIP_EXCL, &zerr);
+    if (!za) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, zerr);
+        rc = ap_error(ctx, AP_ECANTCREAT, "%s: cannot create the archive: %s", out->final,
+                      zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        goto done;
+    }
+    struct tm tm = {0};
+    tm.tm_year = 2000 - 1900;
+    tm.tm_mon = 0;
+    tm.tm_mday = 1;
+    tm.tm_isdst = -1;
+    time_t fixed = mktime(&tm);
+    for (size_t i = 0; i < l.n; i++) {
+        size_t m = strlen(out->tmp) + strlen(l.names[i]) + 2;
+        char *full = malloc(m);
+        if (!full) {
+            rc = ap_error_nomem(ctx);
+            break;
+        }
+        snprintf(full, m, "%s/%s", out->tmp, l.names[i]);
+        zip_source_t *src = zip_source_file(za, full, 0, -1);
+        free(full);
+        zip_int64_t idx = src ? zip_file_add(za, l.names[i], src, ZIP_FL_ENC_UTF_8) : -1;
+        if (idx < 0) {
+            if (src)
+                zip_source_free(src);
+            rc = ap_error(ctx, AP_EIO, "%s: cannot add %s to the archive: %s", out->final,
+                          l.names[i], zip_strerror(za));
+            break;
+        }
+        zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
+    }
+    if (rc == AP_OK) {
+        if (zip_close(za) != 0) {
+            rc = ap_error(ctx, AP_EIO, "%s: cannot write the archive: %s", out->final,
+                          zip_strerror(za));
+            zip_discard(za);
+        }
+    } else {
+        zip_discard(za);
+    }
+done:
+    for (size_t i = 0; i < l.n; i++)
+        free(l.names[i]);
+    free(l.names);
+    return rc;
+}
+
+int ap_output_commit(ap_output *out)
+{
+    ap_context *ctx = out->ctx;
+    int rc = AP_OK;
+    const char *ready = out->tmp;
+    if (out->zip) {
+        rc = pack_zip(out);
+        if (rc)
+            goto fail;
+        ready = out->tmpzip;
+    }
+    struct stat st;
+    char *old = NULL;
+    if (lstat(out->final, &st) == 0) {
+        /* replaced (empty folder or --force, checked in begin): set it aside
+         * first, since rename() cannot replace a non-empty folder */
+        old = sibling(out->final, ".old");
+        if (!old) {
+            rc = ap_error_nomem(ctx);
+            goto fail;
+        }
+        remove_tree(old);
+        if (rename(out->final, old) != 0) {
+            rc = ap_error(ctx, AP_ECANTCREAT, "%s: cannot replace it: %s", out->final,
+                          strerror(errno));
+            free(old);
+            goto fail;
+        }
+    }
+    if (rename(ready, out->final) != 0) {
+        rc = ap_error(ctx, AP_ECANTCREAT, "%s: cannot move the output into place: %s",
+                      out->final, strerror(errno));
+        if (old)
+            rename(old, out->final); /* put the old one back */
+        free(old);
+        goto fail;
+    }
+    if (old) {
+        remove_tree(old);
+        free(old);
+    }
+    if (out->zip) {
+        free(out->tmpzip);
+        out->tmpzip = NULL;
+    } else {
+        free(out->tmp);
+        out->tmp = NULL;
+    }
+fail:
+    ap_output_abort(out);
+    return rc;
+}

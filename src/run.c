@@ -1,0 +1,537 @@
+/*
+ * run.c: one job from inputs to an output tree. Expands folders into the
+ * files they hold, picks each file's reader (--from, or probing), loads the
+ * label options, sets up the sink and the writer, and commits or removes
+ * the output. Reading and writing themselves happen in the plugins.
+ */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <csv.h>
+
+#include "sink.h"
+
+typedef struct {
+    char *path;
+    const ap_format *fmt;
+} source;
+
+typedef struct {
+    source *v;
+    size_t n, cap;
+    uint64_t bytes;
+} source_list;
+
+static void sources_free(source_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].path);
+    free(l->v);
+}
+
+static int sources_add(ap_context *ctx, source_list *l, const char *path, const ap_format *f)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        source *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return ap_error_nomem(ctx);
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n].path = ap_strdup(path);
+    if (!l->v[l->n].path)
+        return ap_error_nomem(ctx);
+    l->v[l->n++].fmt = f;
+    struct stat st;
+    if (strcmp(path, "-") && stat(path, &st) == 0)
+        l->bytes += (uint64_t)st.st_size;
+    return AP_OK;
+}
+
+/* ---- probing ---- */
+
+/* Scores every reader on the first bytes of path. *best is NULL when none
+ * fits; *tie is set when two share the top score. */
+static int probe_file(ap_context *ctx, const char *path, const ap_format **best,
+                      const ap_format **tie)
+{
+    *best = *tie = NULL;
+    ap_stream *s = ap_stream_open(ctx, path);
+    if (!s)
+        return ctx->err;
+    unsigned char buf[AP_PROBE_BYTES + 16];
+    memset(buf, 0, sizeof buf);
+    size_t len = 0;
+    while (len < AP_PROBE_BYTES) {
+        ssize_t n = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len);
+        if (n < 0) {
+            ap_stream_close(s);
+            return ctx->err;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    ap_stream_close(s);
+    ap_probe p = {path, buf, len};
+    int top = 0;
+    for (const ap_format *const *f = ap_formats; *f; f++) {
+        if (!(*f)->probe || !(*f)->read)
+            continue;
+        int score = (*f)->probe(&p);
+        if (score > top) {
+            top = score;
+            *best = *f;
+            *tie = NULL;
+        } else if (score == top && score > 0) {
+            *tie = *f;
+        }
+    }
+    return AP_OK;
+}
+
+static int has_extension(const char *path, const char *exts)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return 0;
+    dot++;
+    size_t n = strlen(dot);
+    for (const char *p = exts; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncasecmp(p, dot, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+static int any_extension(const char *path)
+{
+    for (const ap_format *const *f = ap_formats; *f; f++)
+        if ((*f)->read && (*f)->extensions && has_extension(path, (*f)->extensions))
+            return 1;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file below dir, byte-sorted, into *out. */
+static int list_files(ap_context *ctx, const char *dir, char ***out, size_t *n, size_t *cap)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open the folder: %s", dir,
+                        strerror(errno));
+    char **names = NULL;
+    size_t nn = 0, nc = 0;
+    struct dirent *e;
+    int rc = AP_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .., hidden files and our own temporaries */
+        if (nn == nc) {
+            nc = nc ? nc * 2 : 32;
+            char **nv = realloc(names, nc * sizeof *nv);
+            if (!nv) {
+                rc = ap_error_nomem(ctx);
+                break;
+            }
+            names = nv;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        names[nn] = malloc(len);
+        if (!names[nn]) {
+            rc = ap_error_nomem(ctx);
+            break;
+        }
+        snprintf(names[nn], len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+                 e->d_name);
+        nn++;
+    }
+    closedir(d);
+    if (nn)
+        qsort(names, nn, sizeof *names, cmp_str);
+    for (size_t i = 0; i < nn; i++) {
+        struct stat st;
+        if (rc == AP_OK && stat(names[i], &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                rc = list_files(ctx, names[i], out, n, cap);
+            } else if (S_ISREG(st.st_mode)) {
+                if (*n == *cap) {
+                    *cap = *cap ? *cap * 2 : 64;
+                    char **nv = realloc(*out, *cap * sizeof *nv);
+                    if (!nv) {
+                        rc = ap_error_nomem(ctx);
+                        free(names[i]);
+                        continue;
+                    }
+                    *out = nv;
+                }
+                (*out)[(*n)++] = names[i];
+                continue;
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static int expand_input(ap_context *ctx, const char *path, const ap_format *forced,
+                        source_list *l, char *detected, size_t dlen)
+{
+    struct stat st;
+    if (strcmp(path, "-") != 0) {
+        if (stat(path, &st) != 0)
+            return ap_error(ctx, AP_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode)) {
+            char **files = NULL;
+            size_t n = 0, cap = 0, before = l->n;
+            int rc = list_files(ctx, path, &files, &n, &cap);
+            for (size_t i = 0; i < n; i++) {
+                if (rc == AP_OK && any_extension(files[i])) {
+                    const ap_format *best, *tie;
+                    rc = probe_file(ctx, files[i], &best, &tie);
+                    if (rc == AP_OK && best && (!forced || best == forced) && !tie)
+                        rc = sources_add(ctx, l, files[i], best);
+                    else if (rc == AP_OK && forced && has_extension(files[i], forced->extensions))
+                        ap_warn(ctx, "%s: skipped: not a %s file", files[i], forced->name);
+                }
+                free(files[i]);
+            }
+            free(files);
+            if (rc == AP_OK && l->n == before)
+                rc = ap_error(ctx, AP_EDATA, "%s: no dataset file annoport can read in this "
+                              "folder%s%s", path, forced ? " for --from " : "",
+                              forced ? forced->name : "");
+            if (rc == AP_OK && !forced && l->n > before)
+                snprintf(detected, dlen, "%s", l->v[before].fmt->name);
+            return rc;
+        }
+    }
+    if (forced)
+        return sources_add(ctx, l, path, forced);
+    if (strcmp(path, "-") == 0)
+        return ap_error(ctx, AP_EUSAGE, "-: give --from for standard input");
+    const ap_format *best, *tie;
+    int rc = probe_file(ctx, path, &best, &tie);
+    if (rc)
+        return rc;
+    if (!best)
+        return ap_error(ctx, AP_EDATA, "%s: not a dataset annoport can read (no reader "
+                        "recognises its first bytes); give --from to say what it is", path);
+    if (tie)
+        return ap_error(ctx, AP_EUSAGE, "%s: could be %s or %s; give --from to say which",
+                        path, best->name, tie->name);
+    snprintf(detected, dlen, "%s", best->name);
+    return sources_add(ctx, l, path, best);
+}
+
+/* ---- label options ---- */
+
+typedef struct {
+    ap_sink *sink;
+    char *field[2];
+    size_t nfields;
+    uint64_t row;
+    const char *path;
+    int rc;
+} map_parse;
+
+static void map_field(void *s, size_t len, void *data)
+{
+    map_parse *mp = data;
+    if (mp->rc)
+        return;
+    if (mp->nfields < 2) {
+        mp->field[mp->nfields] = ap_strndup(s ? s : "", len);
+        if (!mp->field[mp->nfields])
+            mp->rc = ap_error_nomem(mp->sink->ctx);
+    }
+    mp->nfields++;
+}
+
+static void map_row(int c, void *data)
+{
+    (void)c;
+    map_parse *mp = data;
+    mp->row++;
+    if (!mp->rc) {
+        ap_sink *sink = mp->sink;
+        if (mp->nfields != 2) {
+            mp->rc = ap_error_at(sink->ctx, AP_EUSAGE, mp->path, mp->row, 0,
+                                 "a label map row is \"from,to\" (2 fields), this one has %zu",
+                                 mp->nfields);
+        } else if (mp->row == 1 && !strcmp(mp->field[0], "from") && !strcmp(mp->field[1], "to")) {
+            /* header */
+        } else {
+            char **nv = realloc(sink->map_values, (sink->nmap_values + 1) * sizeof *nv);
+            if (!nv) {
+                mp->rc = ap_error_nomem(sink->ctx);
+            } else {
+                sink->map_values = nv;
+                sink->map_values[sink->nmap_values++] = mp->field[1];
+                mp->field[1] = NULL;
+                if (ap_map_put(sink->label_map, mp->field[0],
+                               sink->map_values[sink->nmap_values - 1]) != 0)
+                    mp->rc = ap_error_nomem(sink->ctx);
+            }
+        }
+    }
+    free(mp->field[0]);
+    free(mp->field[1]);
+    mp->field[0] = mp->field[1] = NULL;
+    mp->nfields = 0;
+}
+
+static int load_label_map(ap_sink *sink, const char *path)
+{
+    ap_context *ctx = sink->ctx;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open the label map: %s", path,
+                        strerror(errno));
+    sink->label_map = ap_map_new();
+    struct csv_parser p;
+    if (!sink->label_map || csv_init(&p, CSV_APPEND_NULL) != 0) {
+        fclose(f);
+        return ap_error_nomem(ctx);
+    }
+    map_parse mp = {sink, {NULL, NULL}, 0, 0, path, AP_OK};
+    char buf[8192];
+    size_t n;
+    while (mp.rc == AP_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (csv_parse(&p, buf, n, map_field, map_row, &mp) != n && mp.rc == AP_OK)
+            mp.rc = ap_error(ctx, AP_EUSAGE, "%s: not a CSV file: %s", path,
+                             csv_strerror(csv_error(&p)));
+    }
+    if (mp.rc == AP_OK)
+        csv_fini(&p, map_field, map_row, &mp);
+    free(mp.field[0]);
+    free(mp.field[1]);
+    csv_free(&p);
+    fclose(f);
+    return mp.rc;
+}
+
+static int load_labels(ap_sink *sink, const char *list)
+{
+    sink->keep = ap_map_new();
+    if (!sink->keep)
+        return ap_error_nomem(sink->ctx);
+    const char *p = list;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char *name = ap_strndup(p, len);
+        if (!name)
+            return ap_error_nomem(sink->ctx);
+        if (*name && ap_map_put(sink->keep, name, sink) != 0) {
+            free(name);
+            return ap_error_nomem(sink->ctx);
+        }
+        free(name);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return AP_OK;
+}
+
+/* ---- results ---- */
+
+void ap_result_free(ap_result *res)
+{
+    if (!res)
+        return;
+    for (size_t i = 0; i < res->nconcepts; i++) {
+        free(res->concepts[i]->id);
+        free(res->concepts[i]->name);
+        free(res->concepts[i]);
+    }
+    free(res->concepts);
+    for (size_t i = 0; i < res->rejects_by_reason_n; i++)
+        free(res->reject_reasons[i]);
+    free(res->reject_reasons);
+    free(res->reject_counts);
+    memset(res, 0, sizeof *res);
+}
+
+static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
+{
+    res->concepts = calloc(sink->nconcepts + 1, sizeof *res->concepts);
+    res->reject_reasons = calloc(sink->nreasons + 1, sizeof *res->reject_reasons);
+    res->reject_counts = calloc(sink->nreasons + 1, sizeof *res->reject_counts);
+    if (!res->concepts || !res->reject_reasons || !res->reject_counts)
+        return ap_error_nomem(ctx);
+    for (size_t i = 0; i < sink->nconcepts; i++) {
+        const ap_concept *c = sink->concepts[i];
+        if (c->filtered)
+            continue;
+        ap_concept *copy = calloc(1, sizeof *copy);
+        if (!copy)
+            return ap_error_nomem(ctx);
+        *copy = *c;
+        copy->id = ap_strdup(c->id);
+        copy->name = ap_strdup(c->name);
+        res->concepts[res->nconcepts++] = copy;
+        if (!copy->id || !copy->name)
+            return ap_error_nomem(ctx);
+    }
+    for (size_t i = 0; i < sink->nreasons; i++) {
+        res->reject_reasons[i] = ap_strdup(sink->reasons[i]);
+        if (!res->reject_reasons[i])
+            return ap_error_nomem(ctx);
+        res->reject_counts[i] = sink->reason_counts[i];
+        res->rejects_by_reason_n++;
+    }
+    for (size_t i = 0; i < sink->ninputs; i++) {
+        uint64_t k = sink->inputs[i]->objects;
+        if (k)
+            res->images_with_objects++;
+        if (k > res->max_objects_per_image)
+            res->max_objects_per_image = k;
+    }
+    res->box_small = sink->box_small;
+    res->box_medium = sink->box_medium;
+    res->box_large = sink->box_large;
+    res->box_unsized = sink->box_unsized;
+    return AP_OK;
+}
+
+/* ---- the job ---- */
+
+int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t ninputs,
+           const char *output, ap_result *res)
+{
+    ap_result local;
+    if (!res)
+        res = &local;
+    memset(res, 0, sizeof *res);
+    memset(&ctx->counts, 0, sizeof ctx->counts);
+    ctx->err = AP_OK;
+    ctx->errmsg[0] = '\0';
+    ctx->progress_done = 0;
+
+    if (ninputs == 0)
+        return ap_error(ctx, AP_EUSAGE, "no input given");
+    if (ctx->opt.batch_size < 1 || ctx->opt.batch_size > 128)
+        return ap_error(ctx, AP_EUSAGE, "--batch-size must be 1..128 (the API takes at most "
+                        "128 annotations a call), not %d", ctx->opt.batch_size);
+
+    const ap_format *forced = NULL;
+    if (ctx->opt.from) {
+        forced = ap_format_find(ctx->opt.from);
+        if (!forced || !forced->read)
+            return ap_error(ctx, AP_EUSAGE, "--from %s: no such reader (see 'annoport formats')",
+                            ctx->opt.from);
+    }
+    const ap_format *target = NULL;
+    if (mode == AP_RUN_CONVERT) {
+        target = ap_format_find(ctx->opt.to ? ctx->opt.to : "clarifai");
+        if (!target || !target->writer)
+            return ap_error(ctx, AP_EUSAGE, "--to %s: no such writer (see 'annoport formats')",
+                            ctx->opt.to);
+    }
+
+    ap_sink *sink = ap_sink_new(ctx, mode);
+    source_list srcs = {0};
+    ap_output *out = NULL;
+    int rc = AP_OK;
+    if (!sink) {
+        rc = ap_error_nomem(ctx);
+        goto done;
+    }
+    if (ctx->opt.label_map && (rc = load_label_map(sink, ctx->opt.label_map)) != AP_OK)
+        goto done;
+    if (ctx->opt.labels && (rc = load_labels(sink, ctx->opt.labels)) != AP_OK)
+        goto done;
+    for (size_t i = 0; i < ninputs; i++) {
+        char detected[32] = "";
+        rc = expand_input(ctx, inputs[i], forced, &srcs, detected, sizeof detected);
+        if (rc)
+            goto done;
+        if (!res->format[0])
+            snprintf(res->format, sizeof res->format, "%s", srcs.v[0].fmt->name);
+        if (*detected)
+            res->detected = 1;
+    }
+    ctx->progress_total = srcs.bytes;
+
+    if (mode == AP_RUN_CONVERT) {
+        rc = ap_output_begin(ctx, output, ctx->opt.force, &out);
+        if (rc)
+            goto done;
+        sink->rejects = ap_output_create(out, "rejects.jsonl");
+        if (!sink->rejects) {
+            rc = ctx->err;
+            goto done;
+        }
+        sink->w = target->writer;
+        rc = sink->w->open(ctx, out, &sink->wstate);
+        if (rc)
+            goto done;
+    }
+
+    for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
+        ap_source src = {srcs.v[i].path, ap_stream_open(ctx, srcs.v[i].path)};
+        if (!src.stream) {
+            rc = ctx->err;
+            break;
+        }
+        sink->cur_path = srcs.v[i].path;
+        rc = srcs.v[i].fmt->read(ctx, &src, sink);
+        if (rc == AP_OK && ctx->err)
+            rc = ctx->err; /* a reader that set an error but returned 0 */
+        ap_stream_close(src.stream);
+    }
+    if (rc)
+        goto done;
+
+    if (mode == AP_RUN_CONVERT) {
+        FILE *rj = sink->rejects;
+        sink->rejects = NULL;
+        rc = ap_output_close(out, rj, "rejects.jsonl");
+        if (rc)
+            goto done;
+        ap_run_info info = {res->format, inputs, ninputs,
+                            (const ap_concept *const *)sink->concepts, sink->nconcepts};
+        rc = sink->w->close(ctx, sink->wstate, &info);
+        if (rc)
+            goto done;
+        rc = ap_output_commit(out);
+        out = NULL;
+        if (rc)
+            goto done;
+    }
+    rc = fill_result(ctx, sink, res);
+
+done:
+    if (sink) {
+        if (sink->rejects)
+            fclose(sink->rejects);
+        if (sink->w && sink->w->free)
+            sink->w->free(sink->wstate);
+    }
+    ap_output_abort(out);
+    ap_sink_free(sink);
+    sources_free(&srcs);
+    if (res == &local)
+        ap_result_free(&local);
+    return rc ? rc : ctx->err;
+}

@@ -1,0 +1,554 @@
+/*
+ * sink.c: the core between readers and writers. It owns the two tables
+ * that live for a whole run (inputs, concepts), applies the label map and
+ * --labels, normalizes and checks every object (normalize.c), counts, writes
+ * rejects.jsonl, and passes annotations on to the writer. Nothing here
+ * keeps an annotation after the call that carries it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink.h"
+
+#define MAX_REJECT_WARNINGS 20
+
+ap_context *ap_sink_context(ap_sink *sink)
+{
+    return sink->ctx;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void *p = realloc(*arr, nc * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+/* ---- inputs ---- */
+
+static void input_free(ap_input *in)
+{
+    if (!in)
+        return;
+    free(in->id);
+    free(in->file_name);
+    free(in->src_file);
+    free(in);
+}
+
+ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
+{
+    ap_context *ctx = sink->ctx;
+    char *id = NULL;
+    switch (ctx->opt.input_id) {
+    case AP_INPUT_ID_CLEAN:
+        id = ap_input_id_clean(d->file_name);
+        break;
+    case AP_INPUT_ID_STEM:
+        id = ap_input_id_stem(d->file_name);
+        break;
+    case AP_INPUT_ID_ID:
+        if (!d->has_numeric_id) {
+            ap_error_at(ctx, AP_EUSAGE, d->pos.file, d->pos.line, 0,
+                        "--input-id id needs numeric image ids, and this source has "
+                        "none; use --input-id clean or stem");
+            return NULL;
+        }
+        id = malloc(24);
+        if (id)
+            snprintf(id, 24, "%lld", (long long)d->numeric_id);
+        break;
+    }
+    if (!id) {
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    ap_input *in = ap_map_get(sink->inputs_by_id, id);
+    if (in) {
+        free(id);
+        if (strcmp(in->file_name, d->file_name) != 0) {
+            ap_error_at(ctx, AP_EDATA, d->pos.file, d->pos.line, 0,
+                        "two images give the same input id \"%s\": \"%s\" (%s:%llu) and "
+                        "\"%s\" (here); rename one, or choose --input-id stem or id",
+                        in->id, in->file_name, in->src_file, (unsigned long long)in->src_line,
+                        d->file_name);
+            return NULL;
+        }
+        if (d->width > 0 && d->height > 0) {
+            if (in->width > 0 && (in->width != d->width || in->height != d->height)) {
+                ap_error_at(ctx, AP_EDATA, d->pos.file, d->pos.line, 0,
+                            "image \"%s\" is %lldx%lld here but %lldx%lld in %s:%llu",
+                            d->file_name, (long long)d->width, (long long)d->height,
+                            (long long)in->width, (long long)in->height, in->src_file,
+                            (unsigned long long)in->src_line);
+                return NULL;
+            }
+            in->width = d->width;
+            in->height = d->height;
+        }
+        return in;
+    }
+    in = calloc(1, sizeof *in);
+    if (!in || grow((void **)&sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
+                    sizeof *sink->inputs) != 0) {
+        free(in);
+        free(id);
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    in->id = id;
+    in->file_name = ap_strdup(d->file_name);
+    in->src_file = ap_strdup(d->pos.file ? d->pos.file : "-");
+    in->src_line = d->pos.line;
+    in->width = d->width > 0 ? d->width : 0;
+    in->height = d->height > 0 ? d->height : 0;
+    if (!in->file_name || !in->src_file || ap_map_put(sink->inputs_by_id, id, in) != 0) {
+        input_free(in);
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    sink->inputs[sink->ninputs++] = in;
+    ctx->counts.inputs++;
+    return in;
+}
+
+/* ---- concepts ---- */
+
+static void concept_free(ap_concept *c)
+{
+    if (!c)
+        return;
+    free(c->id);
+    free(c->name);
+    free(c);
+}
+
+static ap_concept *concept_new(const char *id, const char *name, int filtered)
+{
+    ap_concept *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->id = ap_strdup(id);
+    c->name = ap_strdup(name);
+    c->filtered = filtered;
+    if (!c->id || !c->name) {
+        concept_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int keep_label(ap_sink *sink, const char *name, const char *id)
+{
+    if (!sink->keep)
+        return 1;
+    return ap_map_get(sink->keep, name) != NULL || ap_map_get(sink->keep, id) != NULL;
+}
+
+const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
+{
+    ap_context *ctx = sink->ctx;
+    ap_concept *c = ap_map_get(sink->concepts_by_label, label);
+    if (c)
+        return c;
+    const char *name = label;
+    int filtered = 0;
+    if (sink->label_map) {
+        const char *to = ap_map_get(sink->label_map, label);
+        if (to) {
+            name = to;
+            filtered = *to == '\0';
+        }
+    }
+    char *id = filtered ? ap_strdup("") : ap_concept_id(name);
+    if (!id) {
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    if (!filtered && !*id) {
+        free(id);
+        ap_error(ctx, AP_EDATA,
+                 "%s: label \"%s\" gives an empty concept id (concept ids keep only a-z, "
+                 "0-9, '_' and '-'); map it to another name with --label-map",
+                 sink->cur_path, name);
+        return NULL;
+    }
+    if (!filtered && !keep_label(sink, name, id))
+        filtered = 1;
+    if (!filtered)
+        c = ap_map_get(sink->concepts_by_id, id);
+    if (c && strcmp(c->name, name) != 0) {
+        ap_error(ctx, AP_EDATA,
+                 "%s: labels \"%s\" and \"%s\" give the same concept id \"%s\"; if they "
+                 "are one concept, say so with --label-map (\"%s,%s\"), else rename one",
+                 sink->cur_path, c->name, name, id, name, c->name);
+        free(id);
+        return NULL;
+    }
+    if (!c) {
+        c = concept_new(id, name, filtered);
+        if (!c || grow((void **)&sink->concepts, &sink->nconcepts_cap, sink->nconcepts + 1,
+                       sizeof *sink->concepts) != 0) {
+            concept_free(c);
+            free(id);
+            ap_error_nomem(ctx);
+            return NULL;
+        }
+        sink->concepts[sink->nconcepts++] = c;
+        if (!filtered && ap_map_put(sink->concepts_by_id, id, c) != 0) {
+            free(id);
+            ap_error_nomem(ctx);
+            return NULL;
+        }
+    }
+    free(id);
+    if (ap_map_put(sink->concepts_by_label, label, c) != 0) {
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    return c;
+}
+
+/* ---- rejects ---- */
+
+static void count_reason(ap_sink *sink, const char *reason)
+{
+    for (size_t i = 0; i < sink->nreasons; i++) {
+        if (strcmp(sink->reasons[i], reason) == 0) {
+            sink->reason_counts[i]++;
+            return;
+        }
+    }
+    if (sink->nreasons == sizeof sink->reasons / sizeof sink->reasons[0])
+        return;
+    sink->reasons[sink->nreasons] = reason;
+    sink->reason_counts[sink->nreasons++] = 1;
+}
+
+static int reject_v(ap_sink *sink, const ap_srcpos *pos, const char *input,
+                    const char *label, const char *reason, const char *fmt, va_list ap)
+{
+    ap_context *ctx = sink->ctx;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    ctx->counts.objects_rejected++;
+    count_reason(sink, reason);
+    char where[320];
+    if (pos->line)
+        snprintf(where, sizeof where, "%s:%llu", pos->file, (unsigned long long)pos->line);
+    else
+        snprintf(where, sizeof where, "%s", pos->file);
+    if (ctx->opt.strict)
+        return ap_error(ctx, AP_EDATA, "%s: %s: %s (--strict: no output written)", where,
+                        reason, msg);
+    if (sink->mode == AP_RUN_VALIDATE) {
+        if (ctx->counts.objects_rejected <= MAX_REJECT_WARNINGS)
+            ap_warn(ctx, "%s: %s: %s", where, reason, msg);
+        else if (ctx->counts.objects_rejected == MAX_REJECT_WARNINGS + 1)
+            ap_warn(ctx, "more rejects follow; the summary counts them by reason");
+    }
+    if (!sink->rejects)
+        return AP_OK;
+
+    ap_buf *b = &sink->line;
+    b->len = 0;
+    ap_buf_puts(b, "{\"source\":{\"file\":");
+    ap_buf_json_string(b, pos->file);
+    if (pos->line) {
+        ap_buf_puts(b, ",\"line\":");
+        ap_buf_u64(b, pos->line);
+    }
+    if (pos->index >= 0) {
+        ap_buf_puts(b, ",\"index\":");
+        ap_buf_u64(b, (uint64_t)pos->index);
+    }
+    ap_buf_puts(b, "},\"input\":");
+    if (input)
+        ap_buf_json_string(b, input);
+    else
+        ap_buf_puts(b, "null");
+    ap_buf_puts(b, ",\"label\":");
+    if (label)
+        ap_buf_json_string(b, label);
+    else
+        ap_buf_puts(b, "null");
+    ap_buf_puts(b, ",\"reason\":");
+    ap_buf_json_string(b, reason);
+    ap_buf_puts(b, ",\"message\":");
+    ap_buf_json_string(b, msg);
+    ap_buf_puts(b, "}\n");
+    if (b->oom)
+        return ap_error_nomem(ctx);
+    fwrite(b->p, 1, b->len, sink->rejects);
+    return AP_OK;
+}
+
+int ap_sink_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
+                   const char *label, const char *reason, const char *fmt, ...)
+{
+    sink->ctx->counts.objects_read++;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = reject_v(sink, pos, input, label, reason, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int reject(ap_sink *sink, const ap_object *o, const char *reason, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+static int reject(ap_sink *sink, const ap_object *o, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = reject_v(sink, &o->pos, o->input ? o->input->id : NULL,
+                      o->concept ? o->concept->name : NULL, reason, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int reject_norm(ap_sink *sink, const ap_object *o, ap_norm_result r, const char *what)
+{
+    switch (r) {
+    case AP_NORM_NAN:
+        return reject(sink, o, "nan_coordinate", "%s has a coordinate that is NaN or infinite",
+                      what);
+    case AP_NORM_NO_SIZE:
+        return reject(sink, o, "missing_image_size",
+                      "%s is in pixels but the size of image \"%s\" is unknown", what,
+                      o->input ? o->input->file_name : "?");
+    case AP_NORM_ZERO_AREA:
+        return reject(sink, o, "zero_area", "%s is empty or inverted after clamping to the "
+                      "image", what);
+    case AP_NORM_DEGENERATE:
+        return reject(sink, o, "degenerate_polygon", "%s has fewer than three points", what);
+    default:
+        return AP_OK;
+    }
+}
+
+/* ---- objects ---- */
+
+static void annotation_id(ap_sink *sink, const ap_annotation *a, size_t part)
+{
+    ap_buf *b = &sink->idkey;
+    b->len = 0;
+    ap_buf_puts(b, a->input->id);
+    ap_buf_putc(b, '\x1f');
+    ap_buf_puts(b, a->pos.file);
+    ap_buf_putc(b, '\x1f');
+    ap_buf_u64(b, a->pos.line);
+    ap_buf_putc(b, '\x1f');
+    ap_buf_u64(b, (uint64_t)a->pos.index);
+    ap_buf_putc(b, '\x1f');
+    ap_buf_u64(b, part);
+    ap_buf_putc(b, '\x1f');
+    ap_buf_u64(b, (uint64_t)a->kind);
+    ap_buf_putc(b, '\x1f');
+    ap_buf_puts(b, a->concept->id);
+    if (a->kind == AP_REGION_BOX) {
+        const double v[4] = {a->box.top, a->box.left, a->box.bottom, a->box.right};
+        for (int i = 0; i < 4; i++) {
+            ap_buf_putc(b, ',');
+            ap_buf_json_number(b, v[i]);
+        }
+    }
+    for (size_t i = 0; i < a->npoints; i++) {
+        ap_buf_putc(b, ',');
+        ap_buf_json_number(b, a->points[i].row);
+        ap_buf_putc(b, ',');
+        ap_buf_json_number(b, a->points[i].col);
+    }
+    const char *s = b->p ? b->p : "";
+    snprintf(sink->idbuf, sizeof sink->idbuf, "%016llx%016llx",
+             (unsigned long long)ap_hash64(s, b->len, 0x61706964ULL),
+             (unsigned long long)ap_hash64(s, b->len, 0x616e6e6fULL));
+}
+
+static int emit(ap_sink *sink, ap_annotation *a, size_t part)
+{
+    ap_context *ctx = sink->ctx;
+    a->id = NULL;
+    if (ctx->opt.annotation_ids_hash && a->input) {
+        annotation_id(sink, a, part);
+        if (sink->idkey.oom)
+            return ap_error_nomem(ctx);
+        a->id = sink->idbuf;
+    }
+    if (sink->w && sink->w->annotation) {
+        int rc = sink->w->annotation(ctx, sink->wstate, a);
+        if (rc)
+            return rc;
+    }
+    ((ap_concept *)a->concept)->annotations++;
+    ctx->counts.annotations_written++;
+    return AP_OK;
+}
+
+static void box_stats(ap_sink *sink, const ap_input *in, const ap_box *b)
+{
+    if (in->width <= 0 || in->height <= 0) {
+        sink->box_unsized++;
+        return;
+    }
+    double area = (b->right - b->left) * (double)in->width * (b->bottom - b->top) *
+                  (double)in->height;
+    if (area < 32.0 * 32.0)
+        sink->box_small++;
+    else if (area < 96.0 * 96.0)
+        sink->box_medium++;
+    else
+        sink->box_large++;
+}
+
+int ap_sink_object(ap_sink *sink, const ap_object *o)
+{
+    ap_context *ctx = sink->ctx;
+    if (ap_interrupted)
+        return ap_error(ctx, AP_EINTR, "interrupted");
+    ctx->counts.objects_read++;
+    if (o->concept->filtered) {
+        ctx->counts.objects_filtered++;
+        return AP_OK;
+    }
+    ap_input *in = o->input;
+    ap_geometry geom = ctx->opt.geometry;
+    double tol = ctx->opt.clamp_tolerance;
+    int want_box = o->box_form != AP_BOX_NONE && (geom != AP_GEOM_POLYGON);
+    int want_poly = geom != AP_GEOM_BBOX && !o->crowd && o->nparts > 0;
+    int image_level = o->box_form == AP_BOX_NONE && o->nparts == 0 && !o->crowd;
+
+    ap_annotation a;
+    memset(&a, 0, sizeof a);
+    a.input = in;
+    a.concept = o->concept;
+    a.pos = o->pos;
+    a.value = 1;
+
+    if (image_level) {
+        a.kind = AP_REGION_NONE;
+        a.value = o->value;
+        int rc = emit(sink, &a, 0);
+        if (rc)
+            return rc;
+        ctx->counts.objects_written++;
+        in->objects++;
+        return AP_OK;
+    }
+    if (geom == AP_GEOM_POLYGON && (o->crowd || o->nparts == 0))
+        return reject(sink, o, "no_polygon", o->crowd
+                      ? "a crowd (RLE) object has no polygon to write under --geometry polygon"
+                      : "the object has no polygon to write under --geometry polygon");
+
+    int clamped = 0, c = 0;
+    ap_box box;
+    if (want_box) {
+        ap_norm_result r = ap_normalize_box(o, in->width, in->height, ctx->opt.voc_edges,
+                                            tol, &box, &c);
+        if (r != AP_NORM_OK)
+            return reject_norm(sink, o, r, "the box");
+        clamped |= c;
+    }
+    size_t total = 0;
+    if (want_poly) {
+        for (size_t i = 0; i < o->nparts; i++)
+            total += o->part_len[i] / 2;
+        if (grow((void **)&sink->pts, &sink->pts_cap, total, sizeof *sink->pts) != 0)
+            return ap_error_nomem(ctx);
+        size_t at = 0;
+        for (size_t i = 0; i < o->nparts; i++) {
+            ap_norm_result r = ap_normalize_polygon(o->parts[i], o->part_len[i], o->units,
+                                                    in->width, in->height, tol,
+                                                    sink->pts + at, &c);
+            if (r != AP_NORM_OK) {
+                char what[48];
+                snprintf(what, sizeof what, "polygon part %zu", i + 1);
+                return reject_norm(sink, o, r, what);
+            }
+            clamped |= c;
+            at += o->part_len[i] / 2;
+        }
+    }
+    if (!want_box && !want_poly) /* bbox asked, object has only polygons: none */
+        return reject(sink, o, "no_box", "the object has no box");
+
+    size_t part = 0;
+    if (want_box) {
+        a.kind = AP_REGION_BOX;
+        a.box = box;
+        int rc = emit(sink, &a, part++);
+        if (rc)
+            return rc;
+        box_stats(sink, in, &box);
+    }
+    if (want_poly) {
+        size_t at = 0;
+        for (size_t i = 0; i < o->nparts; i++) {
+            a.kind = AP_REGION_POLYGON;
+            a.points = sink->pts + at;
+            a.npoints = o->part_len[i] / 2;
+            int rc = emit(sink, &a, part++);
+            if (rc)
+                return rc;
+            at += a.npoints;
+        }
+    }
+    if (clamped)
+        ctx->counts.clamped++;
+    ctx->counts.objects_written++;
+    in->objects++;
+    return AP_OK;
+}
+
+/* ---- life cycle ---- */
+
+ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode)
+{
+    ap_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->ctx = ctx;
+    s->mode = mode;
+    s->cur_path = "-";
+    s->inputs_by_id = ap_map_new();
+    s->concepts_by_label = ap_map_new();
+    s->concepts_by_id = ap_map_new();
+    if (!s->inputs_by_id || !s->concepts_by_label || !s->concepts_by_id) {
+        ap_sink_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ap_sink_free(ap_sink *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ninputs; i++)
+        input_free(s->inputs[i]);
+    free(s->inputs);
+    for (size_t i = 0; i < s->nconcepts; i++)
+        concept_free(s->concepts[i]);
+    free(s->concepts);
+    ap_map_free(s->inputs_by_id);
+    ap_map_free(s->concepts_by_label);
+    ap_map_free(s->concepts_by_id);
+    for (size_t i = 0; i < s->nmap_values; i++)
+        free(s->map_values[i]);
+    free(s->map_values);
+    ap_map_free(s->label_map);
+    ap_map_free(s->keep);
+    free(s->pts);
+    ap_buf_free(&s->idkey);
+    ap_buf_free(&s->line);
+    free(s);
+}

@@ -1,0 +1,48 @@
+/*
+ * sink.h: the sink's state, shared by sink.c (what readers call) and run.c
+ * (which sets it up for a job). Not part of the public API.
+ */
+#ifndef ANNOPORT_SINK_H
+#define ANNOPORT_SINK_H
+
+#include <annoport/run.h>
+
+#include "internal.h"
+
+struct ap_sink {
+    ap_context *ctx;
+    ap_run_mode mode;
+    const ap_writer_ops *w;
+    void *wstate;
+    FILE *rejects;              /* rejects.jsonl, NULL when nothing is written */
+    const char *cur_path;       /* the source being read, for messages */
+
+    ap_map *inputs_by_id;       /* input id -> ap_input */
+    ap_input **inputs;          /* every input, first-seen order */
+    size_t ninputs, ninputs_cap;
+
+    ap_map *concepts_by_label;  /* source label -> ap_concept */
+    ap_map *concepts_by_id;     /* concept id -> ap_concept (kept ones) */
+    ap_concept **concepts;      /* every concept, first-seen order */
+    size_t nconcepts, nconcepts_cap;
+
+    ap_map *label_map;          /* --label-map: from -> to ("" drops) */
+    char **map_values;          /* the "to" strings, owned */
+    size_t nmap_values;
+    ap_map *keep;               /* --labels: the set kept, NULL = all */
+
+    ap_point *pts;              /* polygon scratch */
+    size_t pts_cap;
+    ap_buf idkey, line;         /* scratch for ids and reject lines */
+    char idbuf[40];
+
+    const char *reasons[32];    /* reject reasons, first-seen order */
+    uint64_t reason_counts[32];
+    size_t nreasons;
+    uint64_t box_small, box_medium, box_large, box_unsized;
+};
+
+ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode);
+void ap_sink_free(ap_sink *s);
+
+#endif

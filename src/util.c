@@ -1,0 +1,321 @@
+/*
+ * util.c: growable buffers with a small JSON emitter (strings and numbers
+ * only: what the writers need), hash maps and a 64-bit hash.
+ *
+ * The emitter writes, it never parses: reading JSON is cJSON's job.
+ * Numbers are written in the shortest form that reads back to the same
+ * double, found by trying 15, 16 then 17 significant digits (a double whose
+ * shortest form has k <= 15 digits prints exactly those digits at 15).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- buffers ---- */
+
+void ap_buf_free(ap_buf *b)
+{
+    if (!b)
+        return;
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+void ap_buf_reserve(ap_buf *b, size_t extra)
+{
+    if (b->oom)
+        return;
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return;
+    }
+    b->p = p;
+    b->cap = cap;
+}
+
+void ap_buf_put(ap_buf *b, const char *s, size_t n)
+{
+    ap_buf_reserve(b, n);
+    if (b->oom)
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void ap_buf_puts(ap_buf *b, const char *s)
+{
+    ap_buf_put(b, s, strlen(s));
+}
+
+void ap_buf_putc(ap_buf *b, char c)
+{
+    ap_buf_put(b, &c, 1);
+}
+
+void ap_buf_u64(ap_buf *b, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+    ap_buf_put(b, tmp, (size_t)n);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && s[1] < 0xA0)
+            return 0;
+        if (c == 0xED && s[1] >= 0xA0)
+            return 0; /* surrogates */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90)
+            return 0;
+        if (c == 0xF4 && s[1] >= 0x90)
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+void ap_buf_json_string(ap_buf *b, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    ap_buf_putc(b, '"');
+    while (*s) {
+        const unsigned char *run = s;
+        while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
+            s++;
+        if (s > run)
+            ap_buf_put(b, (const char *)run, (size_t)(s - run));
+        if (!*s)
+            break;
+        unsigned c = *s;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            ap_buf_put(b, esc, 2);
+            s++;
+        } else if (c < 0x20) {
+            char esc[8];
+            switch (c) {
+            case '\n': ap_buf_put(b, "\\n", 2); break;
+            case '\r': ap_buf_put(b, "\\r", 2); break;
+            case '\t': ap_buf_put(b, "\\t", 2); break;
+            case '\b': ap_buf_put(b, "\\b", 2); break;
+            case '\f': ap_buf_put(b, "\\f", 2); break;
+            default:
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                ap_buf_put(b, esc, 6);
+            }
+            s++;
+        } else {
+            size_t n = utf8_len(s);
+            if (n == 0) {
+                ap_buf_put(b, "\xEF\xBF\xBD", 3);
+                s++;
+            } else {
+                ap_buf_put(b, (const char *)s, n);
+                s += n;
+            }
+        }
+    }
+    ap_buf_putc(b, '"');
+}
+
+size_t ap_format_double(char *out, double v)
+{
+    if (v == 0 || !isfinite(v)) { /* -0 and (never written) non-finite */
+        out[0] = '0';
+        out[1] = '\0';
+        return 1;
+    }
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(out, 32, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    return (size_t)n;
+}
+
+void ap_buf_json_number(ap_buf *b, double v)
+{
+    char tmp[32];
+    size_t n = ap_format_double(tmp, v);
+    ap_buf_put(b, tmp, n);
+}
+
+char *ap_strdup(const char *s)
+{
+    return s ? ap_strndup(s, strlen(s)) : NULL;
+}
+
+char *ap_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* ---- hashing: FNV-1a, 64 bit ---- */
+
+uint64_t ap_hash64(const void *data, size_t n, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    /* final mix, so that close keys spread over the table */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* ---- maps: open addressing, linear probing ---- */
+
+typedef struct {
+    uint64_t hash;
+    char *skey;
+    int64_t ikey;
+    void *value;
+    int used;
+} map_slot;
+
+struct ap_map {
+    map_slot *slots;
+    size_t cap, count;
+};
+
+ap_map *ap_map_new(void)
+{
+    ap_map *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cap = 64;
+    m->slots = calloc(m->cap, sizeof *m->slots);
+    if (!m->slots) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void ap_map_free(ap_map *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].skey);
+    free(m->slots);
+    free(m);
+}
+
+size_t ap_map_count(const ap_map *m)
+{
+    return m->count;
+}
+
+static map_slot *map_find(const ap_map *m, uint64_t h, const char *skey, int64_t ikey)
+{
+    size_t i = (size_t)h & (m->cap - 1);
+    for (;;) {
+        map_slot *s = &m->slots[i];
+        if (!s->used)
+            return s;
+        if (s->hash == h && (skey ? (s->skey && strcmp(s->skey, skey) == 0)
+                                  : (!s->skey && s->ikey == ikey)))
+            return s;
+        i = (i + 1) & (m->cap - 1);
+    }
+}
+
+static int map_grow(ap_map *m)
+{
+    size_t ncap = m->cap * 2;
+    map_slot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return -1;
+    map_slot *old = m->slots;
+    size_t ocap = m->cap;
+    m->slots = ns;
+    m->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+        if (!old[i].used)
+            continue;
+        map_slot *s = map_find(m, old[i].hash, old[i].skey, old[i].ikey);
+        *s = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+static int map_put(ap_map *m, uint64_t h, const char *skey, int64_t ikey, void *value)
+{
+    if ((m->count + 1) * 4 > m->cap * 3 && map_grow(m) != 0)
+        return -1;
+    map_slot *s = map_find(m, h, skey, ikey);
+    if (s->used) {
+        s->value = value;
+        return 0;
+    }
+    if (skey) {
+        s->skey = ap_strdup(skey);
+        if (!s->skey)
+            return -1;
+    }
+    s->hash = h;
+    s->ikey = ikey;
+    s->value = value;
+    s->used = 1;
+    m->count++;
+    return 0;
+}
+
+void *ap_map_get(const ap_map *m, const char *key)
+{
+    map_slot *s = map_find(m, ap_hash64(key, strlen(key), 0), key, 0);
+    return s->used ? s->value : NULL;
+}
+
+int ap_map_put(ap_map *m, const char *key, void *value)
+{
+    return map_put(m, ap_hash64(key, strlen(key), 0), key, 0, value);
+}
+
+void *ap_map_get_int(const ap_map *m, int64_t key)
+{
+    map_slot *s = map_find(m, ap_hash64(&key, sizeof key, 1), NULL, key);
+    return s->used ? s->value : NULL;
+}
+
+int ap_map_put_int(ap_map *m, int64_t key, void *value)
+{
+    return map_put(m, ap_hash64(&key, sizeof key, 1), NULL, key, value);
+}
