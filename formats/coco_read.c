@@ -340,6 +340,13 @@ static void polygon_bounds(coco *c, double box[4])
 
 /* ---- annotations ---- */
 
+/* A key given a value other than null. */
+static int present(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return v && !cJSON_IsNull(v);
+}
+
 static const coco_cat *category(coco *c, int64_t id)
 {
     return ap_map_get_int(c->cats, id);
@@ -405,8 +412,7 @@ static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
     } else if (nparts > 0) {
         obj.box_form = AP_BOX_XYXY;
         polygon_bounds(c, obj.box);
-    } else if (!rle && (cJSON_GetObjectItemCaseSensitive(o, "bbox") ||
-                        cJSON_GetObjectItemCaseSensitive(o, "segmentation"))) {
+    } else if (!rle && (present(o, "bbox") || present(o, "segmentation"))) {
         return elem_error(c, "%s has neither a \"bbox\" nor a polygon; an annotation "
                           "without both keys is an image-level label", what);
     } else {
@@ -551,6 +557,9 @@ static int read_array(coco *c, const char *key, elem_fn fn)
             return ap_jscan_expect(j, ']');
         if (ch == -2)
             return c->ctx->err;
+        if (ch == -1)
+            return ap_jscan_error(j, "invalid JSON: the file ends inside \"%s\" (truncated "
+                                  "file?)", key);
         return ap_jscan_error(j, "invalid JSON: expected ',' or ']' in \"%s\"", key);
     }
 }

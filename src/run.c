@@ -97,6 +97,24 @@ static int probe_file(ap_context *ctx, const char *path, const ap_format **best,
     return AP_OK;
 }
 
+/* 1 when the file holds nothing but white space (read in full: such a file
+ * has no reader, so this runs only before an error). */
+static int is_blank(ap_context *ctx, const char *path)
+{
+    ap_stream *s = ap_stream_open(ctx, path);
+    if (!s)
+        return 0;
+    char buf[4096];
+    ssize_t n;
+    int blank = 1;
+    while (blank && (n = ap_stream_read(ctx, s, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')
+                blank = 0;
+    ap_stream_close(s);
+    return blank;
+}
+
 static int has_extension(const char *path, const char *exts)
 {
     const char *dot = strrchr(path, '.');
@@ -232,6 +250,8 @@ static int expand_input(ap_context *ctx, const char *path, const ap_format *forc
     int rc = probe_file(ctx, path, &best, &tie);
     if (rc)
         return rc;
+    if (!best && is_blank(ctx, path))
+        return ap_error_at(ctx, AP_EDATA, path, 1, 1, "the file is empty");
     if (!best)
         return ap_error(ctx, AP_EDATA, "%s: not a dataset annoport can read (no reader "
                         "recognises its first bytes); give --from to say what it is", path);

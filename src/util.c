@@ -4,8 +4,10 @@
  *
  * The emitter writes, it never parses: reading JSON is cJSON's job.
  * Numbers are written in the shortest form that reads back to the same
- * double, found by trying 15, 16 then 17 significant digits (a double whose
- * shortest form has k <= 15 digits prints exactly those digits at 15).
+ * double, found by trying 15, 16 then 17 significant digits: a normal
+ * double whose shortest form has k <= 15 digits prints exactly those digits
+ * at 15, since it lies within half an ulp (about 1e-16 relative) of them.
+ * Subnormals, with fewer bits, are searched from one digit up.
  */
 #include <math.h>
 #include <stdio.h>
@@ -151,7 +153,9 @@ size_t ap_format_double(char *out, double v)
         return 1;
     }
     int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
+    /* subnormals carry fewer digits: search them from one digit up */
+    int prec = fabs(v) < 2.2250738585072014e-308 ? 1 : 15;
+    for (; prec <= 17; prec++) {
         n = snprintf(out, 32, "%.*g", prec, v);
         if (strtod(out, NULL) == v)
             break;

@@ -1,0 +1,217 @@
+/*
+ * helpers.c: see helpers.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+const char *t_bin(void) { return env_or("AP_BIN", "build/annoport"); }
+const char *t_shared(void) { return env_or("AP_SHARED", "../shared"); }
+const char *t_python(void) { return env_or("AP_PYTHON", "python3"); }
+
+static const char *tmp_root(void)
+{
+    static char root[1024];
+    if (!root[0]) {
+        snprintf(root, sizeof root, "%s/t%ld", env_or("AP_TMP", "build/tmp"), (long)getpid());
+        char cmd[2200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", root, root);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot make %s\n", root);
+    }
+    return root;
+}
+
+const char *t_dir(const char *name)
+{
+    static char bufs[8][1024];
+    static int slot;
+    char *b = bufs[slot++ % 8];
+    snprintf(b, 1024, "%.700s/%.300s", tmp_root(), name);
+    char cmd[2100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", b, b);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot make %s\n", b);
+    return b;
+}
+
+const char *t_path(const char *dir, const char *name)
+{
+    static char bufs[64][1024];
+    static int slot;
+    char *b = bufs[slot++ % 64];
+    snprintf(b, 1024, "%s/%s", dir, name);
+    return b;
+}
+
+void t_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+        return;
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+char *t_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int t_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+int t_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+int t_sh(const char *cmd, char **out, char **err)
+{
+    char d[1100];
+    snprintf(d, sizeof d, "%s", tmp_root()); /* not t_dir: keep callers' buffers */
+    char o[1200], e[1200];
+    snprintf(o, sizeof o, "%s/out", d);
+    snprintf(e, sizeof e, "%s/err", d);
+    size_t n = strlen(cmd) + 2 * sizeof o + 32;
+    char *full = malloc(n);
+    snprintf(full, n, "(%s) >'%s' 2>'%s' </dev/null", cmd, o, e);
+    int st = system(full);
+    free(full);
+    if (out)
+        *out = t_read(o, NULL);
+    if (err)
+        *err = t_read(e, NULL);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+int t_cli(const char *args, char **out, char **err)
+{
+    size_t n = strlen(args) + strlen(t_bin()) + 8;
+    char *cmd = malloc(n);
+    snprintf(cmd, n, "%s %s", t_bin(), args);
+    int rc = t_sh(cmd, out, err);
+    free(cmd);
+    return rc;
+}
+
+int t_check(const char *output, char **summary)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s '%s/tools/check_requests.py' '%s'", t_python(), t_shared(),
+             output);
+    char *out = NULL;
+    int rc = t_sh(cmd, &out, NULL);
+    if (rc != 0 && out)
+        fprintf(stderr, "\ncheck_requests.py %s:\n%s\n", output, out);
+    if (summary) {
+        *summary = NULL;
+        if (out) {
+            size_t len = strlen(out);
+            while (len && out[len - 1] == '\n')
+                out[--len] = '\0';
+            char *last = strrchr(out, '\n');
+            *summary = strdup(last ? last + 1 : out);
+        }
+    }
+    free(out);
+    return rc;
+}
+
+ap_context *t_ctx(void)
+{
+    return ap_context_new();
+}
+
+cJSON *t_json(const char *path)
+{
+    char *text = t_read(path, NULL);
+    if (!text)
+        return NULL;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    return j;
+}
+
+int t_request_count(const char *path)
+{
+    cJSON *j = t_json(path);
+    if (!j)
+        return -1;
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(j, "annotations"));
+    cJSON_Delete(j);
+    return n;
+}
+
+void t_write_coco(const char *path, int n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return;
+    int images = n / 10 + 1;
+    fputs("{\"images\":[", f);
+    for (int i = 0; i < images; i++)
+        fprintf(f, "%s{\"id\":%d,\"file_name\":\"img%05d.jpg\",\"width\":640,\"height\":480}",
+                i ? "," : "", i + 1, i + 1);
+    fputs("],\"annotations\":[", f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s\n{\"id\":%d,\"image_id\":%d,\"category_id\":%d,\"iscrowd\":0,"
+                "\"bbox\":[%d,%d,%d,%d]}", i ? "," : "", i + 1, i / 10 + 1, i % 2 ? 9 : 5,
+                i % 600, i % 400, 10 + i % 30, 20 + i % 50);
+    fputs("],\"categories\":[{\"id\":5,\"name\":\"dog\"},{\"id\":9,\"name\":\"cat\"}]}\n", f);
+    fclose(f);
+}

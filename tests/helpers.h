@@ -1,0 +1,59 @@
+/*
+ * helpers.h: what the suites share: temporary folders, files, running the
+ * built CLI and the shared checker, and running a job through the library.
+ */
+#ifndef ANNOPORT_TEST_HELPERS_H
+#define ANNOPORT_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <CUnit/CUnit.h>
+#include <cJSON.h>
+
+#include <annoport/annoport.h>
+#include <annoport/run.h>
+
+/* Environment set by the Makefile (with defaults for a run by hand). */
+const char *t_bin(void);     /* the CLI under test */
+const char *t_shared(void);  /* ../shared */
+const char *t_python(void);
+
+/* A fresh empty folder under the test tmp root; the string is static
+ * storage valid until the next call with the same slot. */
+const char *t_dir(const char *name);
+/* path = dir/name, in a static ring of 64 buffers: copy it to keep it. */
+const char *t_path(const char *dir, const char *name);
+
+void t_write(const char *path, const char *text);
+/* Whole file into a new string (NULL when it cannot be read); *len set. */
+char *t_read(const char *path, size_t *len);
+int t_exists(const char *path);
+/* Number of entries in a folder (-1 if it is not one). */
+int t_count_entries(const char *dir);
+
+/* Runs a shell command; returns its exit status; stdout and stderr are
+ * captured into *out and *err when given (free them). */
+int t_sh(const char *cmd, char **out, char **err);
+/* Runs the CLI with args (a shell-quoted string). */
+int t_cli(const char *args, char **out, char **err);
+/* Runs check_requests.py on an output; returns its status, and puts its
+ * last line in *summary when given. */
+int t_check(const char *output, char **summary);
+
+/* A context with defaults and no output on the terminal. */
+ap_context *t_ctx(void);
+/* Parses a JSON file (NULL on failure). */
+cJSON *t_json(const char *path);
+/* The number of annotations in a request file. */
+int t_request_count(const char *path);
+
+/* Writes a COCO file with n annotations (boxes on 640x480 images, one
+ * image per 10 annotations, category ids 5 and 9). */
+void t_write_coco(const char *path, int n);
+
+/* String equality that survives a NULL actual value. */
+static inline const char *t_str(const char *s) { return s ? s : "(null)"; }
+#define T_ASSERT_STR(a, b) CU_ASSERT_STRING_EQUAL(t_str(a), (b))
+
+#endif

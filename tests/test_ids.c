@@ -1,0 +1,160 @@
+/*
+ * test_ids.c: input and concept ids (SPEC section 2, "Ids"), and the
+ * collisions that must stop a run instead of merging two images.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+static void check_clean(const char *name, const char *want)
+{
+    char *id = ap_input_id_clean(name);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+    if (strcmp(id, want) != 0)
+        fprintf(stderr, "\nclean(\"%s\") = \"%s\", want \"%s\"\n", name, id, want);
+    T_ASSERT_STR(id, want);
+    free(id);
+}
+
+static void test_ids_clean(void)
+{
+    check_clean("a.jpg", "a");
+    check_clean("train/a.jpg", "train_a");
+    check_clean("val/a.jpg", "val_a");
+    check_clean("a-weird Filename.asdf.jpg", "a-weird_filename_asdf");
+    check_clean("JPEGImages/2011_000003.jpg", "jpegimages_2011_000003");
+    check_clean("My Photo, final.JPG", "my_photo_final");
+    check_clean("__Leading..dots__.png", "leading_dots");
+    check_clean("a--b__c.jpg", "a-b_c");
+    check_clean("-x-.jpg", "x");
+    check_clean("caf\xc3\xa9 au lait.jpg", "caf_au_lait");
+    check_clean("noext", "noext");
+    check_clean(".hidden", "hidden");
+    check_clean("dir.v2/file", "dir_v2_file");
+    check_clean("images/000000000139.jpg", "images_000000000139");
+    /* nothing usable left: a stable fallback */
+    char *id = ap_input_id_clean("\xe6\x97\xa5\xe6\x9c\xac.jpg");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+    CU_ASSERT_EQUAL(strncmp(id, "input-", 6), 0);
+    CU_ASSERT_EQUAL(strlen(id), 22);
+    char *again = ap_input_id_clean("\xe6\x97\xa5\xe6\x9c\xac.jpg");
+    T_ASSERT_STR(again, id);
+    free(id);
+    free(again);
+}
+
+static void test_ids_stem_and_concepts(void)
+{
+    char *s = ap_input_id_stem("train/a b.jpg");
+    T_ASSERT_STR(s, "a_b");
+    free(s);
+    s = ap_input_id_stem("x.y.Z.png");
+    T_ASSERT_STR(s, "x_y_Z");
+    free(s);
+    s = ap_concept_id("traffic light");
+    T_ASSERT_STR(s, "traffic-light");
+    free(s);
+    s = ap_concept_id("Caf\xc3\xa9 sign");
+    T_ASSERT_STR(s, "caf-sign");
+    free(s);
+    s = ap_concept_id("_background_");
+    T_ASSERT_STR(s, "_background_");
+    free(s);
+    s = ap_concept_id("Dog!");
+    T_ASSERT_STR(s, "dog");
+    free(s);
+    s = ap_concept_id("a very long label that goes past the limit");
+    T_ASSERT_STR(s, "a-very-long-label-that-goes-past");
+    CU_ASSERT_EQUAL(strlen(s), 32);
+    free(s);
+}
+
+static int run_convert(const char *in1, const char *in2, const char *out, ap_context *ctx)
+{
+    const char *inputs[2] = {in1, in2};
+    return ap_run(ctx, AP_RUN_CONVERT, inputs, in2 ? 2 : 1, out, NULL);
+}
+
+static void test_ids_input_collision(void)
+{
+    const char *d = t_dir("ids_collision");
+    const char *in = t_path(d, "a.json");
+    t_write(in, "{\"images\":[{\"id\":1,\"file_name\":\"Cat 1.jpg\",\"width\":10,\"height\":10},"
+                "{\"id\":2,\"file_name\":\"cat_1.png\",\"width\":10,\"height\":10}],"
+                "\"annotations\":[],\"categories\":[]}");
+    ap_context *ctx = t_ctx();
+    const char *out = t_path(d, "out");
+    CU_ASSERT_EQUAL(run_convert(in, NULL, out, ctx), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "\"cat_1\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "Cat 1.jpg"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "cat_1.png"));
+    CU_ASSERT_FALSE(t_exists(out));
+    /* --input-id id keeps them apart */
+    ctx->opt.input_id = AP_INPUT_ID_ID;
+    CU_ASSERT_EQUAL(run_convert(in, NULL, out, ctx), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
+    ap_context_free(ctx);
+}
+
+static void test_ids_collision_names_both_files(void)
+{
+    const char *d = t_dir("ids_two_files");
+    const char *a = t_path(d, "first.json");
+    const char *b = t_path(d, "second.json");
+    t_write(a, "{\"images\":[{\"id\":1,\"file_name\":\"x/a.jpg\",\"width\":10,\"height\":10}],"
+               "\"annotations\":[],\"categories\":[]}");
+    t_write(b, "{\"images\":[{\"id\":1,\"file_name\":\"x a.jpg\",\"width\":10,\"height\":10}],"
+               "\"annotations\":[],\"categories\":[]}");
+    ap_context *ctx = t_ctx();
+    CU_ASSERT_EQUAL(run_convert(a, b, t_path(d, "out"), ctx), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "first.json"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "second.json"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "\"x_a\""));
+    /* the same image named in two files is one input */
+    t_write(b, "{\"images\":[{\"id\":4,\"file_name\":\"x/a.jpg\",\"width\":10,\"height\":10}],"
+               "\"annotations\":[],\"categories\":[]}");
+    CU_ASSERT_EQUAL(run_convert(a, b, t_path(d, "out"), ctx), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 1);
+    ap_context_free(ctx);
+}
+
+static void test_ids_concept_collision(void)
+{
+    const char *d = t_dir("ids_concepts");
+    const char *in = t_path(d, "a.json");
+    t_write(in, "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":10}],"
+                "\"annotations\":["
+                "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,2,2]},"
+                "{\"id\":2,\"image_id\":1,\"category_id\":2,\"bbox\":[1,1,3,3]}],"
+                "\"categories\":[{\"id\":1,\"name\":\"Dog\"},{\"id\":2,\"name\":\"dog\"}]}");
+    ap_context *ctx = t_ctx();
+    CU_ASSERT_EQUAL(run_convert(in, NULL, t_path(d, "out"), ctx), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "\"Dog\" and \"dog\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.json"));
+    /* a label map says they are one concept */
+    const char *map = t_path(d, "map.csv");
+    t_write(map, "from,to\nDog,dog\n");
+    ctx->opt.label_map = map;
+    ap_result res;
+    const char *inputs[1] = {in};
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, inputs, 1, t_path(d, "out"), &res), AP_OK);
+    CU_ASSERT_EQUAL(res.nconcepts, 1);
+    if (res.nconcepts == 1) {
+        T_ASSERT_STR(res.concepts[0]->id, "dog");
+        CU_ASSERT_EQUAL(res.concepts[0]->annotations, 2);
+    }
+    ap_result_free(&res);
+    ap_context_free(ctx);
+}
+
+CU_TestInfo ids_tests[] = {
+    {"test_ids_clean", test_ids_clean},
+    {"test_ids_stem_and_concepts", test_ids_stem_and_concepts},
+    {"test_ids_input_collision", test_ids_input_collision},
+    {"test_ids_collision_names_both_files", test_ids_collision_names_both_files},
+    {"test_ids_concept_collision", test_ids_concept_collision},
+    CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,57 @@
+/*
+ * test_main.c: the CUnit runner. One suite per module; the process exits
+ * non-zero when any assertion fails.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+extern CU_TestInfo normalize_tests[];
+extern CU_TestInfo ids_tests[];
+extern CU_TestInfo batch_tests[];
+extern CU_TestInfo coco_tests[];
+extern CU_TestInfo writer_tests[];
+extern CU_TestInfo cli_tests[];
+extern CU_TestInfo corpus_tests[];
+
+static CU_SuiteInfo suites[] = {
+    {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
+    {"ids", NULL, NULL, NULL, NULL, ids_tests},
+    {"batch", NULL, NULL, NULL, NULL, batch_tests},
+    {"coco", NULL, NULL, NULL, NULL, coco_tests},
+    {"writer", NULL, NULL, NULL, NULL, writer_tests},
+    {"cli", NULL, NULL, NULL, NULL, cli_tests},
+    {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(int argc, char **argv)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    if (CU_register_suites(suites) != CUE_SUCCESS) {
+        fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
+        CU_cleanup_registry();
+        return 2;
+    }
+    CU_basic_set_mode(CU_BRM_NORMAL);
+    if (argc > 1) { /* run one suite by name */
+        CU_pSuite s = CU_get_suite(argv[1]);
+        if (!s) {
+            fprintf(stderr, "no suite %s\n", argv[1]);
+            CU_cleanup_registry();
+            return 2;
+        }
+        CU_basic_run_suite(s);
+    } else {
+        CU_basic_run_tests();
+    }
+    unsigned run = CU_get_number_of_tests_run();
+    unsigned failed = CU_get_number_of_tests_failed();
+    unsigned asserts = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    printf("\n%u passed, %u failed\n", run - failed, failed);
+    return failed || asserts ? 1 : 0;
+}

@@ -1,0 +1,233 @@
+/*
+ * test_normalize.c: SPEC section 2 rule by rule, with numbers computed by
+ * hand, and the number writer (shortest round trip).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+static ap_object box_obj(ap_units units, ap_box_form form, double a, double b, double c,
+                         double d)
+{
+    ap_object o;
+    memset(&o, 0, sizeof o);
+    o.units = units;
+    o.box_form = form;
+    o.box[0] = a;
+    o.box[1] = b;
+    o.box[2] = c;
+    o.box[3] = d;
+    return o;
+}
+
+static void test_normalize_coco_box(void)
+{
+    ap_object o = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 100, 120, 50.5, 40);
+    ap_box b;
+    int cl = -1;
+    CU_ASSERT_EQUAL(ap_normalize_box(&o, 640, 480, AP_VOC_INCLUSIVE, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 100.0 / 640);   /* 0.15625 */
+    CU_ASSERT_EQUAL(b.top, 120.0 / 480);    /* 0.25 */
+    CU_ASSERT_EQUAL(b.right, 150.5 / 640);  /* 0.23515625 */
+    CU_ASSERT_EQUAL(b.bottom, 160.0 / 480);
+    CU_ASSERT_EQUAL(b.left, 0.15625);
+    CU_ASSERT_EQUAL(b.right, 0.23515625);
+    CU_ASSERT_EQUAL(cl, 0);
+}
+
+static void test_normalize_voc_edges(void)
+{
+    /* xmin=71 ymin=252 xmax=216 ymax=314 in a 500x375 image */
+    ap_object o = box_obj(AP_UNITS_VOC, AP_BOX_XYXY, 71, 252, 216, 314);
+    ap_box b;
+    int cl;
+    CU_ASSERT_EQUAL(ap_normalize_box(&o, 500, 375, AP_VOC_INCLUSIVE, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 70.0 / 500);
+    CU_ASSERT_EQUAL(b.left, 0.14);
+    CU_ASSERT_EQUAL(b.top, 251.0 / 375);
+    CU_ASSERT_EQUAL(b.right, 216.0 / 500);
+    CU_ASSERT_EQUAL(b.right, 0.432);
+    CU_ASSERT_EQUAL(b.bottom, 314.0 / 375);
+    CU_ASSERT_EQUAL(ap_normalize_box(&o, 500, 375, AP_VOC_CLARIFAI_SDK, 0.5, &b, &cl),
+                    AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 0.14);
+    CU_ASSERT_EQUAL(b.right, 215.0 / 500);
+    CU_ASSERT_EQUAL(b.right, 0.43);
+    CU_ASSERT_EQUAL(b.bottom, 313.0 / 375);
+    CU_ASSERT_EQUAL(ap_normalize_box(&o, 500, 375, AP_VOC_ZERO_BASED, 0.5, &b, &cl),
+                    AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 71.0 / 500);
+    CU_ASSERT_EQUAL(b.right, 0.432);
+    /* the SPEC's example: xmax=241, W=375 gives 0.64 under clarifai-sdk */
+    ap_object s = box_obj(AP_UNITS_VOC, AP_BOX_XYXY, 1, 1, 241, 10);
+    CU_ASSERT_EQUAL(ap_normalize_box(&s, 375, 100, AP_VOC_CLARIFAI_SDK, 0.5, &b, &cl),
+                    AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.right, 0.64);
+    CU_ASSERT_EQUAL(ap_normalize_box(&s, 375, 100, AP_VOC_INCLUSIVE, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_DOUBLE_EQUAL(b.right, 0.642667, 1e-6);
+    /* a box from pixel 1 to pixel W covers the whole image */
+    ap_object full = box_obj(AP_UNITS_VOC, AP_BOX_XYXY, 1, 1, 500, 375);
+    CU_ASSERT_EQUAL(ap_normalize_box(&full, 500, 375, AP_VOC_INCLUSIVE, 0.5, &b, &cl),
+                    AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 0);
+    CU_ASSERT_EQUAL(b.top, 0);
+    CU_ASSERT_EQUAL(b.right, 1);
+    CU_ASSERT_EQUAL(b.bottom, 1);
+}
+
+static void test_normalize_normalized_source(void)
+{
+    ap_object o = box_obj(AP_UNITS_NORMALIZED, AP_BOX_XYXY, 0.1, 0.2, 0.7, 0.9);
+    ap_box b;
+    int cl;
+    /* no image size needed */
+    CU_ASSERT_EQUAL(ap_normalize_box(&o, 0, 0, AP_VOC_INCLUSIVE, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 0.1);
+    CU_ASSERT_EQUAL(b.top, 0.2);
+    CU_ASSERT_EQUAL(b.right, 0.7);
+    CU_ASSERT_EQUAL(b.bottom, 0.9);
+}
+
+static void test_normalize_rejects_in_order(void)
+{
+    ap_box b;
+    int cl;
+    /* 1: NaN / infinite, or unknown size for a pixel source */
+    ap_object n = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, NAN, 1, 2, 3);
+    CU_ASSERT_EQUAL(ap_normalize_box(&n, 640, 480, 0, 0.5, &b, &cl), AP_NORM_NAN);
+    ap_object inf = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 1, 1, INFINITY, 3);
+    CU_ASSERT_EQUAL(ap_normalize_box(&inf, 640, 480, 0, 0.5, &b, &cl), AP_NORM_NAN);
+    /* x + w overflows to infinity */
+    ap_object big = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 1e308, 1, 1e308, 3);
+    CU_ASSERT_EQUAL(ap_normalize_box(&big, 640, 480, 0, 0.5, &b, &cl), AP_NORM_NAN);
+    ap_object ok = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 1, 1, 2, 3);
+    CU_ASSERT_EQUAL(ap_normalize_box(&ok, 0, 480, 0, 0.5, &b, &cl), AP_NORM_NO_SIZE);
+    CU_ASSERT_EQUAL(ap_normalize_box(&ok, 640, 0, 0, 0.5, &b, &cl), AP_NORM_NO_SIZE);
+    /* NaN wins over the unknown size: rule 1 is checked number first */
+    CU_ASSERT_EQUAL(ap_normalize_box(&n, 0, 0, 0, 0.5, &b, &cl), AP_NORM_NAN);
+    /* 3: empty or inverted after clamping */
+    ap_object zero = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 10, 20, 0, 30);
+    CU_ASSERT_EQUAL(ap_normalize_box(&zero, 640, 480, 0, 0.5, &b, &cl), AP_NORM_ZERO_AREA);
+    ap_object inv = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 10, 20, -5, 30);
+    CU_ASSERT_EQUAL(ap_normalize_box(&inv, 640, 480, 0, 0.5, &b, &cl), AP_NORM_ZERO_AREA);
+    /* wholly right of the image: clamped to 1..1, so empty: a reject, not a clamp */
+    ap_object out = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 700, 20, 10, 30);
+    CU_ASSERT_EQUAL(ap_normalize_box(&out, 640, 480, 0, 0.5, &b, &cl), AP_NORM_ZERO_AREA);
+}
+
+static void test_normalize_clamp_tolerance(void)
+{
+    ap_box b;
+    int cl;
+    /* 0.3 px outside: within the default 0.5 px, snapped silently */
+    ap_object in = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, -0.3, 700, 40, 68);
+    CU_ASSERT_EQUAL(ap_normalize_box(&in, 1024, 768, 0, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 0);
+    CU_ASSERT_EQUAL(b.right, 39.7 / 1024);
+    CU_ASSERT_EQUAL(b.bottom, 1);
+    CU_ASSERT_EQUAL(cl, 0);
+    /* 0.6 px outside: clamped and counted */
+    ap_object out = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, -0.6, 700, 40, 68);
+    CU_ASSERT_EQUAL(ap_normalize_box(&out, 1024, 768, 0, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 0);
+    CU_ASSERT_EQUAL(cl, 1);
+    /* exactly 0.5 px outside is within the tolerance */
+    ap_object edge = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 600, 400, 40.5, 80);
+    CU_ASSERT_EQUAL(ap_normalize_box(&edge, 640, 480, 0, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.right, 1);
+    CU_ASSERT_EQUAL(cl, 0);
+    /* the sample's cat: 20 px right and 20 px below the image */
+    ap_object cat = box_obj(AP_UNITS_PIXEL, AP_BOX_XYWH, 600, 400, 60, 100);
+    CU_ASSERT_EQUAL(ap_normalize_box(&cat, 640, 480, 0, 0.5, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(b.left, 0.9375);
+    CU_ASSERT_EQUAL(b.right, 1);
+    CU_ASSERT_EQUAL(b.bottom, 1);
+    CU_ASSERT_EQUAL(cl, 1);
+    /* tolerance 0: any step outside counts */
+    CU_ASSERT_EQUAL(ap_normalize_box(&in, 1024, 768, 0, 0.0, &b, &cl), AP_NORM_OK);
+    CU_ASSERT_EQUAL(cl, 1);
+}
+
+static void test_normalize_polygon(void)
+{
+    const double xy[] = {100, 120, 150.5, 120, 150.5, 160, 100, 160};
+    ap_point p[4];
+    int cl = -1;
+    CU_ASSERT_EQUAL(ap_normalize_polygon(xy, 8, AP_UNITS_PIXEL, 640, 480, 0.5, p, &cl),
+                    AP_NORM_OK);
+    CU_ASSERT_EQUAL(p[0].col, 0.15625);
+    CU_ASSERT_EQUAL(p[0].row, 0.25);
+    CU_ASSERT_EQUAL(p[1].col, 0.23515625);
+    CU_ASSERT_EQUAL(p[2].row, 160.0 / 480);
+    CU_ASSERT_EQUAL(cl, 0);
+    CU_ASSERT_EQUAL(ap_normalize_polygon(xy, 4, AP_UNITS_PIXEL, 640, 480, 0.5, p, &cl),
+                    AP_NORM_DEGENERATE);
+    CU_ASSERT_EQUAL(ap_normalize_polygon(xy, 8, AP_UNITS_PIXEL, 0, 480, 0.5, p, &cl),
+                    AP_NORM_NO_SIZE);
+    const double far[] = {0, 0, 700, 0, 700, 100};
+    CU_ASSERT_EQUAL(ap_normalize_polygon(far, 6, AP_UNITS_PIXEL, 640, 480, 0.5, p, &cl),
+                    AP_NORM_OK);
+    CU_ASSERT_EQUAL(p[1].col, 1);
+    CU_ASSERT_EQUAL(cl, 1);
+}
+
+static void test_normalize_numbers_round_trip(void)
+{
+    const double v[] = {0.1, 1.0 / 3, 2.0 / 3, 0.1 + 0.2, 1e-300, 5e-324, 0.15625,
+                        1.0, 160.0 / 480, 251.0 / 375, 0.23515625, 39.7 / 1024,
+                        123456789.123, 0.9999999999999999};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[32];
+        size_t n = ap_format_double(buf, v[i]);
+        CU_ASSERT_EQUAL(strlen(buf), n);
+        CU_ASSERT_EQUAL(strtod(buf, NULL), v[i]);
+        /* shortest: with one significant digit fewer it does not read back */
+        int sig = 0, seen = 0;
+        for (const char *p = buf; *p && *p != 'e'; p++) {
+            if (*p >= '1' && *p <= '9')
+                seen = 1;
+            if (seen && *p >= '0' && *p <= '9')
+                sig++;
+        }
+        if (sig > 1) {
+            char shorter[400];
+            snprintf(shorter, sizeof shorter, "%.*g", sig - 1, v[i]);
+            CU_ASSERT(strtod(shorter, NULL) != v[i]);
+        }
+    }
+    char buf[32];
+    ap_format_double(buf, 0.1);
+    T_ASSERT_STR(buf, "0.1");
+    ap_format_double(buf, 0.1 + 0.2);
+    T_ASSERT_STR(buf, "0.30000000000000004");
+    ap_format_double(buf, 1.0 / 3);
+    T_ASSERT_STR(buf, "0.3333333333333333");
+    ap_format_double(buf, -0.0);
+    T_ASSERT_STR(buf, "0");
+    ap_format_double(buf, 1.0);
+    T_ASSERT_STR(buf, "1");
+}
+
+static void test_normalize_json_strings(void)
+{
+    ap_buf b = {0};
+    ap_buf_json_string(&b, "a\"b\\c\n\x01 caf\xc3\xa9 bad\xff end");
+    T_ASSERT_STR(b.p, "\"a\\\"b\\\\c\\n\\u0001 caf\xc3\xa9 bad\xef\xbf\xbd end\"");
+    ap_buf_free(&b);
+}
+
+CU_TestInfo normalize_tests[] = {
+    {"test_normalize_coco_box", test_normalize_coco_box},
+    {"test_normalize_voc_edges", test_normalize_voc_edges},
+    {"test_normalize_normalized_source", test_normalize_normalized_source},
+    {"test_normalize_rejects_in_order", test_normalize_rejects_in_order},
+    {"test_normalize_clamp_tolerance", test_normalize_clamp_tolerance},
+    {"test_normalize_polygon", test_normalize_polygon},
+    {"test_normalize_numbers_round_trip", test_normalize_numbers_round_trip},
+    {"test_normalize_json_strings", test_normalize_json_strings},
+    CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,253 @@
+/*
+ * test_writer.c: the Clarifai output tree: the manifest's invariant, the
+ * golden sample, byte-identical reruns, zip archives read back with libzip,
+ * atomic output (nothing left after a failure, an existing output kept).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zip.h>
+
+#include "helpers.h"
+
+static int run1(ap_context *ctx, const char *in, const char *out)
+{
+    const char *inputs[1] = {in};
+    return ap_run(ctx, AP_RUN_CONVERT, inputs, 1, out, NULL);
+}
+
+static int same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = t_read(a, &la), *y = t_read(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    if (!same)
+        fprintf(stderr, "\n%s and %s differ\n", a, b);
+    free(x);
+    free(y);
+    return same;
+}
+
+static void test_writer_manifest_invariant(void)
+{
+    const char *d = t_dir("writer_manifest");
+    const char *in = t_path(d, "in.json");
+    /* 40 objects: 30 written, 5 rejected (zero area), 5 filtered by --labels */
+    FILE *f = fopen(in, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":100,\"height\":100}],"
+          "\"categories\":[{\"id\":1,\"name\":\"keep\"},{\"id\":2,\"name\":\"drop\"}],"
+          "\"annotations\":[", f);
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "%s{\"id\":%d,\"image_id\":1,\"category_id\":%d,\"bbox\":[1,1,%d,5]}",
+                i ? "," : "", i + 1, i < 35 ? 1 : 2, i % 7 == 0 ? 0 : 5);
+    fputs("]}", f);
+    fclose(f);
+    ap_context *ctx = t_ctx();
+    ctx->opt.labels = "keep";
+    ctx->opt.batch_size = 8;
+    const char *out = t_path(d, "out");
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, in, out), AP_OK);
+    cJSON *m = t_json(t_path(out, "manifest.json"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    cJSON *c = cJSON_GetObjectItem(m, "counts");
+    int read = cJSON_GetObjectItem(c, "objects_read")->valueint;
+    int written = cJSON_GetObjectItem(c, "objects_written")->valueint;
+    int rejected = cJSON_GetObjectItem(c, "objects_rejected")->valueint;
+    int filtered = cJSON_GetObjectItem(c, "objects_filtered")->valueint;
+    CU_ASSERT_EQUAL(read, 40);
+    CU_ASSERT_EQUAL(filtered, 5);
+    CU_ASSERT_EQUAL(rejected, 5); /* i = 0, 7, 14, 21, 28 */
+    CU_ASSERT_EQUAL(written, 30);
+    CU_ASSERT_EQUAL(read, written + rejected + filtered);
+    int sum = 0;
+    cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(m, "requests"))
+    {
+        int n = cJSON_GetObjectItem(r, "annotations")->valueint;
+        CU_ASSERT_EQUAL(t_request_count(t_path(out, cJSON_GetObjectItem(r, "file")->valuestring)),
+                        n);
+        sum += n;
+    }
+    CU_ASSERT_EQUAL(sum, cJSON_GetObjectItem(c, "annotations_written")->valueint);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(c, "requests")->valueint, 4);
+    cJSON *concepts = cJSON_GetObjectItem(m, "concepts");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(concepts), 1);
+    T_ASSERT_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(concepts, 0), "id")->valuestring, "keep");
+    cJSON_Delete(m);
+    CU_ASSERT_EQUAL(t_check(out, NULL), 0);
+    ap_context_free(ctx);
+}
+
+static void test_writer_golden_sample(void)
+{
+    /* run from the top folder, as the expected trees were made */
+    const char *d = t_dir("writer_golden");
+    ap_context *ctx = t_ctx();
+    const char *out = t_path(d, "coco");
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, "samples/coco/instances.json", out), AP_OK);
+    const char *files[] = {"manifest.json", "rejects.jsonl",
+                           "requests/post-annotations-000001.json"};
+    for (int i = 0; i < 3; i++) {
+        char want[256];
+        snprintf(want, sizeof want, "samples/expected/coco/%s", files[i]);
+        CU_ASSERT_TRUE(same_file(t_path(out, files[i]), want));
+    }
+    CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 1);
+    CU_ASSERT_EQUAL(t_check(out, NULL), 0);
+
+    ap_options_init(&ctx->opt);
+    ctx->opt.geometry = AP_GEOM_BOTH;
+    ctx->opt.annotation_ids_hash = 1;
+    ctx->opt.app_user_id = "me";
+    ctx->opt.app_id = "my-app";
+    ctx->opt.status = AP_STATUS_SUCCESS;
+    ctx->opt.embed_model_version_id = "bb186755eda04f9cbb6fe32e816be104";
+    ctx->opt.batch_size = 3;
+    const char *out2 = t_path(d, "coco-both");
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, "samples/coco/instances.json", out2), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.annotations_written, 8);
+    const char *files2[] = {"manifest.json", "rejects.jsonl",
+                            "requests/post-annotations-000001.json",
+                            "requests/post-annotations-000002.json",
+                            "requests/post-annotations-000003.json"};
+    for (int i = 0; i < 5; i++) {
+        char want[256];
+        snprintf(want, sizeof want, "samples/expected/coco-both/%s", files2[i]);
+        CU_ASSERT_TRUE(same_file(t_path(out2, files2[i]), want));
+    }
+    CU_ASSERT_EQUAL(t_check(out2, NULL), 0);
+    ap_context_free(ctx);
+}
+
+static void test_writer_rerun_identical(void)
+{
+    const char *d = t_dir("writer_rerun");
+    const char *in = t_path(d, "in.json");
+    t_write_coco(in, 300);
+    ap_context *ctx = t_ctx();
+    ctx->opt.annotation_ids_hash = 1;
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "a")), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "b")), AP_OK);
+    const char *files[] = {"manifest.json", "rejects.jsonl",
+                           "requests/post-annotations-000001.json",
+                           "requests/post-annotations-000003.json"};
+    for (int i = 0; i < 4; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/a/%s", d, files[i]);
+        snprintf(b, sizeof b, "%s/b/%s", d, files[i]);
+        CU_ASSERT_TRUE(same_file(a, b));
+    }
+    /* stable annotation ids differ between annotations */
+    char *r = t_read(t_path(d, "a/requests/post-annotations-000001.json"), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    char *id1 = strstr(r, "\"id\":\"");
+    char *id2 = id1 ? strstr(id1 + 1, "{\"id\":\"") : NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(id2);
+    CU_ASSERT_NOT_EQUAL(strncmp(id1 + 6, id2 + 7, 32), 0);
+    free(r);
+    /* zip archives too */
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "a.zip")), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "b.zip")), AP_OK);
+    CU_ASSERT_TRUE(same_file(t_path(d, "a.zip"), t_path(d, "b.zip")));
+    ap_context_free(ctx);
+}
+
+static void test_writer_zip_reopened(void)
+{
+    const char *d = t_dir("writer_zip");
+    ap_context *ctx = t_ctx();
+    const char *zp = t_path(d, "out.zip");
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, "samples/coco/instances.json", zp), AP_OK);
+    int err = 0;
+    zip_t *za = zip_open(zp, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(za);
+    CU_ASSERT_EQUAL(zip_get_num_entries(za, 0), 3);
+    const char *names[] = {"manifest.json", "rejects.jsonl",
+                           "requests/post-annotations-000001.json"};
+    for (int i = 0; i < 3; i++) {
+        T_ASSERT_STR(zip_get_name(za, (zip_uint64_t)i, 0), names[i]);
+        zip_stat_t st;
+        CU_ASSERT_EQUAL_FATAL(zip_stat(za, names[i], 0, &st), 0);
+        char *buf = malloc(st.size + 1);
+        zip_file_t *zf = zip_fopen(za, names[i], 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(zf);
+        CU_ASSERT_EQUAL(zip_fread(zf, buf, st.size), (zip_int64_t)st.size);
+        zip_fclose(zf);
+        buf[st.size] = '\0';
+        char want[256];
+        snprintf(want, sizeof want, "samples/expected/coco/%s", names[i]);
+        size_t wl;
+        char *w = t_read(want, &wl);
+        if (i == 0) { /* the manifest names the zip's own source path: same here */
+            CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"objects_read\":\t6"));
+        }
+        CU_ASSERT_EQUAL(wl, st.size);
+        CU_ASSERT_TRUE(w && memcmp(w, buf, wl) == 0);
+        free(w);
+        free(buf);
+    }
+    zip_close(za);
+    CU_ASSERT_EQUAL(t_check(zp, NULL), 0);
+    CU_ASSERT_EQUAL(t_count_entries(d), 1); /* no temporary beside it */
+    ap_context_free(ctx);
+}
+
+static void test_writer_atomic_output(void)
+{
+    const char *d = t_dir("writer_atomic");
+    const char *in = t_path(d, "bad.json");
+    /* 50 good annotations, written one per request, then a broken one */
+    FILE *f = fopen(in, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":100,\"height\":100}],"
+          "\"categories\":[{\"id\":1,\"name\":\"x\"}],\"annotations\":[", f);
+    for (int i = 0; i < 50; i++)
+        fprintf(f, "{\"id\":%d,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,5,5]},", i + 1);
+    fputs("{\"id\":99,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,5]}]}", f);
+    fclose(f);
+    ap_context *ctx = t_ctx();
+    ctx->opt.batch_size = 1;
+    CU_ASSERT_EQUAL(run1(ctx, in, t_path(d, "out")), AP_EDATA);
+    CU_ASSERT_EQUAL(run1(ctx, in, t_path(d, "out.zip")), AP_EDATA);
+    CU_ASSERT_EQUAL(t_count_entries(d), 1); /* only bad.json: no output, no temporary */
+
+    /* an existing output is refused (73) and left as it was */
+    const char *good = t_path(d, "good.json");
+    t_write_coco(good, 5);
+    const char *out = t_path(d, "existing");
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, good, out), AP_OK);
+    CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 5);
+    ctx->opt.batch_size = 128;
+    CU_ASSERT_EQUAL(run1(ctx, good, out), AP_ECANTCREAT);
+    CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 5);
+    /* a failing run with --force leaves the old output untouched */
+    ctx->opt.force = 1;
+    CU_ASSERT_EQUAL(run1(ctx, in, out), AP_EDATA);
+    CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 5);
+    /* a good one replaces it */
+    CU_ASSERT_EQUAL(run1(ctx, good, out), AP_OK);
+    CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 1);
+    CU_ASSERT_EQUAL(t_count_entries(d), 3);
+    /* --force never replaces a folder that is not an annoport output */
+    const char *other = t_dir("writer_atomic_other");
+    t_write(t_path(other, "precious.txt"), "keep me");
+    CU_ASSERT_EQUAL(run1(ctx, good, other), AP_ECANTCREAT);
+    CU_ASSERT_TRUE(t_exists(t_path(other, "precious.txt")));
+    /* an empty folder is fine without --force */
+    ctx->opt.force = 0;
+    const char *empty = t_dir("writer_atomic_empty");
+    CU_ASSERT_EQUAL(run1(ctx, good, empty), AP_OK);
+    CU_ASSERT_TRUE(t_exists(t_path(empty, "manifest.json")));
+    ap_context_free(ctx);
+}
+
+CU_TestInfo writer_tests[] = {
+    {"test_writer_manifest_invariant", test_writer_manifest_invariant},
+    {"test_writer_golden_sample", test_writer_golden_sample},
+    {"test_writer_rerun_identical", test_writer_rerun_identical},
+    {"test_writer_zip_reopened", test_writer_zip_reopened},
+    {"test_writer_atomic_output", test_writer_atomic_output},
+    CU_TEST_INFO_NULL,
+};
