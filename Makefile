@@ -12,6 +12,7 @@
 CC      ?= cc
 SHARED  ?= ../shared
 PYTHON  ?= python3
+BENCH_IMAGES ?= 100000
 PKGS     = libcjson libzip libxml-2.0
 DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3
 
@@ -95,7 +96,7 @@ asan: deps
 	@$(MAKE) --no-print-directory B=build-asan check-variant
 
 bench: all
-	sh tests/bench/bench.sh $(SHARED) $(PYTHON)
+	$(PYTHON) tests/bench/bench.py $(SHARED) $(BENCH_IMAGES)
 
 clean:
 	rm -rf build build-asan annoport libannoport.a
