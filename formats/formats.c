@@ -10,6 +10,8 @@
 #include <annoport/format.h>
 
 extern const ap_format ap_format_coco;
+extern const ap_format ap_format_voc;
+extern const ap_format ap_format_csv;
 extern const ap_writer_ops ap_clarifai_writer;
 
 static const ap_format ap_format_clarifai = {
@@ -23,6 +25,8 @@ static const ap_format ap_format_clarifai = {
 
 const ap_format *const ap_formats[] = {
     &ap_format_coco,
+    &ap_format_voc,
+    &ap_format_csv,
     &ap_format_clarifai,
     NULL,
 };

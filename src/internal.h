@@ -55,6 +55,34 @@ int ap_map_put_int(ap_map *m, int64_t key, void *value);
 
 uint64_t ap_hash64(const void *data, size_t n, uint64_t seed);
 
+/* ---- streams and containers (stream.c) ---- */
+
+/* Reads a whole stream (at most limit bytes, else AP_EDATA) into a new
+ * NUL-terminated buffer. */
+int ap_stream_slurp(ap_context *ctx, ap_stream *s, size_t limit, char **out, size_t *len);
+
+int ap_is_zip_path(const char *path);
+/* Opens a folder, or any other file as a zip archive. */
+int ap_container_open(ap_context *ctx, const char *path, ap_container **out);
+void ap_container_close(ap_container *c);
+const char *ap_container_path(const ap_container *c);
+int ap_container_is_zip(const ap_container *c);
+/* Every regular file inside (hidden ones skipped), byte-sorted; an archive
+ * member with an absolute path or ".." is an error. */
+int ap_container_list(ap_context *ctx, ap_container *c, ap_names *out);
+ap_stream *ap_container_open_file(ap_context *ctx, ap_container *c, const char *rel);
+int ap_container_has(ap_container *c, const char *rel);
+/* "folder/rel" or "archive.zip:rel" (free it). */
+char *ap_container_display(const ap_container *c, const char *rel);
+void ap_names_free(ap_names *l);
+
+/* ---- image sizes from file headers (imgsize.c) ---- */
+
+/* Reads width and height from a JPEG (SOF, with EXIF orientation: 5-8
+ * swap them) or PNG (IHDR) header. Returns 1 when found, 0 when the file
+ * is missing or not such an image. */
+int ap_image_size(const char *path, int64_t *w, int64_t *h);
+
 /* ---- ids (ids.c, SPEC section 2 "Ids") ---- */
 
 /* Each returns a new string (free it), or NULL out of memory. */

@@ -41,6 +41,15 @@ static const char usage_text[] =
     "  --request post           the request kind (post)\n"
     "  --clamp-tolerance PX     how far outside the image a box may be before it\n"
     "                           counts as clamped (default 0.5 pixel)\n"
+    "Sources:\n"
+    "  --split NAME             VOC: read the images of ImageSets/Main/NAME.txt\n"
+    "  --skip-difficult         VOC: difficult objects are filtered out\n"
+    "  --images DIR             image sizes from the JPEG/PNG headers in DIR\n"
+    "  --csv-dialect D          tfod|automl|classification|generic (default: detected)\n"
+    "  --columns MAP            generic CSV: image=COL,label=COL,xmin=COL,ymin=COL,\n"
+    "                           xmax=COL,ymax=COL[,width=COL,height=COL] (COL: a\n"
+    "                           header name or a 1-based column number)\n"
+    "  --coords pixel|normalized   generic CSV: how its numbers are given\n"
     "Labels:\n"
     "  --label-map FILE         CSV from,to; an empty 'to' drops the label\n"
     "  --labels a,b,c           keep only these labels\n"
@@ -60,7 +69,8 @@ enum {
     OPT_FROM = 256, OPT_TO, OPT_BATCH, OPT_EMBED, OPT_USER_APP, OPT_ANN_USER, OPT_STATUS,
     OPT_GEOMETRY, OPT_INPUT_ID, OPT_ANN_IDS, OPT_VOC_EDGES, OPT_REQUEST, OPT_LABEL_MAP,
     OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
-    OPT_CLAMP, OPT_HELP, OPT_VERSION
+    OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
+    OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +96,12 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"force", no_argument, NULL, OPT_FORCE},
     {"clamp-tolerance", required_argument, NULL, OPT_CLAMP},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"skip-difficult", no_argument, NULL, OPT_SKIP_DIFFICULT},
+    {"images", required_argument, NULL, OPT_IMAGES},
+    {"csv-dialect", required_argument, NULL, OPT_CSV_DIALECT},
+    {"columns", required_argument, NULL, OPT_COLUMNS},
+    {"coords", required_argument, NULL, OPT_COORDS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -161,8 +177,9 @@ static void print_summary(const ap_context *ctx, const ap_result *res, int mode,
                           const char *output)
 {
     const ap_counts *c = &ctx->counts;
-    printf("annoport: %s %s input%s\n", mode == AP_RUN_CONVERT ? "converted" : "checked",
-           res->format, res->detected ? " (detected)" : "");
+    printf("annoport: %s %s input%s%s%s\n", mode == AP_RUN_CONVERT ? "converted" : "checked",
+           res->format, ctx->detail[0] ? ", " : "", ctx->detail,
+           res->detected ? " (detected)" : "");
     printf("  inputs               %llu\n", (unsigned long long)c->inputs);
     printf("  objects read         %llu\n", (unsigned long long)c->objects_read);
     printf("  objects written      %llu\n", (unsigned long long)c->objects_written);
@@ -366,6 +383,23 @@ int main(int argc, char **argv)
                 rc = usage_error("--request %s needs annotations that carry their ids (a "
                                  "Clarifai export); this version writes post requests only",
                                  optarg);
+            break;
+        case OPT_SPLIT: o->split = optarg; break;
+        case OPT_SKIP_DIFFICULT: o->skip_difficult = 1; break;
+        case OPT_IMAGES: o->images_dir = optarg; break;
+        case OPT_CSV_DIALECT:
+            if (pick(optarg, "tfod|automl|classification|generic") < 0)
+                rc = usage_error("--csv-dialect takes tfod, automl, classification or "
+                                 "generic, not '%s'", optarg);
+            else
+                o->csv_dialect = optarg;
+            break;
+        case OPT_COLUMNS: o->columns = optarg; break;
+        case OPT_COORDS:
+            if ((k = pick(optarg, "pixel|normalized")) < 0)
+                rc = usage_error("--coords takes pixel or normalized, not '%s'", optarg);
+            else
+                o->coords_normalized = k;
             break;
         case OPT_LABEL_MAP: o->label_map = optarg; break;
         case OPT_LABELS: o->labels = optarg; break;

@@ -18,24 +18,34 @@
 #include "sink.h"
 
 typedef struct {
-    char *path;
+    char *display;          /* for messages and the reader */
+    ap_container *c;        /* NULL: a plain file (or "-") */
+    char *rel;              /* the name inside c */
     const ap_format *fmt;
 } source;
 
 typedef struct {
     source *v;
     size_t n, cap;
+    ap_container **cs;      /* containers, owned */
+    size_t ncs;
     uint64_t bytes;
 } source_list;
 
 static void sources_free(source_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i].path);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].display);
+        free(l->v[i].rel);
+    }
     free(l->v);
+    for (size_t i = 0; i < l->ncs; i++)
+        ap_container_close(l->cs[i]);
+    free(l->cs);
 }
 
-static int sources_add(ap_context *ctx, source_list *l, const char *path, const ap_format *f)
+static int sources_add(ap_context *ctx, source_list *l, ap_container *c, const char *name,
+                       const ap_format *f)
 {
     if (l->n == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 8;
@@ -45,42 +55,49 @@ static int sources_add(ap_context *ctx, source_list *l, const char *path, const 
         l->v = nv;
         l->cap = nc;
     }
-    l->v[l->n].path = ap_strdup(path);
-    if (!l->v[l->n].path)
+    source *s = &l->v[l->n];
+    memset(s, 0, sizeof *s);
+    s->c = c;
+    s->fmt = f;
+    s->display = c ? ap_container_display(c, name) : ap_strdup(name);
+    s->rel = c ? ap_strdup(name) : NULL;
+    if (!s->display || (c && !s->rel)) {
+        free(s->display);
+        free(s->rel);
         return ap_error_nomem(ctx);
-    l->v[l->n++].fmt = f;
+    }
+    l->n++;
     struct stat st;
-    if (strcmp(path, "-") && stat(path, &st) == 0)
+    if (!c && strcmp(name, "-") && stat(name, &st) == 0)
         l->bytes += (uint64_t)st.st_size;
     return AP_OK;
 }
 
+static ap_stream *source_open(ap_context *ctx, const source *s)
+{
+    return s->c ? ap_container_open_file(ctx, s->c, s->rel) : ap_stream_open(ctx, s->display);
+}
+
 /* ---- probing ---- */
 
-/* Scores every reader on the first bytes of path. *best is NULL when none
- * fits; *tie is set when two share the top score. */
-static int probe_file(ap_context *ctx, const char *path, const ap_format **best,
-                      const ap_format **tie)
+/* Scores every reader on the first bytes of a stream. *best is NULL when
+ * none fits; *tie is set when two share the top score. */
+static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const ap_format **best,
+                        const ap_format **tie)
 {
     *best = *tie = NULL;
-    ap_stream *s = ap_stream_open(ctx, path);
-    if (!s)
-        return ctx->err;
     unsigned char buf[AP_PROBE_BYTES + 16];
     memset(buf, 0, sizeof buf);
     size_t len = 0;
     while (len < AP_PROBE_BYTES) {
         ssize_t n = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len);
-        if (n < 0) {
-            ap_stream_close(s);
+        if (n < 0)
             return ctx->err;
-        }
         if (n == 0)
             break;
         len += (size_t)n;
     }
-    ap_stream_close(s);
-    ap_probe p = {path, buf, len};
+    ap_probe p = {name, buf, len};
     int top = 0;
     for (const ap_format *const *f = ap_formats; *f; f++) {
         if (!(*f)->probe || !(*f)->read)
@@ -94,6 +111,26 @@ static int probe_file(ap_context *ctx, const char *path, const ap_format **best,
             *tie = *f;
         }
     }
+    return AP_OK;
+}
+
+/* The score of one format on a stream's first bytes. */
+static int probe_one(ap_context *ctx, ap_stream *s, const char *name, const ap_format *f,
+                     int *score)
+{
+    unsigned char buf[AP_PROBE_BYTES + 16];
+    memset(buf, 0, sizeof buf);
+    size_t len = 0;
+    while (len < AP_PROBE_BYTES) {
+        ssize_t n = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len);
+        if (n < 0)
+            return ctx->err;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    ap_probe p = {name, buf, len};
+    *score = f->probe ? f->probe(&p) : 1;
     return AP_OK;
 }
 
@@ -119,7 +156,7 @@ static int has_extension(const char *path, const char *exts)
 {
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash))
+    if (!dot || (slash && dot < slash) || !exts)
         return 0;
     dot++;
     size_t n = strlen(dot);
@@ -138,116 +175,152 @@ static int has_extension(const char *path, const char *exts)
 static int any_extension(const char *path)
 {
     for (const ap_format *const *f = ap_formats; *f; f++)
-        if ((*f)->read && (*f)->extensions && has_extension(path, (*f)->extensions))
+        if ((*f)->read && has_extension(path, (*f)->extensions))
             return 1;
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int depth(const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    int d = 0;
+    for (; *name; name++)
+        d += *name == '/';
+    return d;
 }
 
-/* Every regular file below dir, byte-sorted, into *out. */
-static int list_files(ap_context *ctx, const char *dir, char ***out, size_t *n, size_t *cap)
+/* A folder or archive: every file that probes as one format. Without
+ * --from, the format is that of the shallowest dataset file, so that a
+ * dataset's own files win over others lying deeper (expected outputs,
+ * label maps). */
+static int expand_container(ap_context *ctx, const char *path, const ap_format *forced,
+                            source_list *l, char *detected, size_t dlen)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open the folder: %s", dir,
-                        strerror(errno));
-    char **names = NULL;
-    size_t nn = 0, nc = 0;
-    struct dirent *e;
-    int rc = AP_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue; /* ., .., hidden files and our own temporaries */
-        if (nn == nc) {
-            nc = nc ? nc * 2 : 32;
-            char **nv = realloc(names, nc * sizeof *nv);
+    ap_container *c = NULL;
+    int rc = ap_container_open(ctx, path, &c);
+    if (rc)
+        return rc;
+    ap_container **ncs = realloc(l->cs, (l->ncs + 1) * sizeof *ncs);
+    if (!ncs) {
+        ap_container_close(c);
+        return ap_error_nomem(ctx);
+    }
+    l->cs = ncs;
+    l->cs[l->ncs++] = c;
+
+    ap_names all = {0}, files = {0};
+    const ap_format **fmts = NULL;
+    rc = ap_container_list(ctx, c, &all);
+    if (rc == AP_OK && all.n && !(fmts = calloc(all.n, sizeof *fmts)))
+        rc = ap_error_nomem(ctx);
+    int min_depth = -1;
+    const ap_format *chosen = forced, *other = NULL;
+    for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
+        const char *name = all.v[i];
+        if (forced ? !has_extension(name, forced->extensions) : !any_extension(name))
+            continue;
+        ap_stream *s = ap_container_open_file(ctx, c, name);
+        if (!s) {
+            rc = ctx->err;
+            break;
+        }
+        if (forced) {
+            int score = 0;
+            rc = probe_one(ctx, s, name, forced, &score);
+            if (score > 0)
+                fmts[i] = forced;
+            else if (rc == AP_OK)
+                ap_warn(ctx, "%s/%s: skipped: not a %s file", path, name, forced->name);
+        } else {
+            const ap_format *best, *tie;
+            rc = probe_stream(ctx, s, name, &best, &tie);
+            if (best && !tie) {
+                fmts[i] = best;
+                int dp = depth(name);
+                if (min_depth < 0 || dp < min_depth) {
+                    min_depth = dp;
+                    chosen = best;
+                    other = NULL;
+                } else if (dp == min_depth && best != chosen) {
+                    other = best;
+                }
+            }
+        }
+        ap_stream_close(s);
+    }
+    if (rc == AP_OK && other)
+        rc = ap_error(ctx, AP_EUSAGE, "%s: holds both %s and %s files at the same level; "
+                      "give --from to say which to read", path, chosen->name, other->name);
+    for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
+        if (!fmts[i] || fmts[i] != chosen)
+            continue;
+        if (files.n == files.cap) {
+            size_t nc = files.cap ? files.cap * 2 : 64;
+            char **nv = realloc(files.v, nc * sizeof *nv);
             if (!nv) {
                 rc = ap_error_nomem(ctx);
                 break;
             }
-            names = nv;
+            files.v = nv;
+            files.cap = nc;
         }
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        names[nn] = malloc(len);
-        if (!names[nn]) {
-            rc = ap_error_nomem(ctx);
-            break;
-        }
-        snprintf(names[nn], len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-                 e->d_name);
-        nn++;
+        files.v[files.n++] = all.v[i];
+        all.v[i] = NULL; /* moved */
     }
-    closedir(d);
-    if (nn)
-        qsort(names, nn, sizeof *names, cmp_str);
-    for (size_t i = 0; i < nn; i++) {
+    if (rc == AP_OK && chosen && chosen->plan)
+        rc = chosen->plan(ctx, c, &files);
+    if (rc == AP_OK && files.n == 0)
+        rc = ap_error(ctx, AP_EDATA, "%s: no dataset file annoport can read in this %s%s%s",
+                      path, ap_container_is_zip(c) ? "archive" : "folder",
+                      forced ? " for --from " : "", forced ? forced->name : "");
+    for (size_t i = 0; rc == AP_OK && i < files.n; i++)
+        rc = sources_add(ctx, l, c, files.v[i], chosen);
+    if (rc == AP_OK && !forced)
+        snprintf(detected, dlen, "%s", chosen->name);
+    if (rc == AP_OK) {
         struct stat st;
-        if (rc == AP_OK && stat(names[i], &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                rc = list_files(ctx, names[i], out, n, cap);
-            } else if (S_ISREG(st.st_mode)) {
-                if (*n == *cap) {
-                    *cap = *cap ? *cap * 2 : 64;
-                    char **nv = realloc(*out, *cap * sizeof *nv);
-                    if (!nv) {
-                        rc = ap_error_nomem(ctx);
-                        free(names[i]);
-                        continue;
-                    }
-                    *out = nv;
-                }
-                (*out)[(*n)++] = names[i];
-                continue;
-            }
-        }
-        free(names[i]);
+        if (ap_container_is_zip(c) && stat(path, &st) == 0)
+            l->bytes += (uint64_t)st.st_size;
     }
-    free(names);
+    free(fmts);
+    ap_names_free(&all);
+    ap_names_free(&files);
     return rc;
+}
+
+static int looks_like_zip(const char *path)
+{
+    if (ap_is_zip_path(path))
+        return 1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char sig[4] = {0};
+    size_t n = fread(sig, 1, 4, f);
+    fclose(f);
+    return n == 4 && memcmp(sig, "PK\x03\x04", 4) == 0;
 }
 
 static int expand_input(ap_context *ctx, const char *path, const ap_format *forced,
                         source_list *l, char *detected, size_t dlen)
 {
-    struct stat st;
-    if (strcmp(path, "-") != 0) {
-        if (stat(path, &st) != 0)
-            return ap_error(ctx, AP_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-        if (S_ISDIR(st.st_mode)) {
-            char **files = NULL;
-            size_t n = 0, cap = 0, before = l->n;
-            int rc = list_files(ctx, path, &files, &n, &cap);
-            for (size_t i = 0; i < n; i++) {
-                if (rc == AP_OK && any_extension(files[i])) {
-                    const ap_format *best, *tie;
-                    rc = probe_file(ctx, files[i], &best, &tie);
-                    if (rc == AP_OK && best && (!forced || best == forced) && !tie)
-                        rc = sources_add(ctx, l, files[i], best);
-                    else if (rc == AP_OK && forced && has_extension(files[i], forced->extensions))
-                        ap_warn(ctx, "%s: skipped: not a %s file", files[i], forced->name);
-                }
-                free(files[i]);
-            }
-            free(files);
-            if (rc == AP_OK && l->n == before)
-                rc = ap_error(ctx, AP_EDATA, "%s: no dataset file annoport can read in this "
-                              "folder%s%s", path, forced ? " for --from " : "",
-                              forced ? forced->name : "");
-            if (rc == AP_OK && !forced && l->n > before)
-                snprintf(detected, dlen, "%s", l->v[before].fmt->name);
-            return rc;
-        }
+    if (strcmp(path, "-") == 0) {
+        if (!forced)
+            return ap_error(ctx, AP_EUSAGE, "-: give --from for standard input");
+        return sources_add(ctx, l, NULL, path, forced);
     }
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && looks_like_zip(path)))
+        return expand_container(ctx, path, forced, l, detected, dlen);
     if (forced)
-        return sources_add(ctx, l, path, forced);
-    if (strcmp(path, "-") == 0)
-        return ap_error(ctx, AP_EUSAGE, "-: give --from for standard input");
+        return sources_add(ctx, l, NULL, path, forced);
+    ap_stream *s = ap_stream_open(ctx, path);
+    if (!s)
+        return ctx->err;
     const ap_format *best, *tie;
-    int rc = probe_file(ctx, path, &best, &tie);
+    int rc = probe_stream(ctx, s, path, &best, &tie);
+    ap_stream_close(s);
     if (rc)
         return rc;
     if (!best && is_blank(ctx, path))
@@ -259,7 +332,7 @@ static int expand_input(ap_context *ctx, const char *path, const ap_format *forc
         return ap_error(ctx, AP_EUSAGE, "%s: could be %s or %s; give --from to say which",
                         path, best->name, tie->name);
     snprintf(detected, dlen, "%s", best->name);
-    return sources_add(ctx, l, path, best);
+    return sources_add(ctx, l, NULL, path, best);
 }
 
 /* ---- label options ---- */
@@ -446,6 +519,7 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t 
     memset(&ctx->counts, 0, sizeof ctx->counts);
     ctx->err = AP_OK;
     ctx->errmsg[0] = '\0';
+    ctx->detail[0] = '\0';
     ctx->progress_done = 0;
 
     if (ninputs == 0)
@@ -509,12 +583,12 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t 
     }
 
     for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
-        ap_source src = {srcs.v[i].path, ap_stream_open(ctx, srcs.v[i].path)};
+        ap_source src = {srcs.v[i].display, source_open(ctx, &srcs.v[i])};
         if (!src.stream) {
             rc = ctx->err;
             break;
         }
-        sink->cur_path = srcs.v[i].path;
+        sink->cur_path = srcs.v[i].display;
         rc = srcs.v[i].fmt->read(ctx, &src, sink);
         if (rc == AP_OK && ctx->err)
             rc = ctx->err; /* a reader that set an error but returned 0 */

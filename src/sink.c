@@ -46,6 +46,31 @@ static void input_free(ap_input *in)
     free(in);
 }
 
+/* --images DIR: the size from the image file's header, looked up as
+ * DIR/file_name and then DIR/basename (a name with ".." only by basename). */
+static int size_from_images(ap_sink *sink, const char *file_name, int64_t *w, int64_t *h)
+{
+    const char *dir = sink->ctx->opt.images_dir;
+    const char *base = strrchr(file_name, '/');
+    base = base ? base + 1 : file_name;
+    int dotdot = strstr(file_name, "..") != NULL;
+    size_t n = strlen(dir) + strlen(file_name) + 2;
+    char *path = malloc(n);
+    if (!path)
+        return 0;
+    int found = 0;
+    if (!dotdot && file_name[0] != '/') {
+        snprintf(path, n, "%s/%s", dir, file_name);
+        found = ap_image_size(path, w, h);
+    }
+    if (!found && base != file_name && strcmp(base, "..") != 0) {
+        snprintf(path, n, "%s/%s", dir, base);
+        found = ap_image_size(path, w, h);
+    }
+    free(path);
+    return found;
+}
+
 ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
 {
     ap_context *ctx = sink->ctx;
@@ -112,6 +137,13 @@ ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
     in->src_line = d->pos.line;
     in->width = d->width > 0 ? d->width : 0;
     in->height = d->height > 0 ? d->height : 0;
+    if ((in->width == 0 || in->height == 0) && ctx->opt.images_dir) {
+        int64_t w, h;
+        if (size_from_images(sink, d->file_name, &w, &h)) {
+            in->width = w;
+            in->height = h;
+        }
+    }
     if (!in->file_name || !in->src_file || ap_map_put(sink->inputs_by_id, id, in) != 0) {
         input_free(in);
         ap_error_nomem(ctx);
@@ -416,7 +448,7 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (ap_interrupted)
         return ap_error(ctx, AP_EINTR, "interrupted");
     ctx->counts.objects_read++;
-    if (o->concept->filtered) {
+    if (o->concept->filtered || (o->difficult && ctx->opt.skip_difficult)) {
         ctx->counts.objects_filtered++;
         return AP_OK;
     }

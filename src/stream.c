@@ -1,9 +1,16 @@
 /*
- * stream.c: byte sources a reader can read more than once. A file is read
- * with read(2) into the caller's buffer (no whole-file reads, no mapping,
- * so resident memory does not follow the file size); standard input is
- * first copied to an unlinked temporary file so that it can be rewound.
+ * stream.c: byte sources a reader can read more than once, and containers
+ * (a folder, or a zip archive read in place) that hold them.
+ *
+ * A file is read with read(2) into the caller's buffer (no whole-file
+ * reads, no mapping, so resident memory does not follow the file size);
+ * standard input is first copied to an unlinked temporary file so that it
+ * can be rewound; a zip member is inflated by libzip as it is read, and
+ * opened again to rewind. An archive member whose name is absolute or
+ * holds ".." is refused, never followed.
  */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,12 +19,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zip.h>
+
 #include "internal.h"
 
 struct ap_stream {
-    int fd;
+    int fd;             /* -1 for a zip member */
+    zip_t *za;
+    zip_uint64_t index;
+    zip_file_t *zf;
     char *name;
     uint64_t size;
+};
+
+struct ap_container {
+    char *path;
+    zip_t *za;          /* NULL for a folder */
 };
 
 static int spool_stdin(ap_context *ctx)
@@ -65,19 +82,25 @@ static int spool_stdin(ap_context *ctx)
     return fd;
 }
 
-ap_stream *ap_stream_open(ap_context *ctx, const char *path)
+static ap_stream *stream_new(ap_context *ctx, const char *name)
 {
     ap_stream *s = calloc(1, sizeof *s);
-    if (!s) {
-        ap_error_nomem(ctx);
-        return NULL;
-    }
-    s->name = ap_strdup(path);
-    if (!s->name) {
+    if (s)
+        s->name = ap_strdup(name);
+    if (!s || !s->name) {
         free(s);
         ap_error_nomem(ctx);
         return NULL;
     }
+    s->fd = -1;
+    return s;
+}
+
+ap_stream *ap_stream_open(ap_context *ctx, const char *path)
+{
+    ap_stream *s = stream_new(ctx, path);
+    if (!s)
+        return NULL;
     if (strcmp(path, "-") == 0) {
         s->fd = spool_stdin(ctx);
     } else {
@@ -86,8 +109,7 @@ ap_stream *ap_stream_open(ap_context *ctx, const char *path)
             ap_error(ctx, AP_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
     }
     if (s->fd < 0) {
-        free(s->name);
-        free(s);
+        ap_stream_close(s);
         return NULL;
     }
     struct stat st;
@@ -103,8 +125,26 @@ ap_stream *ap_stream_open(ap_context *ctx, const char *path)
     return s;
 }
 
+static int zip_member_open(ap_context *ctx, ap_stream *s)
+{
+    s->zf = zip_fopen_index(s->za, s->index, 0);
+    if (!s->zf)
+        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open in the archive: %s", s->name,
+                        zip_strerror(s->za));
+    return AP_OK;
+}
+
 ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
 {
+    if (s->fd < 0) {
+        zip_int64_t r = zip_fread(s->zf, buf, n);
+        if (r < 0) {
+            ap_error(ctx, AP_ENOINPUT, "%s: cannot read from the archive: %s", s->name,
+                     zip_file_strerror(s->zf));
+            return -1;
+        }
+        return (ssize_t)r;
+    }
     for (;;) {
         ssize_t r = read(s->fd, buf, n);
         if (r >= 0)
@@ -118,6 +158,11 @@ ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
 
 int ap_stream_rewind(ap_context *ctx, ap_stream *s)
 {
+    if (s->fd < 0) {
+        zip_fclose(s->zf);
+        s->zf = NULL;
+        return zip_member_open(ctx, s);
+    }
     if (lseek(s->fd, 0, SEEK_SET) < 0)
         return ap_error(ctx, AP_ENOINPUT, "%s: cannot read it a second time: %s", s->name,
                         strerror(errno));
@@ -135,6 +180,289 @@ void ap_stream_close(ap_stream *s)
         return;
     if (s->fd >= 0)
         close(s->fd);
+    if (s->zf)
+        zip_fclose(s->zf);
     free(s->name);
     free(s);
+}
+
+int ap_stream_slurp(ap_context *ctx, ap_stream *s, size_t limit, char **out, size_t *len)
+{
+    size_t cap = 16384, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        return ap_error_nomem(ctx);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= limit) {
+                free(buf);
+                return ap_error(ctx, AP_EDATA, "%s: larger than %zu MiB; refused", s->name,
+                                limit >> 20);
+            }
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                return ap_error_nomem(ctx);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = ap_stream_read(ctx, s, buf + n, cap - n);
+        if (r < 0) {
+            free(buf);
+            return ctx->err;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        ap_progress_add(ctx, (uint64_t)r);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return AP_OK;
+}
+
+/* ---- containers ---- */
+
+int ap_is_zip_path(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".zip") == 0;
+}
+
+int ap_container_open(ap_context *ctx, const char *path, ap_container **out)
+{
+    *out = NULL;
+    ap_container *c = calloc(1, sizeof *c);
+    if (!c || !(c->path = ap_strdup(path))) {
+        free(c);
+        return ap_error_nomem(ctx);
+    }
+    size_t n = strlen(c->path);
+    while (n > 1 && c->path[n - 1] == '/')
+        c->path[--n] = '\0';
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        ap_container_close(c);
+        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        int err = 0;
+        c->za = zip_open(path, ZIP_RDONLY, &err);
+        if (!c->za) {
+            zip_error_t ze;
+            zip_error_init_with_code(&ze, err);
+            ap_error(ctx, err == ZIP_ER_NOZIP ? AP_EDATA : AP_ENOINPUT,
+                     "%s: cannot open the zip archive: %s", path, zip_error_strerror(&ze));
+            zip_error_fini(&ze);
+            ap_container_close(c);
+            return ctx->err;
+        }
+    }
+    *out = c;
+    return AP_OK;
+}
+
+void ap_container_close(ap_container *c)
+{
+    if (!c)
+        return;
+    if (c->za)
+        zip_discard(c->za);
+    free(c->path);
+    free(c);
+}
+
+const char *ap_container_path(const ap_container *c)
+{
+    return c->path;
+}
+
+int ap_container_is_zip(const ap_container *c)
+{
+    return c->za != NULL;
+}
+
+char *ap_container_display(const ap_container *c, const char *rel)
+{
+    size_t n = strlen(c->path) + strlen(rel) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%c%s", c->path, c->za ? ':' : '/', rel);
+    return s;
+}
+
+/* A member name that stays inside: not absolute, no ".." component. */
+static int safe_member(const char *name)
+{
+    if (name[0] == '/' || name[0] == '\\' || (name[0] && name[1] == ':'))
+        return 0;
+    for (const char *p = name; *p;) {
+        const char *e = p + strcspn(p, "/\\");
+        if (e - p == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        p = *e ? e + 1 : e;
+    }
+    return 1;
+}
+
+static int names_add(ap_context *ctx, ap_names *l, const char *name)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        char **nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return ap_error_nomem(ctx);
+        l->v = nv;
+        l->cap = nc;
+    }
+    if (!(l->v[l->n] = ap_strdup(name)))
+        return ap_error_nomem(ctx);
+    l->n++;
+    return AP_OK;
+}
+
+void ap_names_free(ap_names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_dir(ap_context *ctx, const char *root, const char *rel, ap_names *out)
+{
+    size_t n = strlen(root) + strlen(rel) + 2;
+    char *dir = malloc(n);
+    if (!dir)
+        return ap_error_nomem(ctx);
+    snprintf(dir, n, "%s%s%s", root, *rel ? "/" : "", rel);
+    DIR *d = opendir(dir);
+    if (!d) {
+        int rc = ap_error(ctx, AP_ENOINPUT, "%s: cannot open the folder: %s", dir,
+                          strerror(errno));
+        free(dir);
+        return rc;
+    }
+    int rc = AP_OK;
+    struct dirent *e;
+    while (rc == AP_OK && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .., hidden files, annoport's own temporaries */
+        size_t m = strlen(rel) + strlen(e->d_name) + 2;
+        char *sub = malloc(m);
+        size_t fm = strlen(dir) + strlen(e->d_name) + 2;
+        char *full = malloc(fm);
+        if (!sub || !full) {
+            free(sub);
+            free(full);
+            rc = ap_error_nomem(ctx);
+            break;
+        }
+        snprintf(sub, m, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+        snprintf(full, fm, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(full, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = list_dir(ctx, root, sub, out);
+            else if (S_ISREG(st.st_mode))
+                rc = names_add(ctx, out, sub);
+        }
+        free(sub);
+        free(full);
+    }
+    closedir(d);
+    free(dir);
+    return rc;
+}
+
+int ap_container_list(ap_context *ctx, ap_container *c, ap_names *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = AP_OK;
+    if (!c->za) {
+        rc = list_dir(ctx, c->path, "", out);
+    } else {
+        zip_int64_t n = zip_get_num_entries(c->za, 0);
+        for (zip_int64_t i = 0; i < n && rc == AP_OK; i++) {
+            const char *name = zip_get_name(c->za, (zip_uint64_t)i, 0);
+            if (!name)
+                continue;
+            if (!safe_member(name)) {
+                rc = ap_error(ctx, AP_EDATA, "%s: member \"%s\" has an absolute path or "
+                              "\"..\"; refusing the archive", c->path, name);
+                break;
+            }
+            size_t len = strlen(name);
+            if (len == 0 || name[len - 1] == '/')
+                continue; /* a folder entry */
+            const char *base = strrchr(name, '/');
+            base = base ? base + 1 : name;
+            if (base[0] == '.' || strncmp(name, "__MACOSX/", 9) == 0)
+                continue;
+            rc = names_add(ctx, out, name);
+        }
+    }
+    if (rc) {
+        ap_names_free(out);
+        return rc;
+    }
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    return AP_OK;
+}
+
+ap_stream *ap_container_open_file(ap_context *ctx, ap_container *c, const char *rel)
+{
+    char *display = ap_container_display(c, rel);
+    if (!display) {
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    if (!c->za) {
+        ap_stream *s = ap_stream_open(ctx, display);
+        free(display);
+        return s;
+    }
+    ap_stream *s = stream_new(ctx, display);
+    free(display);
+    if (!s)
+        return NULL;
+    zip_int64_t idx = zip_name_locate(c->za, rel, 0);
+    if (idx < 0) {
+        ap_error(ctx, AP_ENOINPUT, "%s: no such member in the archive", s->name);
+        ap_stream_close(s);
+        return NULL;
+    }
+    s->za = c->za;
+    s->index = (zip_uint64_t)idx;
+    zip_stat_t st;
+    if (zip_stat_index(c->za, s->index, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
+        s->size = st.size;
+    if (zip_member_open(ctx, s) != AP_OK) {
+        ap_stream_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int ap_container_has(ap_container *c, const char *rel)
+{
+    if (c->za)
+        return zip_name_locate(c->za, rel, 0) >= 0;
+    size_t n = strlen(c->path) + strlen(rel) + 2;
+    char *full = malloc(n);
+    if (!full)
+        return 0;
+    snprintf(full, n, "%s/%s", c->path, rel);
+    struct stat st;
+    int ok = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+    free(full);
+    return ok;
 }

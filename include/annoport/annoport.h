@@ -50,6 +50,12 @@ typedef struct ap_options {
     const char *labels;            /* --labels a,b,c */
     int strict;
     int force;
+    const char *split;             /* VOC: read ImageSets/Main/NAME.txt */
+    int skip_difficult;            /* VOC: difficult objects are filtered */
+    const char *images_dir;        /* image sizes from file headers */
+    const char *csv_dialect;       /* tfod|automl|classification|generic */
+    const char *columns;           /* generic CSV: image=COL,label=COL,... */
+    int coords_normalized;         /* generic CSV: --coords normalized */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */
@@ -81,6 +87,7 @@ struct ap_context {
     void *progress_user;
     uint64_t progress_total; /* bytes of all inputs, when known */
     uint64_t progress_done;
+    char detail[64];        /* what a reader found out, e.g. a CSV dialect */
 };
 
 /* Fills *opt with the defaults of the SPEC. */

@@ -32,6 +32,16 @@ int ap_stream_rewind(ap_context *ctx, ap_stream *s);
 uint64_t ap_stream_size(const ap_stream *s);
 void ap_stream_close(ap_stream *s);
 
+/* ---- containers: a folder, or a zip archive read in place ---- */
+
+typedef struct ap_container ap_container;
+
+/* A list of names (paths relative to a container). */
+typedef struct ap_names {
+    char **v;
+    size_t n, cap;
+} ap_names;
+
 /* ---- probing ---- */
 
 #define AP_PROBE_BYTES 4096
@@ -117,6 +127,10 @@ typedef struct ap_format {
     const char *extensions;    /* comma-separated, for folder inputs */
     int (*probe)(const ap_probe *p);  /* 0..100, no I/O */
     int (*read)(ap_context *ctx, const ap_source *src, ap_sink *sink);
+    /* Optional: given the files of a folder or archive that probe as this
+     * format (byte-sorted), chooses which to read and in what order
+     * (VOC's --split). NULL: all of them, in that order. */
+    int (*plan)(ap_context *ctx, ap_container *c, ap_names *files);
     const ap_writer_ops *writer;      /* NULL: read-only */
 } ap_format;
 

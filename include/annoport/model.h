@@ -65,6 +65,8 @@ typedef struct ap_object {
     const double *const *parts;/* each x0,y0,x1,y1,... in source units */
     const size_t *part_len;    /* number of doubles in each part */
     double value;              /* concept value for image-level: 1 or 0 */
+    const char *pose;          /* VOC <pose>, NULL when absent */
+    int difficult, truncated, occluded; /* VOC flags, 0 when absent */
 } ap_object;
 
 typedef struct { double top, left, bottom, right; } ap_box;

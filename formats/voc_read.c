@@ -1,0 +1,456 @@
+/*
+ * voc_read.c: Pascal VOC XML, one file per image (labelImg, CVAT, Roboflow,
+ * the VOC devkit), read with libxml2.
+ *
+ * A folder is read in byte order of the XML paths, or with --split NAME in
+ * the order of ImageSets/Main/NAME.txt (blank lines and '#' comments
+ * skipped; an id with no XML is a warning). Each object gives a box in the
+ * VOC convention (1-based inclusive pixels, --voc-edges); its pose and
+ * difficult/truncated/occluded flags travel with it. <part>, <actions> and
+ * <point> are not converted.
+ *
+ * The XML is untrusted: parsed with no network, no DTD loading, no entity
+ * substitution and an external entity loader that refuses everything; text
+ * is taken from text nodes only, so a declared entity is never expanded by
+ * annoport either.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "../src/internal.h"
+
+#define VOC_MAX_FILE ((size_t)64 << 20)
+
+typedef struct {
+    ap_context *ctx;
+    ap_sink *sink;
+    const char *path;
+} voc;
+
+static xmlParserInputPtr refuse_entities(const char *url, const char *id, xmlParserCtxtPtr c)
+{
+    (void)url;
+    (void)id;
+    (void)c;
+    return NULL; /* never read a file or the network for an entity or a DTD */
+}
+
+static int verror(voc *v, const xmlNode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int verror(voc *v, const xmlNode *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ap_error_at(v->ctx, AP_EDATA, v->path, n ? (uint64_t)xmlGetLineNo(n) : 0, 0, "%s",
+                       msg);
+}
+
+static int is_elem(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *child(const xmlNode *parent, const char *name)
+{
+    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+        if (is_elem(c, name))
+            return c;
+    return NULL;
+}
+
+/* The text of an element from its text and CDATA children, trimmed; an
+ * entity reference in it is an error (never expanded). NULL with the error
+ * set. The caller frees. */
+static char *text_of(voc *v, const xmlNode *e)
+{
+    ap_buf b = {0};
+    ap_buf_put(&b, "", 0);
+    for (const xmlNode *c = e->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            if (c->content)
+                ap_buf_puts(&b, (const char *)c->content);
+        } else if (c->type == XML_ENTITY_REF_NODE) {
+            ap_buf_free(&b);
+            verror(v, e, "<%s> uses the entity &%s;, which annoport does not expand", e->name,
+                   c->name);
+            return NULL;
+        }
+    }
+    if (b.oom || !b.p) {
+        ap_buf_free(&b);
+        ap_error_nomem(v->ctx);
+        return NULL;
+    }
+    char *s = b.p, *end = b.p + b.len;
+    while (s < end && isspace((unsigned char)*s))
+        s++;
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    char *out = ap_strndup(s, (size_t)(end - s));
+    ap_buf_free(&b);
+    if (!out)
+        ap_error_nomem(v->ctx);
+    return out;
+}
+
+/* A number from an element's text. 1 read, 0 empty, -1 not a number. */
+static int number_of(voc *v, const xmlNode *e, double *out, int *err)
+{
+    *err = 0;
+    char *t = text_of(v, e);
+    if (!t) {
+        *err = 1;
+        return -1;
+    }
+    if (!*t) {
+        free(t);
+        return 0;
+    }
+    char *end;
+    *out = strtod(t, &end);
+    int ok = *end == '\0';
+    free(t);
+    return ok ? 1 : -1;
+}
+
+/* A 0/1 flag (difficult, truncated, occluded): empty or absent is 0. */
+static int flag_of(voc *v, const xmlNode *obj, const char *name, int *out)
+{
+    *out = 0;
+    const xmlNode *e = child(obj, name);
+    if (!e)
+        return AP_OK;
+    double d;
+    int err;
+    int r = number_of(v, e, &d, &err);
+    if (err)
+        return v->ctx->err;
+    if (r == 0)
+        return AP_OK;
+    if (r < 0 || (d != 0 && d != 1))
+        return verror(v, e, "<%s> must be 0 or 1", name);
+    *out = d == 1;
+    return AP_OK;
+}
+
+static int read_size(voc *v, const xmlNode *root, int64_t *w, int64_t *h)
+{
+    *w = *h = 0;
+    const xmlNode *size = child(root, "size");
+    if (!size)
+        return AP_OK;
+    const char *names[2] = {"width", "height"};
+    int64_t *dst[2] = {w, h};
+    for (int i = 0; i < 2; i++) {
+        const xmlNode *e = child(size, names[i]);
+        if (!e)
+            continue;
+        double d;
+        int err;
+        int r = number_of(v, e, &d, &err);
+        if (err)
+            return v->ctx->err;
+        if (r < 0 || (r > 0 && (d < 0 || d != floor(d) || d > 1e9)))
+            return verror(v, e, "<size><%s> is not a whole number of pixels", names[i]);
+        if (r > 0)
+            *dst[i] = (int64_t)d;
+    }
+    return AP_OK;
+}
+
+static int read_object(voc *v, const xmlNode *obj, ap_input *in, int64_t index)
+{
+    ap_srcpos pos = {v->path, (uint64_t)xmlGetLineNo(obj), index};
+    const xmlNode *name_el = child(obj, "name");
+    if (!name_el)
+        return verror(v, obj, "<object> has no <name>");
+    char *label = text_of(v, name_el);
+    if (!label)
+        return v->ctx->err;
+    int rc = AP_OK;
+    char *pose = NULL;
+    if (!*label) {
+        rc = verror(v, name_el, "<object><name> is empty");
+        goto done;
+    }
+    const xmlNode *bb = child(obj, "bndbox");
+    if (!bb) {
+        rc = verror(v, obj, "<object> \"%s\" has no <bndbox>", label);
+        goto done;
+    }
+    ap_object o;
+    memset(&o, 0, sizeof o);
+    const char *coord[4] = {"xmin", "ymin", "xmax", "ymax"};
+    for (int i = 0; i < 4; i++) {
+        const xmlNode *e = child(bb, coord[i]);
+        if (!e) {
+            rc = verror(v, bb, "<bndbox> has no <%s>", coord[i]);
+            goto done;
+        }
+        int err;
+        int r = number_of(v, e, &o.box[i], &err);
+        if (err) {
+            rc = v->ctx->err;
+            goto done;
+        }
+        if (r <= 0) {
+            char *t = text_of(v, e);
+            rc = ap_sink_reject(v->sink, &pos, in->id, label, "invalid_coordinate",
+                                "<%s> is \"%s\", not a number", coord[i], t ? t : "");
+            free(t);
+            goto done;
+        }
+    }
+    if ((rc = flag_of(v, obj, "difficult", &o.difficult)) ||
+        (rc = flag_of(v, obj, "truncated", &o.truncated)) ||
+        (rc = flag_of(v, obj, "occluded", &o.occluded)))
+        goto done;
+    const xmlNode *pose_el = child(obj, "pose");
+    if (pose_el && !(pose = text_of(v, pose_el))) {
+        rc = v->ctx->err;
+        goto done;
+    }
+    o.pose = pose && *pose ? pose : NULL;
+    o.pos = pos;
+    o.input = in;
+    o.concept = ap_sink_concept(v->sink, label);
+    if (!o.concept) {
+        rc = v->ctx->err;
+        goto done;
+    }
+    o.units = AP_UNITS_VOC;
+    o.box_form = AP_BOX_XYXY;
+    o.value = 1;
+    rc = ap_sink_object(v->sink, &o);
+done:
+    free(label);
+    free(pose);
+    return rc;
+}
+
+/* The image's file name: <filename>, else the XML file's own stem. */
+static char *file_name_of(voc *v, const xmlNode *root)
+{
+    const xmlNode *e = child(root, "filename");
+    if (e) {
+        char *t = text_of(v, e);
+        if (!t || *t)
+            return t;
+        free(t);
+    }
+    const char *base = strrchr(v->path, '/');
+    base = base ? base + 1 : v->path;
+    const char *colon = strrchr(base, ':');
+    if (colon)
+        base = colon + 1;
+    size_t n = strlen(base);
+    if (n > 4 && strcasecmp(base + n - 4, ".xml") == 0)
+        n -= 4;
+    char *s = ap_strndup(base, n);
+    if (!s)
+        ap_error_nomem(v->ctx);
+    return s;
+}
+
+static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+{
+    voc v = {ctx, sink, src->path};
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = ap_stream_slurp(ctx, src->stream, VOC_MAX_FILE, &buf, &len);
+    if (rc)
+        return rc;
+    if (len > (size_t)INT32_MAX) {
+        free(buf);
+        return ap_error(ctx, AP_EDATA, "%s: too large for an XML annotation", src->path);
+    }
+    xmlSetExternalEntityLoader(refuse_entities);
+    xmlParserCtxtPtr pc = xmlNewParserCtxt();
+    if (!pc) {
+        free(buf);
+        return ap_error_nomem(ctx);
+    }
+    xmlDocPtr doc = xmlCtxtReadMemory(pc, buf, (int)len, src->path, NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    free(buf);
+    if (!doc) {
+        const xmlError *e = xmlCtxtGetLastError(pc);
+        char msg[300] = "not well-formed XML";
+        if (e && e->message) {
+            snprintf(msg, sizeof msg, "invalid XML: %s", e->message);
+            size_t n = strlen(msg);
+            while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+                msg[--n] = '\0';
+        }
+        rc = ap_error_at(ctx, AP_EDATA, src->path, e && e->line > 0 ? (uint64_t)e->line : 0,
+                         e && e->int2 > 0 ? (uint64_t)e->int2 : 0, "%s", msg);
+        xmlFreeParserCtxt(pc);
+        return rc;
+    }
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!is_elem(root, "annotation")) {
+        rc = verror(&v, root, "not a Pascal VOC file: the root element is <%s>, not "
+                    "<annotation>", root ? (const char *)root->name : "");
+        goto done;
+    }
+    int64_t w, h;
+    if ((rc = read_size(&v, root, &w, &h)) != AP_OK)
+        goto done;
+    char *fname = file_name_of(&v, root);
+    if (!fname) {
+        rc = ctx->err;
+        goto done;
+    }
+    ap_image_desc d = {fname, w, h, 0, 0, {src->path, (uint64_t)xmlGetLineNo(root), -1}};
+    ap_input *in = ap_sink_input(sink, &d);
+    free(fname);
+    if (!in) {
+        rc = ctx->err;
+        goto done;
+    }
+    int64_t index = 0;
+    for (xmlNode *c = root->children; c && rc == AP_OK; c = c->next)
+        if (is_elem(c, "object"))
+            rc = read_object(&v, c, in, index++);
+done:
+    xmlFreeDoc(doc);
+    xmlFreeParserCtxt(pc);
+    return rc;
+}
+
+/* ---- folders: --split ---- */
+
+static int voc_plan(ap_context *ctx, ap_container *c, ap_names *files)
+{
+    const char *split = ctx->opt.split;
+    if (!split)
+        return AP_OK;
+    /* the VOC root: what stands before "Annotations/" in the first XML */
+    const char *root_end = NULL;
+    for (size_t i = 0; i < files->n && !root_end; i++) {
+        const char *p = strstr(files->v[i], "Annotations/");
+        if (p && (p == files->v[i] || p[-1] == '/'))
+            root_end = p;
+        if (root_end) {
+            size_t rl = (size_t)(root_end - files->v[i]);
+            char *root = ap_strndup(files->v[i], rl);
+            if (!root)
+                return ap_error_nomem(ctx);
+            size_t n = rl + strlen(split) + 32;
+            char *list = malloc(n);
+            if (!list) {
+                free(root);
+                return ap_error_nomem(ctx);
+            }
+            snprintf(list, n, "%sImageSets/Main/%s.txt", root, split);
+            if (!ap_container_has(c, list)) {
+                char *disp = ap_container_display(c, list);
+                int rc = ap_error(ctx, AP_ENOINPUT, "%s: no such split list (--split %s)",
+                                  disp ? disp : list, split);
+                free(disp);
+                free(list);
+                free(root);
+                return rc;
+            }
+            ap_stream *s = ap_container_open_file(ctx, c, list);
+            char *text = NULL;
+            size_t len = 0;
+            int rc = s ? ap_stream_slurp(ctx, s, VOC_MAX_FILE, &text, &len) : ctx->err;
+            ap_stream_close(s);
+            free(list);
+            ap_names chosen = {0};
+            for (char *line = text, *next; rc == AP_OK && line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                    *next++ = '\0';
+                char *id = line;
+                while (isspace((unsigned char)*id))
+                    id++;
+                size_t il = strcspn(id, " \t\r"); /* "id  1" lines: the first field */
+                id[il] = '\0';
+                if (!*id || *id == '#')
+                    continue;
+                size_t m = rl + il + 32;
+                char *want = malloc(m);
+                if (!want) {
+                    rc = ap_error_nomem(ctx);
+                    break;
+                }
+                snprintf(want, m, "%sAnnotations/%s.xml", root, id);
+                int found = 0;
+                for (size_t k = 0; k < files->n; k++) {
+                    if (files->v[k] && strcmp(files->v[k], want) == 0) {
+                        found = 1;
+                        if (chosen.n == chosen.cap) {
+                            size_t nc = chosen.cap ? chosen.cap * 2 : 64;
+                            char **nv = realloc(chosen.v, nc * sizeof *nv);
+                            if (!nv) {
+                                rc = ap_error_nomem(ctx);
+                                break;
+                            }
+                            chosen.v = nv;
+                            chosen.cap = nc;
+                        }
+                        chosen.v[chosen.n++] = files->v[k];
+                        files->v[k] = NULL;
+                        break;
+                    }
+                }
+                if (!found && rc == AP_OK)
+                    ap_warn(ctx, "%s/ImageSets/Main/%s.txt: \"%s\" has no annotation file "
+                            "(%s): skipped", ap_container_path(c), split, id, want);
+                free(want);
+            }
+            free(text);
+            free(root);
+            if (rc) {
+                ap_names_free(&chosen);
+                return rc;
+            }
+            ap_names_free(files);
+            *files = chosen;
+            return AP_OK;
+        }
+    }
+    return ap_error(ctx, AP_EUSAGE, "%s: --split needs a VOC folder with Annotations/ and "
+                    "ImageSets/Main/", ap_container_path(c));
+}
+
+/* <annotation> as the root, with VOC's children; not LabelMe (<imagesize>)
+ * and not CVAT (<annotations>). */
+static int voc_probe(const ap_probe *p)
+{
+    const char *s = (const char *)p->buf;
+    const char *a = strstr(s, "<annotation");
+    while (a && (a[11] == 's'))
+        a = strstr(a + 11, "<annotation");
+    if (!a || (a[11] != '>' && !isspace((unsigned char)a[11])))
+        return 0;
+    if (strstr(s, "<imagesize>"))
+        return 0; /* MIT LabelMe */
+    if (strstr(a, "<object>") || strstr(a, "<filename>") || strstr(a, "<size>") ||
+        strstr(a, "<folder>") || strstr(a, "</annotation>"))
+        return 80;
+    return 30;
+}
+
+const ap_format ap_format_voc = {
+    .name = "voc",
+    .description = "Pascal VOC XML (a folder with Annotations/, a folder of .xml, one .xml)",
+    .extensions = "xml",
+    .probe = voc_probe,
+    .read = voc_read,
+    .plan = voc_plan,
+    .writer = NULL,
+};
