@@ -547,6 +547,9 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
                 r.line++;
         }
     }
+    /* strict at the end only: an unclosed quote is an error, while stray
+     * quotes inside fields stay accepted as libcsv reads them */
+    csv_set_opts(&r.p, (unsigned char)(csv_get_opts(&r.p) | CSV_STRICT));
     if (r.rc == AP_OK && csv_fini(&r.p, on_field, on_row, &r) != 0 && r.rc == AP_OK)
         r.rc = ap_error_at(ctx, AP_EDATA, src->path, r.row_line ? r.row_line : r.line, 0,
                            "a quoted field is not closed before the end of the file");

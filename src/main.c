@@ -178,8 +178,8 @@ static void print_summary(const ap_context *ctx, const ap_result *res, int mode,
 {
     const ap_counts *c = &ctx->counts;
     printf("annoport: %s %s input%s%s%s\n", mode == AP_RUN_CONVERT ? "converted" : "checked",
-           res->format, ctx->detail[0] ? ", " : "", ctx->detail,
-           res->detected ? " (detected)" : "");
+           res->format, res->detected ? " (detected)" : "", ctx->detail[0] ? ", " : "",
+           ctx->detail);
     printf("  inputs               %llu\n", (unsigned long long)c->inputs);
     printf("  objects read         %llu\n", (unsigned long long)c->objects_read);
     printf("  objects written      %llu\n", (unsigned long long)c->objects_written);

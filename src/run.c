@@ -509,8 +509,25 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
 
 /* ---- the job ---- */
 
+static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
+                   size_t ninputs, const char *output, ap_result *res,
+                   const ap_writer_ops *own, void *own_state);
+
 int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t ninputs,
            const char *output, ap_result *res)
+{
+    return run_job(ctx, mode, inputs, ninputs, output, res, NULL, NULL);
+}
+
+int ap_run_with_writer(ap_context *ctx, const char *const *inputs, size_t ninputs,
+                       const ap_writer_ops *writer, void *state, ap_result *res)
+{
+    return run_job(ctx, AP_RUN_VALIDATE, inputs, ninputs, NULL, res, writer, state);
+}
+
+static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
+                   size_t ninputs, const char *output, ap_result *res,
+                   const ap_writer_ops *own, void *own_state)
 {
     ap_result local;
     if (!res)
@@ -566,6 +583,12 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t 
             res->detected = 1;
     }
     ctx->progress_total = srcs.bytes;
+    if (own) { /* the caller's writer: no output tree */
+        sink->w = own;
+        sink->wstate = own_state;
+        if (own->open && (rc = own->open(ctx, NULL, &sink->wstate)) != AP_OK)
+            goto done;
+    }
 
     if (mode == AP_RUN_CONVERT) {
         rc = ap_output_begin(ctx, output, ctx->opt.force, &out);
@@ -613,13 +636,19 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t 
         if (rc)
             goto done;
     }
+    if (own && own->close) {
+        ap_run_info info = {res->format, inputs, ninputs,
+                            (const ap_concept *const *)sink->concepts, sink->nconcepts};
+        if ((rc = own->close(ctx, sink->wstate, &info)) != AP_OK)
+            goto done;
+    }
     rc = fill_result(ctx, sink, res);
 
 done:
     if (sink) {
         if (sink->rejects)
             fclose(sink->rejects);
-        if (sink->w && sink->w->free)
+        if (sink->w && sink->w->free && !own)
             sink->w->free(sink->wstate);
     }
     ap_output_abort(out);

@@ -465,6 +465,10 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     a.concept = o->concept;
     a.pos = o->pos;
     a.value = 1;
+    a.pose = o->pose;
+    a.difficult = o->difficult;
+    a.truncated = o->truncated;
+    a.occluded = o->occluded;
 
     if (image_level) {
         a.kind = AP_REGION_NONE;

@@ -215,3 +215,42 @@ void t_write_coco(const char *path, int n)
     fputs("],\"categories\":[{\"id\":5,\"name\":\"dog\"},{\"id\":9,\"name\":\"cat\"}]}\n", f);
     fclose(f);
 }
+
+static int capture_annotation(ap_context *ctx, void *state, const ap_annotation *a)
+{
+    (void)ctx;
+    t_capture *c = state;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+    }
+    t_ann *t = &c->v[c->n++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->input, sizeof t->input, "%s", a->input->id);
+    snprintf(t->concept, sizeof t->concept, "%s", a->concept->id);
+    snprintf(t->name, sizeof t->name, "%s", a->concept->name);
+    snprintf(t->pose, sizeof t->pose, "%s", a->pose ? a->pose : "");
+    t->kind = a->kind;
+    t->box = a->box;
+    t->value = a->value;
+    t->difficult = a->difficult;
+    t->truncated = a->truncated;
+    t->occluded = a->occluded;
+    t->line = a->pos.line;
+    t->npoints = a->npoints;
+    return AP_OK;
+}
+
+static const ap_writer_ops capture_ops = {NULL, capture_annotation, NULL, NULL};
+
+int t_capture_run(ap_context *ctx, const char *const *inputs, size_t n, t_capture *cap)
+{
+    memset(cap, 0, sizeof *cap);
+    return ap_run_with_writer(ctx, inputs, n, &capture_ops, cap, NULL);
+}
+
+void t_capture_free(t_capture *cap)
+{
+    free(cap->v);
+    memset(cap, 0, sizeof *cap);
+}

@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include <annoport/annoport.h>
+#include <annoport/format.h>
 #include <annoport/run.h>
 
 /* Environment set by the Makefile (with defaults for a run by hand). */
@@ -57,3 +58,22 @@ static inline const char *t_str(const char *s) { return s ? s : "(null)"; }
 #define T_ASSERT_STR(a, b) CU_ASSERT_STRING_EQUAL(t_str(a), (b))
 
 #endif
+
+/* Annotations caught by a writer of the tests' own (ap_run_with_writer). */
+typedef struct {
+    char input[128], concept[64], name[128], pose[32];
+    int kind;
+    ap_box box;
+    double value;
+    int difficult, truncated, occluded;
+    uint64_t line;
+    size_t npoints;
+} t_ann;
+
+typedef struct {
+    t_ann *v;
+    size_t n, cap;
+} t_capture;
+
+int t_capture_run(ap_context *ctx, const char *const *inputs, size_t n, t_capture *cap);
+void t_capture_free(t_capture *cap);

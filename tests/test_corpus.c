@@ -1,5 +1,6 @@
 /*
- * test_corpus.c: every COCO dataset of ../shared/corpus (its INDEX.tsv),
+ * test_corpus.c: every COCO, VOC, TF-OD and AutoML CSV dataset of
+ * ../shared/corpus (its INDEX.tsv),
  * through the built binary: valid ones convert (with both geometries) and
  * pass check_requests.py, and read as many objects as the index counts;
  * invalid ones fail with exit 65 and a message naming the file, or convert
@@ -90,14 +91,17 @@ static void run_case(const char *rel, const char *expect, int index_count, int *
     free(err);
 }
 
-static void test_corpus_coco(void)
+/* Runs every INDEX.tsv row of one format; expects the counts the corpus
+ * README documents. */
+static void corpus_format(const char *format, int want_valid, int want_invalid)
 {
     char index[2048];
     snprintf(index, sizeof index, "%s/corpus/INDEX.tsv", t_shared());
     char *text = t_read(index, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     int valid = 0, invalid = 0, valid_ok = 0, invalid_ok = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *f[6] = {0};
         int n = 0;
         for (char *p = line; n < 6; n++) {
@@ -110,30 +114,44 @@ static void test_corpus_coco(void)
             *tab = '\0';
             p = tab + 1;
         }
-        if (n < 3 || strcmp(f[1], "coco") != 0)
+        if (n < 3 || strcmp(f[1], format) != 0)
             continue;
         int count = n >= 5 && *f[4] ? atoi(f[4]) : -1;
         if (!strcmp(f[2], "valid"))
             valid++;
         else
             invalid++;
-        char *saved = strdup(f[0]), *expect = strdup(f[2]);
-        run_case(saved, expect, count, &valid_ok, &invalid_ok);
-        free(saved);
-        free(expect);
+        run_case(f[0], f[2], count, &valid_ok, &invalid_ok);
     }
     free(text);
-    /* the corpus as documented in its README: 26 valid, 29 invalid */
-    CU_ASSERT_EQUAL(valid, 26);
-    CU_ASSERT_EQUAL(invalid, 29);
     if (valid_ok != valid || invalid_ok != invalid)
-        fprintf(stderr, "\ncorpus: %d of %d valid and %d of %d invalid as expected\n", valid_ok,
-                valid, invalid_ok, invalid);
+        fprintf(stderr, "\ncorpus %s: %d of %d valid and %d of %d invalid as expected\n",
+                format, valid_ok, valid, invalid_ok, invalid);
+    CU_ASSERT_EQUAL(valid, want_valid);
+    CU_ASSERT_EQUAL(invalid, want_invalid);
     CU_ASSERT_EQUAL(valid_ok, valid);
     CU_ASSERT_EQUAL(invalid_ok, invalid);
 }
 
+static void test_corpus_coco(void)
+{
+    corpus_format("coco", 26, 29);
+}
+
+static void test_corpus_voc(void)
+{
+    corpus_format("voc", 17, 15);
+}
+
+static void test_corpus_csv(void)
+{
+    corpus_format("csv-tfod", 3, 0);
+    corpus_format("csv-automl", 1, 0);
+}
+
 CU_TestInfo corpus_tests[] = {
     {"test_corpus_coco", test_corpus_coco},
+    {"test_corpus_voc", test_corpus_voc},
+    {"test_corpus_csv", test_corpus_csv},
     CU_TEST_INFO_NULL,
 };

@@ -15,6 +15,10 @@ extern CU_TestInfo coco_tests[];
 extern CU_TestInfo writer_tests[];
 extern CU_TestInfo cli_tests[];
 extern CU_TestInfo corpus_tests[];
+extern CU_TestInfo samples_tests[];
+extern CU_TestInfo voc_tests[];
+extern CU_TestInfo csv_tests[];
+extern CU_TestInfo input_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -23,6 +27,10 @@ static CU_SuiteInfo suites[] = {
     {"coco", NULL, NULL, NULL, NULL, coco_tests},
     {"writer", NULL, NULL, NULL, NULL, writer_tests},
     {"cli", NULL, NULL, NULL, NULL, cli_tests},
+    {"voc", NULL, NULL, NULL, NULL, voc_tests},
+    {"csv", NULL, NULL, NULL, NULL, csv_tests},
+    {"input", NULL, NULL, NULL, NULL, input_tests},
+    {"samples", NULL, NULL, NULL, NULL, samples_tests},
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
     CU_SUITE_INFO_NULL,
 };

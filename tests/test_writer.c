@@ -80,47 +80,6 @@ static void test_writer_manifest_invariant(void)
     ap_context_free(ctx);
 }
 
-static void test_writer_golden_sample(void)
-{
-    /* run from the top folder, as the expected trees were made */
-    const char *d = t_dir("writer_golden");
-    ap_context *ctx = t_ctx();
-    const char *out = t_path(d, "coco");
-    CU_ASSERT_EQUAL_FATAL(run1(ctx, "samples/coco/instances.json", out), AP_OK);
-    const char *files[] = {"manifest.json", "rejects.jsonl",
-                           "requests/post-annotations-000001.json"};
-    for (int i = 0; i < 3; i++) {
-        char want[256];
-        snprintf(want, sizeof want, "samples/expected/coco/%s", files[i]);
-        CU_ASSERT_TRUE(same_file(t_path(out, files[i]), want));
-    }
-    CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 1);
-    CU_ASSERT_EQUAL(t_check(out, NULL), 0);
-
-    ap_options_init(&ctx->opt);
-    ctx->opt.geometry = AP_GEOM_BOTH;
-    ctx->opt.annotation_ids_hash = 1;
-    ctx->opt.app_user_id = "me";
-    ctx->opt.app_id = "my-app";
-    ctx->opt.status = AP_STATUS_SUCCESS;
-    ctx->opt.embed_model_version_id = "bb186755eda04f9cbb6fe32e816be104";
-    ctx->opt.batch_size = 3;
-    const char *out2 = t_path(d, "coco-both");
-    CU_ASSERT_EQUAL_FATAL(run1(ctx, "samples/coco/instances.json", out2), AP_OK);
-    CU_ASSERT_EQUAL(ctx->counts.annotations_written, 8);
-    const char *files2[] = {"manifest.json", "rejects.jsonl",
-                            "requests/post-annotations-000001.json",
-                            "requests/post-annotations-000002.json",
-                            "requests/post-annotations-000003.json"};
-    for (int i = 0; i < 5; i++) {
-        char want[256];
-        snprintf(want, sizeof want, "samples/expected/coco-both/%s", files2[i]);
-        CU_ASSERT_TRUE(same_file(t_path(out2, files2[i]), want));
-    }
-    CU_ASSERT_EQUAL(t_check(out2, NULL), 0);
-    ap_context_free(ctx);
-}
-
 static void test_writer_rerun_identical(void)
 {
     const char *d = t_dir("writer_rerun");
@@ -245,7 +204,6 @@ static void test_writer_atomic_output(void)
 
 CU_TestInfo writer_tests[] = {
     {"test_writer_manifest_invariant", test_writer_manifest_invariant},
-    {"test_writer_golden_sample", test_writer_golden_sample},
     {"test_writer_rerun_identical", test_writer_rerun_identical},
     {"test_writer_zip_reopened", test_writer_zip_reopened},
     {"test_writer_atomic_output", test_writer_atomic_output},

@@ -85,6 +85,8 @@ typedef struct ap_annotation {
     const ap_point *points;      /* kind == POLYGON */
     size_t npoints;
     ap_srcpos pos;
+    const char *pose;            /* VOC <pose>, NULL when absent */
+    int difficult, truncated, occluded;
 } ap_annotation;
 
 #endif

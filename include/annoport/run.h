@@ -36,4 +36,11 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
            size_t ninputs, const char *output, ap_result *res);
 void ap_result_free(ap_result *res);
 
+struct ap_writer_ops;
+/* Reads the inputs into a writer of the caller's own (opened with a NULL
+ * output): for programs that take annotations in memory rather than as
+ * files. state is the writer's, passed to its calls, never freed here. */
+int ap_run_with_writer(ap_context *ctx, const char *const *inputs, size_t ninputs,
+                       const struct ap_writer_ops *writer, void *state, ap_result *res);
+
 #endif

@@ -1,0 +1,251 @@
+/*
+ * test_input.c: where inputs come from: zip archives read in place (and
+ * hostile member names), folders holding several formats, image sizes from
+ * JPEG and PNG headers, and the same dataset in three formats giving the
+ * same annotations.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zip.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+static void make_zip(const char *path, const char *const *names, const char *const *texts,
+                     int n)
+{
+    int err = 0;
+    zip_t *za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(za);
+    for (int i = 0; i < n; i++) {
+        zip_source_t *s = zip_source_buffer(za, texts[i], strlen(texts[i]), 0);
+        CU_ASSERT_TRUE(zip_file_add(za, names[i], s, ZIP_FL_OVERWRITE) >= 0);
+    }
+    CU_ASSERT_EQUAL(zip_close(za), 0);
+}
+
+static void test_input_zip_in_place(void)
+{
+    /* the VOC sample, zipped under a top folder, with --split */
+    const char *d = t_dir("input_zip");
+    char zp[1024];
+    snprintf(zp, sizeof zp, "%s/voc.zip", d);
+    const char *names[] = {"data/Annotations/000001.xml", "data/Annotations/000003.xml",
+                           "data/ImageSets/Main/train.txt", "data/readme.md"};
+    char *a1 = t_read("samples/voc/Annotations/000001.xml", NULL);
+    char *a3 = t_read("samples/voc/Annotations/000003.xml", NULL);
+    const char *texts[] = {a1, a3, "000003\n000001\n", "not a dataset"};
+    make_zip(zp, names, texts, 4);
+    free(a1);
+    free(a3);
+    ap_context *ctx = t_ctx();
+    ctx->opt.split = "train";
+    const char *in[1] = {zp};
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 3);
+    T_ASSERT_STR(cap.v[0].input, "000003"); /* the split's order */
+    T_ASSERT_STR(cap.v[1].input, "000001");
+    CU_ASSERT_EQUAL(cap.v[1].box.left, 70.0 / 500);
+    t_capture_free(&cap);
+    /* nothing was extracted beside the archive */
+    CU_ASSERT_EQUAL(t_count_entries(d), 1);
+    /* a message about a member names the archive and the member */
+    const char *bad_names[] = {"x/a.xml"};
+    const char *bad_texts[] = {"<annotation><object><name>x</name></object></annotation>"};
+    snprintf(zp, sizeof zp, "%s/bad.zip", d);
+    make_zip(zp, bad_names, bad_texts, 1);
+    ctx->opt.split = NULL;
+    in[0] = zp;
+    CU_ASSERT_EQUAL(t_capture_run(ctx, in, 1, &cap), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "bad.zip:x/a.xml:1: <object> \"x\" has no "
+                                               "<bndbox>"));
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_input_zip_hostile_names(void)
+{
+    const char *d = t_dir("input_zip_hostile");
+    const char *cases[] = {"../evil.json", "/abs/evil.json", "a/../../evil.json"};
+    for (int i = 0; i < 3; i++) {
+        char zp[1024], args[2200], *err = NULL;
+        snprintf(zp, sizeof zp, "%s/h%d.zip", d, i);
+        const char *names[] = {"ok.json", cases[i]};
+        const char *texts[] = {"{\"images\":[],\"annotations\":[],\"categories\":[]}", "{}"};
+        make_zip(zp, names, texts, 2);
+        snprintf(args, sizeof args, "convert '%s' -o '%s/out%d'", zp, d, i);
+        CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 65);
+        CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, cases[i]) : NULL);
+        free(err);
+    }
+    /* nothing written anywhere: the three archives only */
+    CU_ASSERT_EQUAL(t_count_entries(d), 3);
+    CU_ASSERT_FALSE(t_exists(t_path(d, "../evil.json")));
+}
+
+static void test_input_folder_formats(void)
+{
+    /* a CSV at the top and COCO files deeper (expected outputs): the CSV */
+    const char *d = t_dir("input_mixed");
+    t_write(t_path(d, "a.csv"), "TRAIN,x.jpg,cat,0.1,0.1,,,0.5,0.5,,\n");
+    char sub[1024];
+    snprintf(sub, sizeof sub, "mkdir -p '%s/json_files'", d);
+    CU_ASSERT_EQUAL(t_sh(sub, NULL, NULL), 0);
+    t_write(t_path(d, "json_files/out.json"),
+            "{\"images\":[],\"annotations\":[],\"categories\":[]}");
+    ap_context *ctx = t_ctx();
+    ap_result res;
+    const char *in[1] = {d};
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, &res), AP_OK);
+    T_ASSERT_STR(res.format, "csv");
+    CU_ASSERT_EQUAL(res.detected, 1);
+    CU_ASSERT_EQUAL(ctx->counts.objects_read, 1);
+    ap_result_free(&res);
+    /* two formats side by side: ask for --from */
+    t_write(t_path(d, "b.json"), "{\"images\":[],\"annotations\":[],\"categories\":[]}");
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_EUSAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "--from"));
+    ctx->opt.from = "coco";
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.objects_read, 0);
+    ap_context_free(ctx);
+}
+
+static void write_bytes(const char *path, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fwrite(b, 1, n, f);
+    fclose(f);
+}
+
+static void test_input_image_headers(void)
+{
+    const char *d = t_dir("input_images");
+    int64_t w = 0, h = 0;
+    /* PNG: IHDR 300 x 200 */
+    const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                 'I', 'H', 'D', 'R', 0, 0, 0x01, 0x2c, 0, 0, 0, 0xc8, 8, 2, 0, 0,
+                                 0};
+    write_bytes(t_path(d, "a.png"), png, sizeof png);
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "a.png"), &w, &h), 1);
+    CU_ASSERT_EQUAL(w, 300);
+    CU_ASSERT_EQUAL(h, 200);
+    /* JPEG: APP0 (JFIF), then a progressive SOF2 of 640 x 480 */
+    const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0,
+                                 0, 1, 0, 1, 0, 0, 0xff, 0xc2, 0, 11, 8, 0x01, 0xe0, 0x02,
+                                 0x80, 1, 1, 0x11, 0, 0xff, 0xd9};
+    write_bytes(t_path(d, "b.jpg"), jpg, sizeof jpg);
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "b.jpg"), &w, &h), 1);
+    CU_ASSERT_EQUAL(w, 640);
+    CU_ASSERT_EQUAL(h, 480);
+    /* JPEG with EXIF orientation 6 (rotated 90 degrees): shown as 480 x 640 */
+    const unsigned char exif[] = {
+        0xff, 0xd8, 0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+        'M', 'M', 0, 42, 0, 0, 0, 8,             /* big-endian TIFF, IFD0 at 8 */
+        0, 1,                                    /* one entry */
+        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, /* orientation = 6 */
+        0, 0, 0, 0,                              /* no next IFD */
+        0xff, 0xc0, 0, 11, 8, 0x01, 0xe0, 0x02, 0x80, 1, 1, 0x11, 0, 0xff, 0xd9};
+    write_bytes(t_path(d, "c.jpg"), exif, sizeof exif);
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "c.jpg"), &w, &h), 1);
+    CU_ASSERT_EQUAL(w, 480);
+    CU_ASSERT_EQUAL(h, 640);
+    /* the same with little-endian TIFF and orientation 3 (upside down): no swap */
+    unsigned char le[sizeof exif];
+    memcpy(le, exif, sizeof exif);
+    memcpy(le + 12, "II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x03\0", 20);
+    write_bytes(t_path(d, "d.jpg"), le, sizeof le);
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "d.jpg"), &w, &h), 1);
+    CU_ASSERT_EQUAL(w, 640);
+    CU_ASSERT_EQUAL(h, 480);
+    /* not an image; a missing file; a truncated JPEG */
+    t_write(t_path(d, "e.jpg"), "hello");
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "e.jpg"), &w, &h), 0);
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "none.jpg"), &w, &h), 0);
+    write_bytes(t_path(d, "f.jpg"), jpg, 22);
+    CU_ASSERT_EQUAL(ap_image_size(t_path(d, "f.jpg"), &w, &h), 0);
+}
+
+typedef struct {
+    char key[200];
+    double b[4];
+} rec;
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    for (int i = 0; !c && i < 4; i++)
+        c = x->b[i] < y->b[i] ? -1 : x->b[i] > y->b[i];
+    return c;
+}
+
+static rec *records(const t_capture *cap)
+{
+    rec *r = calloc(cap->n + 1, sizeof *r);
+    for (size_t i = 0; i < cap->n; i++) {
+        snprintf(r[i].key, sizeof r[i].key, "%s|%s", cap->v[i].input, cap->v[i].concept);
+        r[i].b[0] = cap->v[i].box.left;
+        r[i].b[1] = cap->v[i].box.top;
+        r[i].b[2] = cap->v[i].box.right;
+        r[i].b[3] = cap->v[i].box.bottom;
+    }
+    qsort(r, cap->n, sizeof *r, cmp_rec);
+    return r;
+}
+
+static void test_input_same_data_three_formats(void)
+{
+    const char *d = t_dir("input_three");
+    char root[1024], cmd[2048];
+    snprintf(root, sizeof root, "%s/ds", d);
+    snprintf(cmd, sizeof cmd, "%s '%s/tools/gen_dataset.py' --images 300 --seed 11 --format all "
+             "--integer-boxes --quiet --out '%s'", t_python(), t_shared(), root);
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
+    const char *sub[3] = {"coco/instances.json", "voc", "csv/annotations.csv"};
+    t_capture cap[3];
+    ap_context *ctx = t_ctx();
+    for (int i = 0; i < 3; i++) {
+        char p[1100];
+        snprintf(p, sizeof p, "%s/%s", root, sub[i]);
+        const char *in[1] = {p};
+        CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap[i]), AP_OK);
+        CU_ASSERT_EQUAL(ctx->counts.objects_rejected, 0);
+    }
+    CU_ASSERT_TRUE(cap[0].n > 1000);
+    CU_ASSERT_EQUAL_FATAL(cap[1].n, cap[0].n);
+    CU_ASSERT_EQUAL_FATAL(cap[2].n, cap[0].n);
+    rec *r[3];
+    for (int i = 0; i < 3; i++)
+        r[i] = records(&cap[i]);
+    size_t bad = 0;
+    for (size_t k = 0; k < cap[0].n; k++)
+        for (int i = 1; i < 3; i++) {
+            int same = strcmp(r[0][k].key, r[i][k].key) == 0;
+            for (int c = 0; c < 4; c++)
+                same = same && fabs(r[0][k].b[c] - r[i][k].b[c]) <= 1e-12;
+            if (!same && bad++ < 5)
+                fprintf(stderr, "\n%s: %s %.17g,%.17g vs %s %.17g,%.17g\n", sub[i], r[0][k].key,
+                        r[0][k].b[0], r[0][k].b[2], r[i][k].key, r[i][k].b[0], r[i][k].b[2]);
+        }
+    CU_ASSERT_EQUAL(bad, 0);
+    for (int i = 0; i < 3; i++) {
+        free(r[i]);
+        t_capture_free(&cap[i]);
+    }
+    ap_context_free(ctx);
+}
+
+CU_TestInfo input_tests[] = {
+    {"test_input_zip_in_place", test_input_zip_in_place},
+    {"test_input_zip_hostile_names", test_input_zip_hostile_names},
+    {"test_input_folder_formats", test_input_folder_formats},
+    {"test_input_image_headers", test_input_image_headers},
+    {"test_input_same_data_three_formats", test_input_same_data_three_formats},
+    CU_TEST_INFO_NULL,
+};

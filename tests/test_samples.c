@@ -1,0 +1,110 @@
+/*
+ * test_samples.c: every sample through the built CLI, compared byte for
+ * byte with samples/expected/ (and checked with check_requests.py).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static const struct {
+    const char *expected;   /* folder under samples/expected */
+    const char *args;       /* convert arguments before -o */
+} GOLDEN[] = {
+    {"coco", "samples/coco/instances.json"},
+    {"coco-both", "samples/coco/instances.json --geometry both --annotation-ids hash "
+                  "--user-app-id me/my-app --status success --embed-model-version-id "
+                  "bb186755eda04f9cbb6fe32e816be104 --batch-size 3"},
+    {"voc", "samples/voc"},
+    {"voc-split", "samples/voc --split train --voc-edges clarifai-sdk"},
+    {"voc-images", "samples/voc --images samples/voc/JPEGImages --skip-difficult"},
+    {"csv-tfod", "samples/csv/tfod.csv"},
+    {"csv-automl", "samples/csv/automl.csv"},
+    {"csv-classification", "samples/csv/classification.csv"},
+    {"csv-generic", "samples/csv/generic.csv --csv-dialect generic --columns "
+                    "image=img,width=w,height=h,xmin=x1,ymin=y1,xmax=x2,ymax=y2,label=cls"},
+};
+
+static int same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = t_read(a, &la), *y = t_read(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    if (!same)
+        fprintf(stderr, "\n%s and %s differ\n", a, b);
+    free(x);
+    free(y);
+    return same;
+}
+
+static void test_samples_golden(void)
+{
+    for (size_t i = 0; i < sizeof GOLDEN / sizeof GOLDEN[0]; i++) {
+        char out[1024], args[2048], want[512];
+        snprintf(out, sizeof out, "%s/%s", t_dir("samples"), GOLDEN[i].expected);
+        snprintf(args, sizeof args, "convert %s -o %s --quiet", GOLDEN[i].args, out);
+        CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
+        snprintf(want, sizeof want, "samples/expected/%s", GOLDEN[i].expected);
+        /* the same files, each byte for byte */
+        char cmd[2200], *list = NULL, *got = NULL;
+        snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", want);
+        CU_ASSERT_EQUAL(t_sh(cmd, &list, NULL), 0);
+        snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", out);
+        CU_ASSERT_EQUAL(t_sh(cmd, &got, NULL), 0);
+        T_ASSERT_STR(got, list ? list : "");
+        for (char *f = list ? strtok(list, "\n") : NULL; f; f = strtok(NULL, "\n")) {
+            char a[2048], b[2048];
+            snprintf(a, sizeof a, "%s/%s", out, f + 2);
+            snprintf(b, sizeof b, "%s/%s", want, f + 2);
+            CU_ASSERT_TRUE(same_file(a, b));
+        }
+        free(list);
+        free(got);
+        CU_ASSERT_EQUAL(t_check(out, NULL), 0);
+    }
+}
+
+static void test_samples_counts(void)
+{
+    /* what each sample is meant to show, as numbers */
+    struct {
+        const char *args;
+        int read, written, rejected, filtered, annotations;
+    } cases[] = {
+        {"samples/voc", 4, 3, 1, 0, 3},                                    /* no <size> */
+        {"samples/voc --images samples/voc/JPEGImages", 4, 4, 0, 0, 4},    /* header size */
+        {"samples/voc --skip-difficult", 4, 2, 1, 1, 2},
+        {"samples/voc --split val", 1, 0, 1, 0, 0},
+        {"samples/csv/tfod.csv", 6, 4, 2, 0, 4},         /* abc, unknown size */
+        {"samples/csv/automl.csv", 4, 3, 1, 0, 3},        /* 0.7..0.7: zero area */
+        {"samples/csv/classification.csv", 3, 3, 0, 0, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[1024], *out = NULL;
+        snprintf(args, sizeof args, "validate %s --json", cases[i].args);
+        CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+        cJSON *j = out ? cJSON_Parse(out) : NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+        cJSON *c = cJSON_GetObjectItem(j, "counts");
+        int got[5] = {cJSON_GetObjectItem(c, "objects_read")->valueint,
+                      cJSON_GetObjectItem(c, "objects_written")->valueint,
+                      cJSON_GetObjectItem(c, "objects_rejected")->valueint,
+                      cJSON_GetObjectItem(c, "objects_filtered")->valueint,
+                      cJSON_GetObjectItem(c, "annotations_written")->valueint};
+        int want[5] = {cases[i].read, cases[i].written, cases[i].rejected, cases[i].filtered,
+                       cases[i].annotations};
+        if (memcmp(got, want, sizeof got) != 0)
+            fprintf(stderr, "\n%s: got %d %d %d %d %d\n", cases[i].args, got[0], got[1],
+                    got[2], got[3], got[4]);
+        CU_ASSERT_EQUAL(memcmp(got, want, sizeof got), 0);
+        cJSON_Delete(j);
+        free(out);
+    }
+}
+
+CU_TestInfo samples_tests[] = {
+    {"test_samples_golden", test_samples_golden},
+    {"test_samples_counts", test_samples_counts},
+    CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,186 @@
+/*
+ * test_voc.c: the Pascal VOC reader: fields, layouts, conventions, broken
+ * and hostile XML.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static void test_voc_fields(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"samples/voc"};
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "");
+    CU_ASSERT_EQUAL_FATAL(cap.n, 3);
+    /* 000001: the dog, in the default (inclusive) convention */
+    T_ASSERT_STR(cap.v[0].input, "000001");
+    T_ASSERT_STR(cap.v[0].concept, "dog");
+    T_ASSERT_STR(cap.v[0].pose, "Left");
+    CU_ASSERT_EQUAL(cap.v[0].box.left, 70.0 / 500);
+    CU_ASSERT_EQUAL(cap.v[0].box.top, 251.0 / 375);
+    CU_ASSERT_EQUAL(cap.v[0].box.right, 216.0 / 500);
+    CU_ASSERT_EQUAL(cap.v[0].box.bottom, 314.0 / 375);
+    CU_ASSERT_EQUAL(cap.v[0].line, 10);
+    /* the person: children in another order, floats wrapped in white space */
+    T_ASSERT_STR(cap.v[1].concept, "person");
+    CU_ASSERT_EQUAL(cap.v[1].difficult, 1);
+    T_ASSERT_STR(cap.v[1].pose, "");
+    CU_ASSERT_EQUAL(cap.v[1].box.left, 7.25 / 500);
+    CU_ASSERT_EQUAL(cap.v[1].box.top, 11.0 / 375);
+    CU_ASSERT_EQUAL(cap.v[1].box.right, 44.0 / 500);
+    CU_ASSERT_EQUAL(cap.v[1].box.bottom, 201.5 / 375);
+    /* 000003: flags, and a box from pixel 1 to pixel W covering the image */
+    T_ASSERT_STR(cap.v[2].name, "Traffic Light");
+    T_ASSERT_STR(cap.v[2].concept, "traffic-light");
+    CU_ASSERT_EQUAL(cap.v[2].truncated, 1);
+    CU_ASSERT_EQUAL(cap.v[2].occluded, 1);
+    CU_ASSERT_EQUAL(cap.v[2].difficult, 0);
+    CU_ASSERT_EQUAL(cap.v[2].box.left, 0);
+    CU_ASSERT_EQUAL(cap.v[2].box.right, 1);
+    CU_ASSERT_EQUAL(cap.v[2].box.bottom, 1);
+    /* 000002 has no size: rejected */
+    CU_ASSERT_EQUAL(ctx->counts.objects_rejected, 1);
+    t_capture_free(&cap);
+
+    /* clarifai-sdk and zero-based conventions on the same file */
+    ctx->opt.voc_edges = AP_VOC_CLARIFAI_SDK;
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL(cap.v[0].box.left, 0.14);
+    CU_ASSERT_EQUAL(cap.v[0].box.right, 215.0 / 500);
+    CU_ASSERT_EQUAL(cap.v[0].box.bottom, 313.0 / 375);
+    t_capture_free(&cap);
+    ctx->opt.voc_edges = AP_VOC_ZERO_BASED;
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL(cap.v[0].box.left, 71.0 / 500);
+    CU_ASSERT_EQUAL(cap.v[0].box.right, 216.0 / 500);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_voc_split_and_images(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"samples/voc"};
+    t_capture cap;
+    ctx->opt.split = "train"; /* "# images for training", a blank line, 000001, 000003 */
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
+    CU_ASSERT_EQUAL(cap.n, 3);
+    t_capture_free(&cap);
+    ctx->opt.split = "nope";
+    CU_ASSERT_EQUAL(t_capture_run(ctx, in, 1, &cap), AP_ENOINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "ImageSets/Main/nope.txt"));
+    t_capture_free(&cap);
+    /* --images: 000002's size from its JPEG header (640x480) */
+    ctx->opt.split = "val";
+    ctx->opt.images_dir = "samples/voc/JPEGImages";
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+    CU_ASSERT_EQUAL(cap.v[0].box.left, 9.0 / 640);
+    CU_ASSERT_EQUAL(cap.v[0].box.bottom, 220.0 / 480);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static int convert_voc(const char *xml_text, ap_context *ctx, const char **outp)
+{
+    const char *d = t_dir("voc_case");
+    char in[1024];
+    snprintf(in, sizeof in, "%s/a.xml", d);
+    t_write(in, xml_text);
+    const char *out = t_path(d, "out");
+    if (outp)
+        *outp = out;
+    const char *inputs[1] = {in};
+    return ap_run(ctx, AP_RUN_CONVERT, inputs, 1, out, NULL);
+}
+
+static void test_voc_broken(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *out;
+    CU_ASSERT_EQUAL(convert_voc("<annotation>\n<object>\n<name>x</name>\n<bndbox><xmin>1</xmin>"
+                                "<ymin>1</ymin><xmax>2</xmax></bndbox></object></annotation>",
+                                ctx, &out), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.xml:4: <bndbox> has no <ymax>"));
+    CU_ASSERT_FALSE(t_exists(out));
+    CU_ASSERT_EQUAL(convert_voc("<annotation>\n<size><width>ten</width></size></annotation>",
+                                ctx, NULL), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.xml:2: <size><width>"));
+    CU_ASSERT_EQUAL(convert_voc("<annotation>\n<object><name>x</name><difficult>2</difficult>"
+                                "<bndbox/></object></annotation>", ctx, NULL), AP_EDATA);
+    /* not well-formed: file, line and column from libxml2 */
+    ctx->opt.from = "voc";
+    CU_ASSERT_EQUAL(convert_voc("<annotation>\n  <object>\n</annotation>", ctx, NULL), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.xml:3:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "invalid XML"));
+    CU_ASSERT_EQUAL(convert_voc("<annotations><image/></annotations>", ctx, NULL), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "root element is <annotations>"));
+    ctx->opt.from = NULL;
+    /* a coordinate that is not a number: a reject with its line */
+    CU_ASSERT_EQUAL(convert_voc("<annotation><size><width>9</width><height>9</height></size>\n"
+                                "<object><name>x</name><bndbox><xmin>a</xmin><ymin>1</ymin>"
+                                "<xmax>2</xmax><ymax>2</ymax></bndbox></object></annotation>",
+                                ctx, &out), AP_OK);
+    char *rj = t_read(t_path(out, "rejects.jsonl"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"line\":2") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"reason\":\"invalid_coordinate\"") : NULL);
+    free(rj);
+    /* an empty <annotation>: an input named after the file, no objects */
+    CU_ASSERT_EQUAL(convert_voc("<annotation></annotation>", ctx, &out), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 1);
+    CU_ASSERT_EQUAL(ctx->counts.objects_read, 0);
+    ap_context_free(ctx);
+}
+
+static void test_voc_hostile_xml(void)
+{
+    ap_context *ctx = t_ctx();
+    ctx->opt.from = "voc";
+    const char *out = t_path(t_dir("voc_hostile"), "out");
+    /* an external entity naming a file beside it: never read */
+    const char *xxe[1] = {"tests/data/voc/xxe.xml"};
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, xxe, 1, out, NULL), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "xxe.xml:9"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "&secret;"));
+    CU_ASSERT_PTR_NULL(strstr(ctx->errmsg, "ANNOPORT-SECRET"));
+    CU_ASSERT_FALSE(t_exists(out));
+    /* the same through the CLI: nothing of the file on any output */
+    char *o = NULL, *e = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate --from voc tests/data/voc/xxe.xml", &o, &e), 65);
+    CU_ASSERT_PTR_NULL(o ? strstr(o, "ANNOPORT-SECRET") : NULL);
+    CU_ASSERT_PTR_NULL(e ? strstr(e, "ANNOPORT-SECRET") : NULL);
+    free(o);
+    free(e);
+    /* a billion-laughs bomb: refused by the parser */
+    const char *bomb[1] = {"tests/data/voc/bomb.xml"};
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, bomb, 1, out, NULL), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "bomb.xml:"));
+    CU_ASSERT_FALSE(t_exists(out));
+    ap_context_free(ctx);
+}
+
+static void test_voc_probe_is_not_labelme_or_cvat(void)
+{
+    const char *d = t_dir("voc_probe");
+    t_write(t_path(d, "labelme.xml"), "<annotation><filename>a.jpg</filename><imagesize>"
+                                      "<nrows>5</nrows><ncols>10</ncols></imagesize></annotation>");
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {t_path(d, "labelme.xml")};
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "not a dataset annoport can read"));
+    ap_context_free(ctx);
+}
+
+CU_TestInfo voc_tests[] = {
+    {"test_voc_fields", test_voc_fields},
+    {"test_voc_split_and_images", test_voc_split_and_images},
+    {"test_voc_broken", test_voc_broken},
+    {"test_voc_hostile_xml", test_voc_hostile_xml},
+    {"test_voc_probe_is_not_labelme_or_cvat", test_voc_probe_is_not_labelme_or_cvat},
+    CU_TEST_INFO_NULL,
+};
