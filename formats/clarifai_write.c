@@ -55,14 +55,8 @@ static int cw_flush(ap_context *ctx, cw_state *st)
     ap_buf_puts(&st->body, "]}\n");
     if (st->body.oom)
         return ap_error_nomem(ctx);
-    if (st->nfiles == st->cap) {
-        size_t nc = st->cap ? st->cap * 2 : 64;
-        uint32_t *ns = realloc(st->sizes, nc * sizeof *ns);
-        if (!ns)
-            return ap_error_nomem(ctx);
-        st->sizes = ns;
-        st->cap = nc;
-    }
+    if (ap_grow(&st->sizes, &st->cap, st->nfiles + 1, sizeof *st->sizes) != 0)
+        return ap_error_nomem(ctx);
     char name[64];
     file_name(name, sizeof name, st->nfiles + 1);
     FILE *f = ap_output_create(st->out, name);

@@ -148,14 +148,8 @@ static int read_category(coco *c, const cJSON *e)
         return elem_error(c, "category %lld has no \"name\"", (long long)id);
     if (ap_map_get_int(c->cats, id))
         return elem_error(c, "category id %lld appears twice in \"categories\"", (long long)id);
-    if (c->ncats == c->catcap) {
-        size_t nc = c->catcap ? c->catcap * 2 : 32;
-        coco_cat **nv = realloc(c->catv, nc * sizeof *nv);
-        if (!nv)
-            return ap_error_nomem(c->ctx);
-        c->catv = nv;
-        c->catcap = nc;
-    }
+    if (ap_grow(&c->catv, &c->catcap, c->ncats + 1, sizeof *c->catv) != 0)
+        return ap_error_nomem(c->ctx);
     coco_cat *cat = calloc(1, sizeof *cat);
     if (!cat || !(cat->name = ap_strdup(name))) {
         free(cat);
@@ -240,14 +234,8 @@ static int read_bbox(coco *c, const cJSON *ann, double box[4])
 
 static int push_coord(coco *c, double v)
 {
-    if (c->ncoords == c->coords_cap) {
-        size_t nc = c->coords_cap ? c->coords_cap * 2 : 256;
-        double *nv = realloc(c->coords, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        c->coords = nv;
-        c->coords_cap = nc;
-    }
+    if (ap_grow(&c->coords, &c->coords_cap, c->ncoords + 1, sizeof *c->coords) != 0)
+        return -1;
     c->coords[c->ncoords++] = v;
     return 0;
 }

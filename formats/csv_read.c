@@ -60,15 +60,9 @@ static void on_field(void *s, size_t len, void *data)
         return;
     if (r->nf == 0)
         r->row_line = r->line;
-    if (r->nf == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 16;
-        char **nv = realloc(r->f, nc * sizeof *nv);
-        if (!nv) {
-            r->rc = ap_error_nomem(r->ctx);
-            return;
-        }
-        r->f = nv;
-        r->cap = nc;
+    if (ap_grow(&r->f, &r->cap, r->nf + 1, sizeof *r->f) != 0) {
+        r->rc = ap_error_nomem(r->ctx);
+        return;
     }
     r->f[r->nf] = ap_strndup(s ? s : "", s ? len : 0);
     if (!r->f[r->nf]) {

@@ -392,17 +392,7 @@ static int voc_plan(ap_context *ctx, ap_container *c, ap_names *files)
                 for (size_t k = 0; k < files->n; k++) {
                     if (files->v[k] && strcmp(files->v[k], want) == 0) {
                         found = 1;
-                        if (chosen.n == chosen.cap) {
-                            size_t nc = chosen.cap ? chosen.cap * 2 : 64;
-                            char **nv = realloc(chosen.v, nc * sizeof *nv);
-                            if (!nv) {
-                                rc = ap_error_nomem(ctx);
-                                break;
-                            }
-                            chosen.v = nv;
-                            chosen.cap = nc;
-                        }
-                        chosen.v[chosen.n++] = files->v[k];
+                        rc = ap_names_take(ctx, &chosen, files->v[k]);
                         files->v[k] = NULL;
                         break;
                     }

@@ -38,6 +38,9 @@ void ap_buf_u64(ap_buf *b, uint64_t v);
 size_t ap_format_double(char *out, double v);
 
 char *ap_strdup(const char *s);
+/* Grows *arr (an array of elem-byte items, *cap of them) to hold need
+ * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
+int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);
 char *ap_strndup(const char *s, size_t n);
 
 /* ---- hash maps (util.c): string or int64 keys, pointer values ---- */
@@ -75,6 +78,9 @@ int ap_container_has(ap_container *c, const char *rel);
 /* "folder/rel" or "archive.zip:rel" (free it). */
 char *ap_container_display(const ap_container *c, const char *rel);
 void ap_names_free(ap_names *l);
+/* Appends name, taking it over (it is freed with the list, or here on
+ * failure). */
+int ap_names_take(ap_context *ctx, ap_names *l, char *name);
 
 /* ---- image sizes from file headers (imgsize.c) ---- */
 

@@ -256,82 +256,17 @@ int ap_output_close(ap_output *out, FILE *f, const char *relpath)
 
 /* ---- packing the tree into a zip ---- */
 
-typedef struct {
-    char **names;
-    size_t n, cap;
-} name_list;
-
-static int collect(const char *root, const char *rel, name_list *l)
-{
-    size_t n = strlen(root) + strlen(rel) + 2;
-    char *dir = malloc(n);
-    if (!dir)
-        return -1;
-    snprintf(dir, n, "%s%s%s", root, *rel ? "/" : "", rel);
-    DIR *d = opendir(dir);
-    free(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        size_t m = strlen(rel) + strlen(e->d_name) + 2;
-        char *sub = malloc(m);
-        if (!sub) {
-            rc = -1;
-            break;
-        }
-        snprintf(sub, m, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-        size_t fm = strlen(root) + m + 1;
-        char *full = malloc(fm);
-        struct stat st;
-        if (!full) {
-            free(sub);
-            rc = -1;
-            break;
-        }
-        snprintf(full, fm, "%s/%s", root, sub);
-        if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-            rc = collect(root, sub, l);
-            free(sub);
-        } else {
-            if (l->n == l->cap) {
-                size_t nc = l->cap ? l->cap * 2 : 64;
-                char **nn = realloc(l->names, nc * sizeof *nn);
-                if (!nn) {
-                    free(sub);
-                    free(full);
-                    rc = -1;
-                    break;
-                }
-                l->names = nn;
-                l->cap = nc;
-            }
-            l->names[l->n++] = sub;
-        }
-        free(full);
-    }
-    closedir(d);
-    return rc;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int pack_zip(ap_output *out)
 {
     ap_context *ctx = out->ctx;
-    name_list l = {0};
-    int rc = AP_OK;
-    if (collect(out->tmp, "", &l) != 0) {
-        rc = ap_error(ctx, AP_EIO, "%s: cannot list the temporary output", out->final);
+    ap_names l = {0};
+    ap_container *tree = NULL;
+    int rc = ap_container_open(ctx, out->tmp, &tree);
+    if (rc == AP_OK)
+        rc = ap_container_list(ctx, tree, &l); /* byte-sorted */
+    ap_container_close(tree);
+    if (rc)
         goto done;
-    }
-    qsort(l.names, l.n, sizeof *l.names, cmp_names);
     out->tmpzip = sibling(out->final, ".zip");
     if (!out->tmpzip) {
         rc = ap_error_nomem(ctx);
@@ -355,21 +290,21 @@ static int pack_zip(ap_output *out)
     tm.tm_isdst = -1;
     time_t fixed = mktime(&tm);
     for (size_t i = 0; i < l.n; i++) {
-        size_t m = strlen(out->tmp) + strlen(l.names[i]) + 2;
+        size_t m = strlen(out->tmp) + strlen(l.v[i]) + 2;
         char *full = malloc(m);
         if (!full) {
             rc = ap_error_nomem(ctx);
             break;
         }
-        snprintf(full, m, "%s/%s", out->tmp, l.names[i]);
+        snprintf(full, m, "%s/%s", out->tmp, l.v[i]);
         zip_source_t *src = zip_source_file(za, full, 0, -1);
         free(full);
-        zip_int64_t idx = src ? zip_file_add(za, l.names[i], src, ZIP_FL_ENC_UTF_8) : -1;
+        zip_int64_t idx = src ? zip_file_add(za, l.v[i], src, ZIP_FL_ENC_UTF_8) : -1;
         if (idx < 0) {
             if (src)
                 zip_source_free(src);
             rc = ap_error(ctx, AP_EIO, "%s: cannot add %s to the archive: %s", out->final,
-                          l.names[i], zip_strerror(za));
+                          l.v[i], zip_strerror(za));
             break;
         }
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
@@ -384,9 +319,7 @@ static int pack_zip(ap_output *out)
         zip_discard(za);
     }
 done:
-    for (size_t i = 0; i < l.n; i++)
-        free(l.names[i]);
-    free(l.names);
+    ap_names_free(&l);
     return rc;
 }
 

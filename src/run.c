@@ -47,14 +47,8 @@ static void sources_free(source_list *l)
 static int sources_add(ap_context *ctx, source_list *l, ap_container *c, const char *name,
                        const ap_format *f)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 8;
-        source *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return ap_error_nomem(ctx);
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (ap_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0)
+        return ap_error_nomem(ctx);
     source *s = &l->v[l->n];
     memset(s, 0, sizeof *s);
     s->c = c;
@@ -80,14 +74,11 @@ static ap_stream *source_open(ap_context *ctx, const source *s)
 
 /* ---- probing ---- */
 
-/* Scores every reader on the first bytes of a stream. *best is NULL when
- * none fits; *tie is set when two share the top score. */
-static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const ap_format **best,
-                        const ap_format **tie)
+/* The first AP_PROBE_BYTES of a stream, zero-padded, as a probe. */
+static int read_probe(ap_context *ctx, ap_stream *s, const char *name, unsigned char *buf,
+                      ap_probe *p)
 {
-    *best = *tie = NULL;
-    unsigned char buf[AP_PROBE_BYTES + 16];
-    memset(buf, 0, sizeof buf);
+    memset(buf, 0, AP_PROBE_BYTES + 16);
     size_t len = 0;
     while (len < AP_PROBE_BYTES) {
         ssize_t n = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len);
@@ -97,7 +88,21 @@ static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const a
             break;
         len += (size_t)n;
     }
-    ap_probe p = {name, buf, len};
+    *p = (ap_probe){name, buf, len};
+    return AP_OK;
+}
+
+/* Scores every reader on the first bytes of a stream. *best is NULL when
+ * none fits; *tie is set when two share the top score. */
+static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const ap_format **best,
+                        const ap_format **tie)
+{
+    *best = *tie = NULL;
+    unsigned char buf[AP_PROBE_BYTES + 16];
+    ap_probe p;
+    int rc = read_probe(ctx, s, name, buf, &p);
+    if (rc)
+        return rc;
     int top = 0;
     for (const ap_format *const *f = ap_formats; *f; f++) {
         if (!(*f)->probe || !(*f)->read)
@@ -119,19 +124,10 @@ static int probe_one(ap_context *ctx, ap_stream *s, const char *name, const ap_f
                      int *score)
 {
     unsigned char buf[AP_PROBE_BYTES + 16];
-    memset(buf, 0, sizeof buf);
-    size_t len = 0;
-    while (len < AP_PROBE_BYTES) {
-        ssize_t n = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len);
-        if (n < 0)
-            return ctx->err;
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    ap_probe p = {name, buf, len};
-    *score = f->probe ? f->probe(&p) : 1;
-    return AP_OK;
+    ap_probe p;
+    int rc = read_probe(ctx, s, name, buf, &p);
+    *score = rc == AP_OK && f->probe ? f->probe(&p) : 0;
+    return rc;
 }
 
 /* 1 when the file holds nothing but white space (read in full: such a file
@@ -253,17 +249,7 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
     for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
         if (!fmts[i] || fmts[i] != chosen)
             continue;
-        if (files.n == files.cap) {
-            size_t nc = files.cap ? files.cap * 2 : 64;
-            char **nv = realloc(files.v, nc * sizeof *nv);
-            if (!nv) {
-                rc = ap_error_nomem(ctx);
-                break;
-            }
-            files.v = nv;
-            files.cap = nc;
-        }
-        files.v[files.n++] = all.v[i];
+        rc = ap_names_take(ctx, &files, all.v[i]);
         all.v[i] = NULL; /* moved */
     }
     if (rc == AP_OK && chosen && chosen->plan)

@@ -19,21 +19,6 @@ ap_context *ap_sink_context(ap_sink *sink)
     return sink->ctx;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc *= 2;
-    void *p = realloc(*arr, nc * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = nc;
-    return 0;
-}
-
 /* ---- inputs ---- */
 
 static void input_free(ap_input *in)
@@ -124,7 +109,7 @@ ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
         return in;
     }
     in = calloc(1, sizeof *in);
-    if (!in || grow((void **)&sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
+    if (!in || ap_grow(&sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
                     sizeof *sink->inputs) != 0) {
         free(in);
         free(id);
@@ -229,7 +214,7 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
     }
     if (!c) {
         c = concept_new(id, name, filtered);
-        if (!c || grow((void **)&sink->concepts, &sink->nconcepts_cap, sink->nconcepts + 1,
+        if (!c || ap_grow(&sink->concepts, &sink->nconcepts_cap, sink->nconcepts + 1,
                        sizeof *sink->concepts) != 0) {
             concept_free(c);
             free(id);
@@ -498,7 +483,7 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (want_poly) {
         for (size_t i = 0; i < o->nparts; i++)
             total += o->part_len[i] / 2;
-        if (grow((void **)&sink->pts, &sink->pts_cap, total, sizeof *sink->pts) != 0)
+        if (ap_grow(&sink->pts, &sink->pts_cap, total, sizeof *sink->pts) != 0)
             return ap_error_nomem(ctx);
         size_t at = 0;
         for (size_t i = 0; i < o->nparts; i++) {

@@ -307,20 +307,19 @@ static int safe_member(const char *name)
     return 1;
 }
 
+int ap_names_take(ap_context *ctx, ap_names *l, char *name)
+{
+    if (!name || ap_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0) {
+        free(name);
+        return ap_error_nomem(ctx);
+    }
+    l->v[l->n++] = name;
+    return AP_OK;
+}
+
 static int names_add(ap_context *ctx, ap_names *l, const char *name)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        char **nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return ap_error_nomem(ctx);
-        l->v = nv;
-        l->cap = nc;
-    }
-    if (!(l->v[l->n] = ap_strdup(name)))
-        return ap_error_nomem(ctx);
-    l->n++;
-    return AP_OK;
+    return ap_names_take(ctx, l, ap_strdup(name));
 }
 
 void ap_names_free(ap_names *l)

@@ -170,6 +170,22 @@ void ap_buf_json_number(ap_buf *b, double v)
     ap_buf_put(b, tmp, n);
 }
 
+int ap_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void **p = arr;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
 char *ap_strdup(const char *s)
 {
     return s ? ap_strndup(s, strlen(s)) : NULL;

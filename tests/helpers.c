@@ -98,6 +98,18 @@ char *t_read(const char *path, size_t *len)
     return buf;
 }
 
+int t_same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = t_read(a, &la), *y = t_read(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    if (!same)
+        fprintf(stderr, "\n%s and %s differ\n", a, b);
+    free(x);
+    free(y);
+    return same;
+}
+
 int t_exists(const char *path)
 {
     struct stat st;

@@ -26,18 +26,6 @@ static const struct {
                     "image=img,width=w,height=h,xmin=x1,ymin=y1,xmax=x2,ymax=y2,label=cls"},
 };
 
-static int same_file(const char *a, const char *b)
-{
-    size_t la, lb;
-    char *x = t_read(a, &la), *y = t_read(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    if (!same)
-        fprintf(stderr, "\n%s and %s differ\n", a, b);
-    free(x);
-    free(y);
-    return same;
-}
-
 static void test_samples_golden(void)
 {
     for (size_t i = 0; i < sizeof GOLDEN / sizeof GOLDEN[0]; i++) {
@@ -57,7 +45,7 @@ static void test_samples_golden(void)
             char a[2048], b[2048];
             snprintf(a, sizeof a, "%s/%s", out, f + 2);
             snprintf(b, sizeof b, "%s/%s", want, f + 2);
-            CU_ASSERT_TRUE(same_file(a, b));
+            CU_ASSERT_TRUE(t_same_file(a, b));
         }
         free(list);
         free(got);

@@ -17,18 +17,6 @@ static int run1(ap_context *ctx, const char *in, const char *out)
     return ap_run(ctx, AP_RUN_CONVERT, inputs, 1, out, NULL);
 }
 
-static int same_file(const char *a, const char *b)
-{
-    size_t la, lb;
-    char *x = t_read(a, &la), *y = t_read(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    if (!same)
-        fprintf(stderr, "\n%s and %s differ\n", a, b);
-    free(x);
-    free(y);
-    return same;
-}
-
 static void test_writer_manifest_invariant(void)
 {
     const char *d = t_dir("writer_manifest");
@@ -96,7 +84,7 @@ static void test_writer_rerun_identical(void)
         char a[512], b[512];
         snprintf(a, sizeof a, "%s/a/%s", d, files[i]);
         snprintf(b, sizeof b, "%s/b/%s", d, files[i]);
-        CU_ASSERT_TRUE(same_file(a, b));
+        CU_ASSERT_TRUE(t_same_file(a, b));
     }
     /* stable annotation ids differ between annotations */
     char *r = t_read(t_path(d, "a/requests/post-annotations-000001.json"), NULL);
@@ -109,7 +97,7 @@ static void test_writer_rerun_identical(void)
     /* zip archives too */
     CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "a.zip")), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "b.zip")), AP_OK);
-    CU_ASSERT_TRUE(same_file(t_path(d, "a.zip"), t_path(d, "b.zip")));
+    CU_ASSERT_TRUE(t_same_file(t_path(d, "a.zip"), t_path(d, "b.zip")));
     ap_context_free(ctx);
 }
 
