@@ -21,6 +21,7 @@ typedef struct {
     size_t in_batch;
     uint32_t *sizes;    /* annotations per request file written */
     size_t nfiles, cap;
+    int batch_size;
 } cw_state;
 
 static int cw_open(ap_context *ctx, ap_output *out, void **state)
@@ -168,42 +169,11 @@ static int cw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     return AP_OK;
 }
 
-static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
+static void cw_manifest(void *user, cJSON *m, cJSON *target)
 {
-    cw_state *st = state;
-    int rc = cw_flush(ctx, st);
-    if (rc)
-        return rc;
-    const ap_counts *c = &ctx->counts;
-    if (c->objects_read != c->objects_written + c->objects_rejected + c->objects_filtered)
-        return ap_error(ctx, AP_EDATA, "internal error: %llu objects read but %llu written, "
-                        "%llu rejected and %llu filtered; no output written",
-                        (unsigned long long)c->objects_read,
-                        (unsigned long long)c->objects_written,
-                        (unsigned long long)c->objects_rejected,
-                        (unsigned long long)c->objects_filtered);
-
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "tool", "annoport");
-    cJSON_AddStringToObject(m, "version", AP_VERSION);
-    cJSON *src = cJSON_AddObjectToObject(m, "source");
-    cJSON_AddStringToObject(src, "format", info->source_format);
-    cJSON *paths = cJSON_AddArrayToObject(src, "paths");
-    for (size_t i = 0; i < info->npaths; i++)
-        cJSON_AddItemToArray(paths, cJSON_CreateString(info->paths[i]));
-    cJSON *tgt = cJSON_AddObjectToObject(m, "target");
-    cJSON_AddStringToObject(tgt, "format", "clarifai");
-    cJSON_AddStringToObject(tgt, "request", "post_annotations");
-    cJSON_AddNumberToObject(tgt, "batch_size", ctx->opt.batch_size);
-    cJSON *cnt = cJSON_AddObjectToObject(m, "counts");
-    cJSON_AddNumberToObject(cnt, "inputs", (double)c->inputs);
-    cJSON_AddNumberToObject(cnt, "objects_read", (double)c->objects_read);
-    cJSON_AddNumberToObject(cnt, "objects_written", (double)c->objects_written);
-    cJSON_AddNumberToObject(cnt, "objects_rejected", (double)c->objects_rejected);
-    cJSON_AddNumberToObject(cnt, "objects_filtered", (double)c->objects_filtered);
-    cJSON_AddNumberToObject(cnt, "annotations_written", (double)c->annotations_written);
-    cJSON_AddNumberToObject(cnt, "clamped", (double)c->clamped);
-    cJSON_AddNumberToObject(cnt, "requests", (double)c->requests);
+    const cw_state *st = user;
+    cJSON_AddStringToObject(target, "request", "post_annotations");
+    cJSON_AddNumberToObject(target, "batch_size", st->batch_size);
     cJSON *reqs = cJSON_AddArrayToObject(m, "requests");
     for (size_t i = 0; i < st->nfiles; i++) {
         char name[64];
@@ -213,30 +183,16 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
         cJSON_AddNumberToObject(r, "annotations", st->sizes[i]);
         cJSON_AddItemToArray(reqs, r);
     }
-    cJSON *cs = cJSON_AddArrayToObject(m, "concepts");
-    for (size_t i = 0; i < info->nconcepts; i++) {
-        const ap_concept *k = info->concepts[i];
-        if (k->filtered || k->annotations == 0)
-            continue;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", k->id);
-        cJSON_AddStringToObject(o, "name", k->name);
-        cJSON_AddNumberToObject(o, "annotations", (double)k->annotations);
-        cJSON_AddItemToArray(cs, o);
-    }
-    char *text = cJSON_Print(m);
-    cJSON_Delete(m);
-    if (!text)
-        return ap_error_nomem(ctx);
-    FILE *f = ap_output_create(st->out, "manifest.json");
-    if (!f) {
-        free(text);
-        return ctx->err;
-    }
-    fputs(text, f);
-    fputc('\n', f);
-    free(text);
-    return ap_output_close(st->out, f, "manifest.json");
+}
+
+static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
+{
+    cw_state *st = state;
+    int rc = cw_flush(ctx, st);
+    if (rc)
+        return rc;
+    st->batch_size = ctx->opt.batch_size;
+    return ap_manifest_write(ctx, st->out, info, "clarifai", cw_manifest, st);
 }
 
 const ap_writer_ops ap_clarifai_writer = {

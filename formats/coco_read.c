@@ -53,6 +53,7 @@ typedef struct {
     uint64_t captions;
     uint64_t line;       /* line of the element being read */
     int64_t index;       /* its index in its array */
+    void *fn;            /* the elem_fn read_array calls */
 } coco;
 
 /* ---- small readers of cJSON values ---- */
@@ -122,7 +123,7 @@ static int read_image(coco *c, const cJSON *e)
         return elem_error(c, "image %lld has a negative size", (long long)id);
     if (ap_map_get_int(c->images, id))
         return elem_error(c, "image id %lld appears twice in \"images\"", (long long)id);
-    ap_image_desc d = {name, w, h, 1, id, {c->path, c->line, c->index}};
+    ap_image_desc d = {NULL, name, w, h, 1, id, {c->path, c->line, c->index}};
     ap_input *in = ap_sink_input(c->sink, &d);
     if (!in)
         return c->ctx->err;
@@ -483,73 +484,20 @@ static int read_annotation(coco *c, const cJSON *e)
 
 typedef int (*elem_fn)(coco *c, const cJSON *e);
 
+static int coco_elem(void *user, const cJSON *e, int64_t index, uint64_t line)
+{
+    coco *c = user;
+    c->index = index;
+    c->line = line;
+    return ((elem_fn)c->fn)(c, e);
+}
+
 /* Reads a top-level array element by element, calling fn on each (fn NULL:
  * parse and drop, to check the syntax). */
 static int read_array(coco *c, const char *key, elem_fn fn)
 {
-    ap_jscan *j = c->j;
-    int ch = ap_jscan_peek(j);
-    if (ch == -2)
-        return c->ctx->err;
-    if (ch != '[') {
-        if (fn == NULL) { /* not an array: a single value to check */
-            const char *p;
-            size_t n;
-            int rc = ap_jscan_value(j, &p, &n, &c->line);
-            if (rc)
-                return rc;
-            cJSON *v = ap_jscan_parse(j, p, n);
-            if (!v)
-                return c->ctx->err;
-            cJSON_Delete(v);
-            return AP_OK;
-        }
-        if (ch == 'n') { /* "images": null and the like: nothing */
-            const char *p;
-            size_t n;
-            int rc = ap_jscan_value(j, &p, &n, &c->line);
-            if (rc)
-                return rc;
-            if (n == 4 && memcmp(p, "null", 4) == 0)
-                return AP_OK;
-        }
-        return ap_jscan_error(j, "\"%s\" must be an array", key);
-    }
-    int rc = ap_jscan_expect(j, '[');
-    if (rc)
-        return rc;
-    c->index = 0;
-    ch = ap_jscan_peek(j);
-    if (ch == ']')
-        return ap_jscan_expect(j, ']');
-    for (;;) {
-        const char *p;
-        size_t n;
-        rc = ap_jscan_value(j, &p, &n, &c->line);
-        if (rc)
-            return rc;
-        cJSON *e = ap_jscan_parse(j, p, n);
-        if (!e)
-            return c->ctx->err;
-        rc = fn ? fn(c, e) : AP_OK;
-        cJSON_Delete(e);
-        if (rc)
-            return rc;
-        c->index++;
-        ch = ap_jscan_peek(j);
-        if (ch == ',') {
-            ap_jscan_expect(j, ',');
-            continue;
-        }
-        if (ch == ']')
-            return ap_jscan_expect(j, ']');
-        if (ch == -2)
-            return c->ctx->err;
-        if (ch == -1)
-            return ap_jscan_error(j, "invalid JSON: the file ends inside \"%s\" (truncated "
-                                  "file?)", key);
-        return ap_jscan_error(j, "invalid JSON: expected ',' or ']' in \"%s\"", key);
-    }
+    c->fn = (void *)fn;
+    return ap_jscan_array(c->j, key, fn ? coco_elem : NULL, c);
 }
 
 /* One pass over the top-level object. first: read images, categories and
@@ -705,6 +653,9 @@ static int coco_probe(const ap_probe *p)
         i++;
     if (i >= p->len)
         return 0;
+    if (strstr(s + i, "\"input_id\"") || strstr(s + i, "\"inputId\"") ||
+        (strstr(s + i, "\"tool\"") && strstr(s + i, "\"annoport\"")))
+        return 0; /* Clarifai JSON */
     if (s[i] == '{') {
         int score = 0;
         if (strstr(s + i, "\"images\"") || strstr(s + i, "\"annotations\""))

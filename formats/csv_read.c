@@ -303,7 +303,7 @@ static const char *image_name(const char *s)
 
 static ap_input *input_for(csvr *r, const char *name, int64_t w, int64_t h)
 {
-    ap_image_desc d = {image_name(name), w, h, 0, 0, {r->path, r->row_line, r->index}};
+    ap_image_desc d = {NULL, image_name(name), w, h, 0, 0, {r->path, r->row_line, r->index}};
     return ap_sink_input(r->sink, &d);
 }
 

@@ -12,16 +12,8 @@
 extern const ap_format ap_format_coco;
 extern const ap_format ap_format_voc;
 extern const ap_format ap_format_csv;
-extern const ap_writer_ops ap_clarifai_writer;
+extern const ap_format ap_format_clarifai;
 
-static const ap_format ap_format_clarifai = {
-    .name = "clarifai",
-    .description = "Clarifai POST /v2/annotations request bodies, with a manifest",
-    .extensions = "json",
-    .probe = NULL,
-    .read = NULL,
-    .writer = &ap_clarifai_writer,
-};
 
 const ap_format *const ap_formats[] = {
     &ap_format_coco,

@@ -312,7 +312,7 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         rc = ctx->err;
         goto done;
     }
-    ap_image_desc d = {fname, w, h, 0, 0, {src->path, (uint64_t)xmlGetLineNo(root), -1}};
+    ap_image_desc d = {NULL, fname, w, h, 0, 0, {src->path, (uint64_t)xmlGetLineNo(root), -1}};
     ap_input *in = ap_sink_input(sink, &d);
     free(fname);
     if (!in) {

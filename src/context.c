@@ -17,7 +17,7 @@ void ap_options_init(ap_options *opt)
     opt->to = "clarifai";
     opt->batch_size = 128;
     opt->status = AP_STATUS_NONE;
-    opt->geometry = AP_GEOM_BBOX;
+    opt->geometry = AP_GEOM_AUTO;
     opt->input_id = AP_INPUT_ID_CLEAN;
     opt->voc_edges = AP_VOC_INCLUSIVE;
     opt->clamp_tolerance = 0.5;

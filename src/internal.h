@@ -82,6 +82,12 @@ void ap_names_free(ap_names *l);
  * failure). */
 int ap_names_take(ap_context *ctx, ap_names *l, char *name);
 
+/* ---- Clarifai JSON (formats/clarifai_read.c) ---- */
+
+/* Reads only the inputs of Clarifai JSON (GET /v2/inputs pages, dataset
+ * exports, annoport manifests): ids, sizes, file names (--inputs). */
+int ap_clarifai_read_inputs(ap_context *ctx, const ap_source *src, ap_sink *sink);
+
 /* ---- image sizes from file headers (imgsize.c) ---- */
 
 /* Reads width and height from a JPEG (SOF, with EXIF orientation: 5-8
@@ -150,8 +156,47 @@ int ap_jscan_error(ap_jscan *j, const char *fmt, ...)
  * error, sets an error with its line and column. Returns the tree or NULL. */
 struct cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n);
 
+/* Reads the value at the scanner as an array, parsing each element with
+ * cJSON and passing it to fn with its index and line (freed after). fn
+ * NULL: any value is parsed and dropped (a syntax check). null is an empty
+ * array; another value is an error naming key. */
+typedef int (*ap_jscan_elem_fn)(void *user, const struct cJSON *elem, int64_t index,
+                                uint64_t line);
+int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user);
+
 /* The largest single JSON value (an array element) the scanner will hold. */
 #define AP_MAX_ELEMENT ((size_t)256 << 20)
+
+/* ---- grouping by input (group.c) ---- */
+
+/* Records collected in any order and given back grouped by input, in
+ * input order: an external counting sort through two temporary files, so
+ * memory holds two counters per input, not the records. */
+typedef struct ap_group ap_group;
+ap_group *ap_group_new(ap_context *ctx);
+int ap_group_add(ap_group *g, uint32_t input, const void *rec, uint32_t len);
+/* Calls fn for every input 0..ninputs-1 with its records laid end to end
+ * (len 0 when it has none). */
+int ap_group_each(ap_group *g, size_t ninputs,
+                  int (*fn)(void *user, uint32_t input, const unsigned char *recs,
+                            size_t len),
+                  void *user);
+void ap_group_free(ap_group *g);
+
+/* ---- manifests (manifest.c) ---- */
+
+/* Writes OUTPUT/manifest.json: tool, version, source, target (format, and
+ * what add puts in it), counts, concepts and inputs (id, file name, size),
+ * after checking that every object read is accounted for. add may put
+ * more into the manifest and its target. */
+int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
+                      const char *target_format,
+                      void (*add)(void *user, struct cJSON *manifest, struct cJSON *target),
+                      void *user);
+
+/* Writes v, snapped to a whole number when within 1e-6 of one (so pixel
+ * integers survive a trip through 0..1), in the shortest round-trip form. */
+void ap_buf_pixel(ap_buf *b, double v);
 
 /* ---- output trees (output.c) ---- */
 

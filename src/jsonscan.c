@@ -379,3 +379,58 @@ cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n)
                     describe((unsigned char)*end));
     return NULL;
 }
+
+int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user)
+{
+    const char *p;
+    size_t n;
+    uint64_t line;
+    int ch = ap_jscan_peek(j);
+    if (ch == -2)
+        return j->ctx->err;
+    if (ch != '[') {
+        int rc = ap_jscan_value(j, &p, &n, &line);
+        if (rc)
+            return rc;
+        if (n == 4 && memcmp(p, "null", 4) == 0)
+            return AP_OK; /* "images": null and the like: nothing */
+        if (fn)
+            return ap_error_at(j->ctx, AP_EDATA, j->name, j->vline, j->vcol,
+                               "\"%s\" must be an array", key);
+        cJSON *v = ap_jscan_parse(j, p, n); /* not an array: one value to check */
+        if (!v)
+            return j->ctx->err;
+        cJSON_Delete(v);
+        return AP_OK;
+    }
+    int rc = ap_jscan_expect(j, '[');
+    if (rc)
+        return rc;
+    if (ap_jscan_peek(j) == ']')
+        return ap_jscan_expect(j, ']');
+    for (int64_t index = 0;; index++) {
+        rc = ap_jscan_value(j, &p, &n, &line);
+        if (rc)
+            return rc;
+        cJSON *e = ap_jscan_parse(j, p, n);
+        if (!e)
+            return j->ctx->err;
+        rc = fn ? fn(user, e, index, line) : AP_OK;
+        cJSON_Delete(e);
+        if (rc)
+            return rc;
+        ch = ap_jscan_peek(j);
+        if (ch == ',') {
+            ap_jscan_expect(j, ',');
+            continue;
+        }
+        if (ch == ']')
+            return ap_jscan_expect(j, ']');
+        if (ch == -2)
+            return j->ctx->err;
+        if (ch == -1)
+            return ap_jscan_error(j, "invalid JSON: the file ends inside \"%s\" (truncated "
+                                  "file?)", key);
+        return ap_jscan_error(j, "invalid JSON: expected ',' or ']' in \"%s\"", key);
+    }
+}

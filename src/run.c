@@ -432,6 +432,102 @@ static int load_labels(ap_sink *sink, const char *list)
     return AP_OK;
 }
 
+/* ---- image sizes: --sizes FILE and --inputs FILE... ---- */
+
+typedef struct {
+    ap_sink *sink;
+    const char *path;
+    char *f[3];
+    size_t nf;
+    uint64_t row;
+    int rc;
+} sizes_parse;
+
+static void sizes_field(void *s, size_t len, void *data)
+{
+    sizes_parse *sp = data;
+    if (sp->rc == AP_OK && sp->nf < 3 && !(sp->f[sp->nf] = ap_strndup(s ? s : "", len)))
+        sp->rc = ap_error_nomem(sp->sink->ctx);
+    sp->nf++;
+}
+
+static void sizes_row(int c, void *data)
+{
+    (void)c;
+    sizes_parse *sp = data;
+    sp->row++;
+    if (sp->rc == AP_OK) {
+        char *e1 = NULL, *e2 = NULL;
+        long long w = sp->nf == 3 ? strtoll(sp->f[1], &e1, 10) : 0;
+        long long h = sp->nf == 3 ? strtoll(sp->f[2], &e2, 10) : 0;
+        int header = sp->row == 1 && sp->nf == 3 && (e1 == sp->f[1] || *e1);
+        if (!header) {
+            if (sp->nf != 3 || !*sp->f[0] || *e1 || *e2 || w <= 0 || h <= 0 ||
+                e1 == sp->f[1] || e2 == sp->f[2]) {
+                sp->rc = ap_error_at(sp->sink->ctx, AP_EUSAGE, sp->path, sp->row, 0,
+                                     "a --sizes row is input_id,width,height with sizes in "
+                                     "whole pixels");
+            } else {
+                ap_image_desc d = {sp->f[0], sp->f[0], w, h, 0, 0, {sp->path, sp->row, -1}};
+                if (!ap_sink_input(sp->sink, &d))
+                    sp->rc = sp->sink->ctx->err;
+            }
+        }
+    }
+    for (size_t i = 0; i < 3; i++) {
+        free(sp->f[i]);
+        sp->f[i] = NULL;
+    }
+    sp->nf = 0;
+}
+
+static int load_sizes(ap_context *ctx, ap_sink *sink)
+{
+    for (size_t i = 0; i < ctx->opt.ninput_pages; i++) {
+        source_list l = {0};
+        char detected[32];
+        const ap_format *clarifai = ap_format_find("clarifai");
+        int rc = expand_input(ctx, ctx->opt.input_pages[i], clarifai, &l, detected,
+                              sizeof detected);
+        for (size_t k = 0; rc == AP_OK && k < l.n; k++) {
+            ap_source src = {l.v[k].display, source_open(ctx, &l.v[k])};
+            if (!src.stream) {
+                rc = ctx->err;
+                break;
+            }
+            sink->cur_path = l.v[k].display;
+            rc = ap_clarifai_read_inputs(ctx, &src, sink);
+            ap_stream_close(src.stream);
+        }
+        sources_free(&l);
+        if (rc)
+            return rc;
+    }
+    if (!ctx->opt.sizes)
+        return AP_OK;
+    FILE *f = fopen(ctx->opt.sizes, "rb");
+    if (!f)
+        return ap_error(ctx, AP_ENOINPUT, "%s: cannot open: %s", ctx->opt.sizes,
+                        strerror(errno));
+    struct csv_parser p;
+    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+        fclose(f);
+        return ap_error_nomem(ctx);
+    }
+    sizes_parse sp = {sink, ctx->opt.sizes, {NULL, NULL, NULL}, 0, 0, AP_OK};
+    char buf[8192];
+    size_t n;
+    while (sp.rc == AP_OK && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        csv_parse(&p, buf, n, sizes_field, sizes_row, &sp);
+    if (sp.rc == AP_OK)
+        csv_fini(&p, sizes_field, sizes_row, &sp);
+    for (size_t i = 0; i < 3; i++)
+        free(sp.f[i]);
+    csv_free(&p);
+    fclose(f);
+    return sp.rc;
+}
+
 /* ---- results ---- */
 
 void ap_result_free(ap_result *res)
@@ -569,6 +665,8 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             res->detected = 1;
     }
     ctx->progress_total = srcs.bytes;
+    if ((rc = load_sizes(ctx, sink)) != AP_OK)
+        goto done;
     if (own) { /* the caller's writer: no output tree */
         sink->w = own;
         sink->wstate = own_state;
@@ -586,6 +684,8 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             goto done;
         }
         sink->w = target->writer;
+        if (sink->w->accepts)
+            sink->accepts = sink->w->accepts(ctx, &sink->needs_size);
         rc = sink->w->open(ctx, out, &sink->wstate);
         if (rc)
             goto done;
@@ -613,7 +713,8 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         if (rc)
             goto done;
         ap_run_info info = {res->format, inputs, ninputs,
-                            (const ap_concept *const *)sink->concepts, sink->nconcepts};
+                            (const ap_concept *const *)sink->concepts, sink->nconcepts,
+                            sink->inputs, sink->ninputs};
         rc = sink->w->close(ctx, sink->wstate, &info);
         if (rc)
             goto done;
@@ -624,7 +725,8 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     }
     if (own && own->close) {
         ap_run_info info = {res->format, inputs, ninputs,
-                            (const ap_concept *const *)sink->concepts, sink->nconcepts};
+                            (const ap_concept *const *)sink->concepts, sink->nconcepts,
+                            sink->inputs, sink->ninputs};
         if ((rc = own->close(ctx, sink->wstate, &info)) != AP_OK)
             goto done;
     }

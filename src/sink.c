@@ -56,10 +56,76 @@ static int size_from_images(ap_sink *sink, const char *file_name, int64_t *w, in
     return found;
 }
 
+static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
+{
+    ap_context *ctx = sink->ctx;
+    ap_input *in = calloc(1, sizeof *in);
+    if (!in || ap_grow(&sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
+                       sizeof *sink->inputs) != 0) {
+        free(in);
+        free(id);
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    in->id = id;
+    in->file_name = ap_strdup(d->file_name);
+    in->src_file = ap_strdup(d->pos.file ? d->pos.file : "-");
+    in->src_line = d->pos.line;
+    in->width = d->width > 0 ? d->width : 0;
+    in->height = d->height > 0 ? d->height : 0;
+    in->index = (uint32_t)sink->ninputs;
+    if ((in->width == 0 || in->height == 0) && ctx->opt.images_dir) {
+        int64_t w, h;
+        if (size_from_images(sink, d->file_name, &w, &h)) {
+            in->width = w;
+            in->height = h;
+        }
+    }
+    if (!in->file_name || !in->src_file || ap_map_put(sink->inputs_by_id, id, in) != 0) {
+        input_free(in);
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    sink->inputs[sink->ninputs++] = in;
+    ctx->counts.inputs++;
+    return in;
+}
+
+/* A Clarifai input, named by its id: seen again, it only learns what it
+ * did not know (a size, a file name better than its id). */
+static ap_input *clarifai_input(ap_sink *sink, const ap_image_desc *d)
+{
+    ap_input *in = ap_map_get(sink->inputs_by_id, d->input_id);
+    if (!in) {
+        char *id = ap_strdup(d->input_id);
+        if (!id) {
+            ap_error_nomem(sink->ctx);
+            return NULL;
+        }
+        return input_new(sink, id, d);
+    }
+    if (in->width <= 0 && d->width > 0 && d->height > 0) {
+        in->width = d->width;
+        in->height = d->height;
+    }
+    if (strcmp(in->file_name, in->id) == 0 && strcmp(d->file_name, in->id) != 0) {
+        char *name = ap_strdup(d->file_name);
+        if (!name) {
+            ap_error_nomem(sink->ctx);
+            return NULL;
+        }
+        free(in->file_name);
+        in->file_name = name;
+    }
+    return in;
+}
+
 ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
 {
     ap_context *ctx = sink->ctx;
     char *id = NULL;
+    if (d->input_id) /* a Clarifai input: its id is the id */
+        return clarifai_input(sink, d);
     switch (ctx->opt.input_id) {
     case AP_INPUT_ID_CLEAN:
         id = ap_input_id_clean(d->file_name);
@@ -108,35 +174,7 @@ ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
         }
         return in;
     }
-    in = calloc(1, sizeof *in);
-    if (!in || ap_grow(&sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
-                    sizeof *sink->inputs) != 0) {
-        free(in);
-        free(id);
-        ap_error_nomem(ctx);
-        return NULL;
-    }
-    in->id = id;
-    in->file_name = ap_strdup(d->file_name);
-    in->src_file = ap_strdup(d->pos.file ? d->pos.file : "-");
-    in->src_line = d->pos.line;
-    in->width = d->width > 0 ? d->width : 0;
-    in->height = d->height > 0 ? d->height : 0;
-    if ((in->width == 0 || in->height == 0) && ctx->opt.images_dir) {
-        int64_t w, h;
-        if (size_from_images(sink, d->file_name, &w, &h)) {
-            in->width = w;
-            in->height = h;
-        }
-    }
-    if (!in->file_name || !in->src_file || ap_map_put(sink->inputs_by_id, id, in) != 0) {
-        input_free(in);
-        ap_error_nomem(ctx);
-        return NULL;
-    }
-    sink->inputs[sink->ninputs++] = in;
-    ctx->counts.inputs++;
-    return in;
+    return input_new(sink, id, d);
 }
 
 /* ---- concepts ---- */
@@ -221,6 +259,7 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
             ap_error_nomem(ctx);
             return NULL;
         }
+        c->index = (uint32_t)sink->nconcepts;
         sink->concepts[sink->nconcepts++] = c;
         if (!filtered && ap_map_put(sink->concepts_by_id, id, c) != 0) {
             free(id);
@@ -433,31 +472,55 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (ap_interrupted)
         return ap_error(ctx, AP_EINTR, "interrupted");
     ctx->counts.objects_read++;
-    if (o->concept->filtered || (o->difficult && ctx->opt.skip_difficult)) {
+    if (o->filtered || o->concept->filtered || (o->difficult && ctx->opt.skip_difficult)) {
         ctx->counts.objects_filtered++;
         return AP_OK;
     }
     ap_input *in = o->input;
     ap_geometry geom = ctx->opt.geometry;
     double tol = ctx->opt.clamp_tolerance;
-    int want_box = o->box_form != AP_BOX_NONE && (geom != AP_GEOM_POLYGON);
-    int want_poly = geom != AP_GEOM_BBOX && !o->crowd && o->nparts > 0;
     int image_level = o->box_form == AP_BOX_NONE && o->nparts == 0 && !o->crowd;
+    int has_box = o->box_form != AP_BOX_NONE;
+    int want_box = has_box && geom != AP_GEOM_POLYGON;
+    int want_poly = !o->crowd && o->nparts > 0 &&
+                    (geom == AP_GEOM_POLYGON || geom == AP_GEOM_BOTH ||
+                     (geom == AP_GEOM_AUTO && !has_box));
+    /* what the writer cannot hold is left out; nothing left is a reject */
+    int box_ok = (sink->accepts & AP_ACCEPT_BOX) != 0;
+    int poly_ok = (sink->accepts & AP_ACCEPT_POLYGON) != 0;
+    if (!image_level && !((want_box && box_ok) || (want_poly && poly_ok)) &&
+        (want_box || want_poly))
+        return reject(sink, o, "unsupported_geometry", "%s holds %s only; this %s is not "
+                      "written", ctx->opt.to, box_ok ? "boxes" : "polygons",
+                      want_poly ? "polygon" : "box");
+    want_box = want_box && box_ok;
+    want_poly = want_poly && poly_ok;
+    if (!image_level && sink->needs_size && (in->width <= 0 || in->height <= 0))
+        return reject(sink, o, "missing_image_size", "%s needs pixels, and the size of "
+                      "image \"%s\" is unknown (give --inputs, --sizes or --images)",
+                      ctx->opt.to, in->file_name);
 
     ap_annotation a;
     memset(&a, 0, sizeof a);
     a.input = in;
     a.concept = o->concept;
     a.pos = o->pos;
-    a.value = 1;
+    a.value = o->value;
     a.pose = o->pose;
+    a.src_id = o->ann_id;
+    a.region_id = o->region_id;
     a.difficult = o->difficult;
     a.truncated = o->truncated;
     a.occluded = o->occluded;
 
+    if (o->value == 0 && !(sink->accepts & AP_ACCEPT_ABSENT))
+        return reject(sink, o, "absent_concept", "the label says \"%s\" is absent; %s has "
+                      "no way to say so", o->concept->name, ctx->opt.to);
+    if (image_level && !(sink->accepts & AP_ACCEPT_CONCEPT))
+        return reject(sink, o, "unsupported_geometry", "an image-level label has no place "
+                      "in %s, which holds regions only", ctx->opt.to);
     if (image_level) {
         a.kind = AP_REGION_NONE;
-        a.value = o->value;
         int rc = emit(sink, &a, 0);
         if (rc)
             return rc;
@@ -540,6 +603,7 @@ ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode)
     s->ctx = ctx;
     s->mode = mode;
     s->cur_path = "-";
+    s->accepts = AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT;
     s->inputs_by_id = ap_map_new();
     s->concepts_by_label = ap_map_new();
     s->concepts_by_id = ap_map_new();

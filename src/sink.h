@@ -40,6 +40,8 @@ struct ap_sink {
     uint64_t reason_counts[32];
     size_t nreasons;
     uint64_t box_small, box_medium, box_large, box_unsized;
+    int accepts;                /* AP_ACCEPT_* of the writer */
+    int needs_size;             /* the writer writes pixels */
 };
 
 ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode);

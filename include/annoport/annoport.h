@@ -27,7 +27,9 @@ enum {
     AP_EINTR = 130      /* interrupted by a signal */
 };
 
-typedef enum { AP_GEOM_BBOX, AP_GEOM_POLYGON, AP_GEOM_BOTH } ap_geometry;
+/* AP_GEOM_AUTO (the default): an object's box, or its polygons when it has
+ * no box (a polygon from a Clarifai export). */
+typedef enum { AP_GEOM_BBOX, AP_GEOM_POLYGON, AP_GEOM_BOTH, AP_GEOM_AUTO } ap_geometry;
 typedef enum { AP_INPUT_ID_CLEAN, AP_INPUT_ID_STEM, AP_INPUT_ID_ID } ap_input_id_mode;
 typedef enum { AP_STATUS_NONE, AP_STATUS_SUCCESS, AP_STATUS_PENDING } ap_status;
 typedef enum { AP_VOC_INCLUSIVE, AP_VOC_ZERO_BASED, AP_VOC_CLARIFAI_SDK } ap_voc_edges;
@@ -56,6 +58,13 @@ typedef struct ap_options {
     const char *csv_dialect;       /* tfod|automl|classification|generic */
     const char *columns;           /* generic CSV: image=COL,label=COL,... */
     int coords_normalized;         /* generic CSV: --coords normalized */
+    const char *const *input_pages;/* --inputs: GET /v2/inputs pages (sizes, names) */
+    size_t ninput_pages;
+    const char *sizes;             /* --sizes: CSV input_id,width,height */
+    int include_model;             /* Clarifai: keep model-made annotations */
+    const char *only_user_ids;     /* Clarifai filters, comma-separated */
+    const char *only_model_version_ids;
+    const char *only_input_ids;
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */

@@ -57,6 +57,8 @@ typedef struct ap_probe {
 typedef struct ap_sink ap_sink;
 
 typedef struct ap_image_desc {
+    const char *input_id;      /* a Clarifai input id, used as it is; NULL:
+                                  derived from file_name (--input-id) */
     const char *file_name;
     int64_t width, height;     /* 0 = unknown */
     int has_numeric_id;
@@ -109,9 +111,24 @@ typedef struct ap_run_info {
     size_t npaths;
     const ap_concept *const *concepts; /* in first-seen order */
     size_t nconcepts;
+    ap_input *const *inputs;           /* every input, first-seen order */
+    size_t ninputs;
 } ap_run_info;
 
+/* What a writer can hold (ap_writer_ops.accepts). */
+enum {
+    AP_ACCEPT_BOX = 1,
+    AP_ACCEPT_POLYGON = 2,
+    AP_ACCEPT_CONCEPT = 4, /* image-level labels */
+    AP_ACCEPT_ABSENT = 8   /* labels with value 0 (not present) */
+};
+
 typedef struct ap_writer_ops {
+    /* Which annotations it holds (AP_ACCEPT_*) and whether it needs image
+     * sizes; NULL: everything, no sizes. The core rejects the others
+     * (unsupported_geometry, missing_image_size) before the writer sees
+     * them. */
+    int (*accepts)(const ap_context *ctx, int *needs_size);
     /* Opens the writer on out (NULL for validate/stats runs that write
      * nothing); *state is the writer's own. */
     int (*open)(ap_context *ctx, ap_output *out, void **state);

@@ -32,6 +32,7 @@ typedef struct ap_input {
     char *src_file;     /* where it was first seen */
     uint64_t src_line;
     uint64_t objects;   /* objects written for it (for stats) */
+    uint32_t index;     /* its place in the input table, from 0 */
 } ap_input;
 
 /* A concept. Owned by the core's concept table. */
@@ -40,6 +41,7 @@ typedef struct ap_concept {
     char *name;         /* the label as the source spelled it (or as mapped) */
     uint64_t annotations; /* annotations written that carry it */
     int filtered;       /* dropped by --labels or --label-map */
+    uint32_t index;     /* its place in the concept table, from 0 */
 } ap_concept;
 
 /* How a source's numbers are to be read (SPEC section 2). */
@@ -67,6 +69,9 @@ typedef struct ap_object {
     double value;              /* concept value for image-level: 1 or 0 */
     const char *pose;          /* VOC <pose>, NULL when absent */
     int difficult, truncated, occluded; /* VOC flags, 0 when absent */
+    const char *ann_id;        /* the source's annotation id (Clarifai), or NULL */
+    const char *region_id;     /* the source's region id (Clarifai), or NULL */
+    int filtered;              /* dropped on purpose by a reader's filter */
 } ap_object;
 
 typedef struct { double top, left, bottom, right; } ap_box;
@@ -87,6 +92,8 @@ typedef struct ap_annotation {
     ap_srcpos pos;
     const char *pose;            /* VOC <pose>, NULL when absent */
     int difficult, truncated, occluded;
+    const char *src_id;          /* the source's annotation id, or NULL */
+    const char *region_id;       /* the source's region id, or NULL */
 } ap_annotation;
 
 #endif
