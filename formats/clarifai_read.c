@@ -453,10 +453,19 @@ static int clarifai_probe(const ap_probe *p)
         i++;
     if (i >= p->len || (s[i] != '{' && s[i] != '['))
         return 0;
-    if (strstr(s, "\"tool\"") && strstr(s, "\"annoport\""))
-        return 90;
+    if (strstr(s, "\"tool\"") && strstr(s, "\"annoport\"")) {
+        /* annoport's manifest: a Clarifai tree's, or another format's (whose
+         * own files are the dataset) */
+        const char *t = strstr(s, "\"target\"");
+        const char *f = t ? strstr(t, "\"format\"") : NULL;
+        const char *v = f ? strchr(f + 8, '"') : NULL;
+        return v && strncmp(v, "\"clarifai\"", 10) == 0 ? 90 : 0;
+    }
     if (strstr(s, "\"input_id\"") || strstr(s, "\"inputId\""))
         return 85;
+    if (strstr(s, "\"status\"") && strstr(s, "\"code\"") &&
+        (strstr(s, "\"annotations\"") || strstr(s, "\"inputs\"")))
+        return 75; /* an API response page */
     if (strstr(s, "\"inputs\"") &&
         (strstr(s, "\"image_info\"") || strstr(s, "\"imageInfo\"") || strstr(s, "\"url\"")))
         return 70;

@@ -654,7 +654,8 @@ static int coco_probe(const ap_probe *p)
     if (i >= p->len)
         return 0;
     if (strstr(s + i, "\"input_id\"") || strstr(s + i, "\"inputId\"") ||
-        (strstr(s + i, "\"tool\"") && strstr(s + i, "\"annoport\"")))
+        (strstr(s + i, "\"tool\"") && strstr(s + i, "\"annoport\"")) ||
+        (strstr(s + i, "\"status\"") && strstr(s + i, "\"code\"")))
         return 0; /* Clarifai JSON */
     if (s[i] == '{') {
         int score = 0;
@@ -669,11 +670,13 @@ static int coco_probe(const ap_probe *p)
     return 0;
 }
 
+extern const ap_writer_ops ap_coco_writer;
+
 const ap_format ap_format_coco = {
     .name = "coco",
     .description = "COCO instances JSON (also keypoints, labels, panoptic, stuff, results)",
     .extensions = "json",
     .probe = coco_probe,
     .read = coco_read,
-    .writer = NULL,
+    .writer = &ap_coco_writer,
 };

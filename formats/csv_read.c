@@ -64,7 +64,12 @@ static void on_field(void *s, size_t len, void *data)
         r->rc = ap_error_nomem(r->ctx);
         return;
     }
-    r->f[r->nf] = ap_strndup(s ? s : "", s ? len : 0);
+    const char *t = s ? s : "";
+    if (len >= 2 && t[0] == '\'' && strchr("=+-@", t[1])) { /* a defused formula */
+        t++;
+        len--;
+    }
+    r->f[r->nf] = ap_strndup(t, s ? len : 0);
     if (!r->f[r->nf]) {
         r->rc = ap_error_nomem(r->ctx);
         return;
@@ -594,11 +599,13 @@ static int csv_probe(const ap_probe *p)
     return dot && !strcasecmp(dot, ".csv") ? 40 : 10;
 }
 
+extern const ap_writer_ops ap_csv_writer;
+
 const ap_format ap_format_csv = {
     .name = "csv",
     .description = "CSV: TensorFlow OD, Google AutoML Vision, classification, or --columns",
     .extensions = "csv",
     .probe = csv_probe,
     .read = csv_read,
-    .writer = NULL,
+    .writer = &ap_csv_writer,
 };

@@ -435,6 +435,8 @@ static int voc_probe(const ap_probe *p)
     return 30;
 }
 
+extern const ap_writer_ops ap_voc_writer;
+
 const ap_format ap_format_voc = {
     .name = "voc",
     .description = "Pascal VOC XML (a folder with Annotations/, a folder of .xml, one .xml)",
@@ -442,5 +444,5 @@ const ap_format ap_format_voc = {
     .probe = voc_probe,
     .read = voc_read,
     .plan = voc_plan,
-    .writer = NULL,
+    .writer = &ap_voc_writer,
 };

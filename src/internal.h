@@ -194,9 +194,13 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
                       void (*add)(void *user, struct cJSON *manifest, struct cJSON *target),
                       void *user);
 
-/* Writes v, snapped to a whole number when within 1e-6 of one (so pixel
- * integers survive a trip through 0..1), in the shortest round-trip form. */
-void ap_buf_pixel(ap_buf *b, double v);
+/* The pixel value norm * dim + offset, as the shortest decimal (at most six
+ * places) that normalizes back to exactly norm: so 71 and 201.5 survive a
+ * trip through 0..1 and come back as written. */
+double ap_pixel(double norm, double dim, double offset);
+/* v with at most six decimal places when that moves it by at most 1e-9
+ * (a difference of two such pixel values). */
+double ap_tidy(double v);
 
 /* ---- output trees (output.c) ---- */
 

@@ -50,6 +50,12 @@ static const char usage_text[] =
     "                           xmax=COL,ymax=COL[,width=COL,height=COL] (COL: a\n"
     "                           header name or a 1-based column number)\n"
     "  --coords pixel|normalized   generic CSV: how its numbers are given\n"
+    "Export (from Clarifai JSON):\n"
+    "  --to coco|voc|csv|yolo   the format to write\n"
+    "  --inputs FILE            GET /v2/inputs pages (image sizes and names); repeat\n"
+    "  --sizes FILE             CSV input_id,width,height\n"
+    "  --include-model-annotations   keep annotations made by models\n"
+    "  --only-user-ids a,b      --only-model-version-ids x,y   --only-input-ids i,j\n"
     "Labels:\n"
     "  --label-map FILE         CSV from,to; an empty 'to' drops the label\n"
     "  --labels a,b,c           keep only these labels\n"
@@ -70,7 +76,8 @@ enum {
     OPT_GEOMETRY, OPT_INPUT_ID, OPT_ANN_IDS, OPT_VOC_EDGES, OPT_REQUEST, OPT_LABEL_MAP,
     OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
-    OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS
+    OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
+    OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS
 };
 
 static const struct option long_opts[] = {
@@ -102,6 +109,12 @@ static const struct option long_opts[] = {
     {"csv-dialect", required_argument, NULL, OPT_CSV_DIALECT},
     {"columns", required_argument, NULL, OPT_COLUMNS},
     {"coords", required_argument, NULL, OPT_COORDS},
+    {"inputs", required_argument, NULL, OPT_INPUTS},
+    {"sizes", required_argument, NULL, OPT_SIZES},
+    {"include-model-annotations", no_argument, NULL, OPT_INCLUDE_MODEL},
+    {"only-user-ids", required_argument, NULL, OPT_ONLY_USERS},
+    {"only-model-version-ids", required_argument, NULL, OPT_ONLY_MODELS},
+    {"only-input-ids", required_argument, NULL, OPT_ONLY_INPUTS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -317,6 +330,8 @@ int main(int argc, char **argv)
     const char *output = NULL;
     int json = 0, progress = -1, rc = AP_OK;
     char *app_user = NULL;
+    const char *input_pages[256];
+    size_t ninput_pages = 0;
     optind = 2;
     opterr = 0;
     int c;
@@ -401,6 +416,17 @@ int main(int argc, char **argv)
             else
                 o->coords_normalized = k;
             break;
+        case OPT_INPUTS:
+            if (ninput_pages < sizeof input_pages / sizeof input_pages[0])
+                input_pages[ninput_pages++] = optarg;
+            else
+                rc = usage_error("%s", "--inputs: at most 256 of them (give a folder)");
+            break;
+        case OPT_SIZES: o->sizes = optarg; break;
+        case OPT_INCLUDE_MODEL: o->include_model = 1; break;
+        case OPT_ONLY_USERS: o->only_user_ids = optarg; break;
+        case OPT_ONLY_MODELS: o->only_model_version_ids = optarg; break;
+        case OPT_ONLY_INPUTS: o->only_input_ids = optarg; break;
         case OPT_LABEL_MAP: o->label_map = optarg; break;
         case OPT_LABELS: o->labels = optarg; break;
         case OPT_STRICT: o->strict = 1; break;
@@ -442,6 +468,8 @@ int main(int argc, char **argv)
         return rc;
     }
 
+    o->input_pages = input_pages;
+    o->ninput_pages = ninput_pages;
     ctx->warn = on_warning;
     if (progress == -1)
         progress = !quiet && isatty(STDERR_FILENO);

@@ -5,6 +5,7 @@
  * output can be read back with nothing lost). The inputs are written one
  * line each, streamed, after the rest.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,27 @@
 
 #include "internal.h"
 
-void ap_buf_pixel(ap_buf *b, double v)
+double ap_pixel(double norm, double dim, double offset)
 {
-    double r = (double)(int64_t)(v + (v < 0 ? -0.5 : 0.5));
-    if (r != v && v - r < 1e-6 && r - v < 1e-6)
-        v = r;
-    ap_buf_json_number(b, v);
+    double p = norm * dim + offset;
+    double scale = 1;
+    for (int k = 0; k <= 6; k++, scale *= 10) {
+        double q = nearbyint(p * scale) / scale;
+        if ((q - offset) / dim == norm)
+            return q;
+    }
+    return p;
+}
+
+double ap_tidy(double v)
+{
+    double scale = 1;
+    for (int k = 0; k <= 6; k++, scale *= 10) {
+        double q = nearbyint(v * scale) / scale;
+        if (fabs(q - v) <= 1e-9 * fmax(1, fabs(v)))
+            return q;
+    }
+    return v;
 }
 
 int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
@@ -36,13 +52,15 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "tool", "annoport");
     cJSON_AddStringToObject(m, "version", AP_VERSION);
+    /* the target first: a probe reading the first bytes tells what tree
+     * this manifest belongs to, however many source paths follow */
+    cJSON *tgt = cJSON_AddObjectToObject(m, "target");
+    cJSON_AddStringToObject(tgt, "format", target_format);
     cJSON *src = cJSON_AddObjectToObject(m, "source");
     cJSON_AddStringToObject(src, "format", info->source_format);
     cJSON *paths = cJSON_AddArrayToObject(src, "paths");
     for (size_t i = 0; i < info->npaths; i++)
         cJSON_AddItemToArray(paths, cJSON_CreateString(info->paths[i]));
-    cJSON *tgt = cJSON_AddObjectToObject(m, "target");
-    cJSON_AddStringToObject(tgt, "format", target_format);
     cJSON *cnt = cJSON_CreateObject();
     cJSON_AddNumberToObject(cnt, "inputs", (double)c->inputs);
     cJSON_AddNumberToObject(cnt, "objects_read", (double)c->objects_read);

@@ -1,0 +1,212 @@
+/*
+ * yolo_write.c: YOLO (Ultralytics) labels: labels/<image path>.txt per
+ * input (its file name with the extension replaced, so the label file pairs
+ * with images/<file name>; the input id when the name is not a safe
+ * relative path), one line per annotation: "class cx cy w h" for a box,
+ * "class x1 y1 x2 y2 ..." for a polygon, normalized (no image size
+ * needed). classes.txt and data.yaml name the classes, numbered from 0 in
+ * first-seen order. Lines are grouped by image through temporary files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/internal.h"
+
+typedef struct {
+    ap_context *ctx;
+    ap_output *out;
+    ap_group *g;
+    uint32_t *class_of;  /* concept index -> class + 1, 0: none yet */
+    size_t nclass_of, class_cap;
+    const ap_concept **classes;
+    size_t nclasses, classes_cap;
+    const ap_run_info *info;
+    ap_map *paths;       /* label paths used, to refuse two images on one */
+    ap_buf b;
+} yolo_w;
+
+static int yw_accepts(const ap_context *ctx, int *needs_size)
+{
+    (void)ctx;
+    *needs_size = 0;
+    return AP_ACCEPT_BOX | AP_ACCEPT_POLYGON;
+}
+
+static int yw_open(ap_context *ctx, ap_output *out, void **state)
+{
+    yolo_w *w = calloc(1, sizeof *w);
+    if (!w)
+        return ap_error_nomem(ctx);
+    *state = w;
+    w->ctx = ctx;
+    w->out = out;
+    w->g = ap_group_new(ctx);
+    w->paths = ap_map_new();
+    return w->g && w->paths ? AP_OK : (ctx->err ? ctx->err : ap_error_nomem(ctx));
+}
+
+static void yw_free(void *state)
+{
+    yolo_w *w = state;
+    if (!w)
+        return;
+    ap_group_free(w->g);
+    ap_map_free(w->paths);
+    free(w->class_of);
+    free(w->classes);
+    ap_buf_free(&w->b);
+    free(w);
+}
+
+static int class_of(yolo_w *w, const ap_concept *c, uint32_t *out)
+{
+    size_t k = c->index;
+    if (k >= w->nclass_of) {
+        if (ap_grow(&w->class_of, &w->class_cap, k + 1, sizeof *w->class_of) != 0)
+            return ap_error_nomem(w->ctx);
+        memset(w->class_of + w->nclass_of, 0, (k + 1 - w->nclass_of) * sizeof *w->class_of);
+        w->nclass_of = k + 1;
+    }
+    if (!w->class_of[k]) {
+        if (ap_grow(&w->classes, &w->classes_cap, w->nclasses + 1, sizeof *w->classes) != 0)
+            return ap_error_nomem(w->ctx);
+        w->classes[w->nclasses++] = c;
+        w->class_of[k] = (uint32_t)w->nclasses;
+    }
+    *out = w->class_of[k] - 1;
+    return AP_OK;
+}
+
+/* The record is the label line itself. */
+static int yw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
+{
+    yolo_w *w = state;
+    uint32_t cls = 0;
+    int rc = class_of(w, a->concept, &cls);
+    if (rc)
+        return rc;
+    ap_buf *b = &w->b;
+    b->len = 0;
+    ap_buf_u64(b, cls);
+    if (a->kind == AP_REGION_BOX) {
+        const double v[4] = {(a->box.left + a->box.right) / 2, (a->box.top + a->box.bottom) / 2,
+                             a->box.right - a->box.left, a->box.bottom - a->box.top};
+        for (int i = 0; i < 4; i++) {
+            ap_buf_putc(b, ' ');
+            ap_buf_json_number(b, v[i]);
+        }
+    } else {
+        for (size_t i = 0; i < a->npoints; i++) {
+            ap_buf_putc(b, ' ');
+            ap_buf_json_number(b, a->points[i].col);
+            ap_buf_putc(b, ' ');
+            ap_buf_json_number(b, a->points[i].row);
+        }
+    }
+    ap_buf_putc(b, '\n');
+    if (b->oom)
+        return ap_error_nomem(ctx);
+    return ap_group_add(w->g, a->input->index, b->p, (uint32_t)b->len);
+}
+
+/* labels/<file name without extension>.txt, or labels/<input id>.txt. */
+static char *label_path(const ap_input *in)
+{
+    const char *name = in->file_name;
+    int safe = *name && name[0] != '/' && !strstr(name, "..") && !strchr(name, '\\') &&
+               !strstr(name, "//") && strcmp(name, in->id) != 0;
+    const char *base = safe ? name : in->id;
+    size_t n = strlen(base);
+    const char *slash = strrchr(base, '/');
+    const char *dot = strrchr(base, '.');
+    if (safe && dot && (!slash || dot > slash + 1))
+        n = (size_t)(dot - base);
+    char *p = malloc(n + 16);
+    if (p)
+        snprintf(p, n + 16, "labels/%.*s.txt", (int)n, base);
+    return p;
+}
+
+static int write_labels(void *user, uint32_t index, const unsigned char *recs, size_t len)
+{
+    yolo_w *w = user;
+    const ap_input *in = w->info->inputs[index];
+    char *rel = label_path(in);
+    if (!rel)
+        return ap_error_nomem(w->ctx);
+    const ap_input *other = ap_map_get(w->paths, rel);
+    if (other) {
+        int rc = ap_error(w->ctx, AP_EDATA, "images \"%s\" and \"%s\" would share the label "
+                          "file %s; rename one of them", other->file_name, in->file_name, rel);
+        free(rel);
+        return rc;
+    }
+    if (ap_map_put(w->paths, rel, (void *)in) != 0) {
+        free(rel);
+        return ap_error_nomem(w->ctx);
+    }
+    FILE *f = ap_output_create(w->out, rel);
+    int rc = f ? AP_OK : w->ctx->err;
+    for (size_t at = 0; f && at + 8 <= len;) {
+        uint32_t head[2];
+        memcpy(head, recs + at, sizeof head);
+        fwrite(recs + at + 8, 1, head[1], f);
+        at += 8 + head[1];
+    }
+    if (f)
+        rc = ap_output_close(w->out, f, rel);
+    free(rel);
+    return rc;
+}
+
+static void yaml_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\x%02x", (unsigned char)*s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int yw_close(ap_context *ctx, void *state, const ap_run_info *info)
+{
+    yolo_w *w = state;
+    w->info = info;
+    int rc = ap_group_each(w->g, info->ninputs, write_labels, w);
+    if (rc)
+        return rc;
+    FILE *f = ap_output_create(w->out, "classes.txt");
+    if (!f)
+        return ctx->err;
+    for (size_t i = 0; i < w->nclasses; i++)
+        fprintf(f, "%s\n", w->classes[i]->name);
+    if ((rc = ap_output_close(w->out, f, "classes.txt")) != AP_OK)
+        return rc;
+    if (!(f = ap_output_create(w->out, "data.yaml")))
+        return ctx->err;
+    fprintf(f, "# written by annoport %s: labels/ pairs with images/ by file name\n"
+               "path: .\ntrain: images\nval: images\nnc: %zu\nnames:\n",
+            AP_VERSION, w->nclasses);
+    for (size_t i = 0; i < w->nclasses; i++) {
+        fprintf(f, "  %zu: ", i);
+        yaml_string(f, w->classes[i]->name);
+        fputc('\n', f);
+    }
+    if ((rc = ap_output_close(w->out, f, "data.yaml")) != AP_OK)
+        return rc;
+    return ap_manifest_write(ctx, w->out, info, "yolo", NULL, NULL);
+}
+
+const ap_writer_ops ap_yolo_writer = {
+    .accepts = yw_accepts,
+    .open = yw_open,
+    .annotation = yw_annotation,
+    .close = yw_close,
+    .free = yw_free,
+};
