@@ -242,6 +242,8 @@ static int capture_annotation(ap_context *ctx, void *state, const ap_annotation 
     snprintf(t->concept, sizeof t->concept, "%s", a->concept->id);
     snprintf(t->name, sizeof t->name, "%s", a->concept->name);
     snprintf(t->pose, sizeof t->pose, "%s", a->pose ? a->pose : "");
+    snprintf(t->src_id, sizeof t->src_id, "%s", a->src_id ? a->src_id : "");
+    snprintf(t->region_id, sizeof t->region_id, "%s", a->region_id ? a->region_id : "");
     t->kind = a->kind;
     t->box = a->box;
     t->value = a->value;

@@ -63,7 +63,7 @@ static inline const char *t_str(const char *s) { return s ? s : "(null)"; }
 
 /* Annotations caught by a writer of the tests' own (ap_run_with_writer). */
 typedef struct {
-    char input[128], concept[64], name[128], pose[32];
+    char input[128], concept[64], name[128], pose[32], src_id[64], region_id[64];
     int kind;
     ap_box box;
     double value;

@@ -101,6 +101,29 @@ static void test_export_list_pages(void)
     free(xml);
 }
 
+static void test_export_ids_are_kept(void)
+{
+    ap_context *ctx = t_ctx();
+    ctx->opt.include_model = 1;
+    const char *in[1] = {"samples/clarifai/annotations-page.json"};
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 4);
+    T_ASSERT_STR(cap.v[0].src_id, "a1");
+    T_ASSERT_STR(cap.v[0].region_id, "r1");
+    T_ASSERT_STR(cap.v[0].input, "img-1"); /* a Clarifai input id is kept as it is */
+    CU_ASSERT_EQUAL(cap.v[0].box.top, 0);  /* left out: protobuf's zero */
+    T_ASSERT_STR(cap.v[1].region_id, "r2");
+    CU_ASSERT_EQUAL(cap.v[1].kind, AP_REGION_POLYGON);
+    CU_ASSERT_EQUAL(cap.v[1].npoints, 3);
+    T_ASSERT_STR(cap.v[2].concept, "outdoor");
+    CU_ASSERT_EQUAL(cap.v[2].value, 1);
+    T_ASSERT_STR(cap.v[3].concept, "indoor");
+    CU_ASSERT_EQUAL(cap.v[3].value, 0);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
 static void test_export_bad_pages(void)
 {
     char *err = NULL;
@@ -303,6 +326,7 @@ static void test_export_yolo_by_hand(void)
 
 CU_TestInfo export_tests[] = {
     {"test_export_list_pages", test_export_list_pages},
+    {"test_export_ids_are_kept", test_export_ids_are_kept},
     {"test_export_bad_pages", test_export_bad_pages},
     {"test_export_voc_round_trip", test_export_voc_round_trip},
     {"test_export_coco_round_trip", test_export_coco_round_trip},
