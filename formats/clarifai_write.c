@@ -1,11 +1,17 @@
 /*
- * clarifai_write.c: request bodies for POST /v2/annotations (SPEC section
- * 4): requests/post-annotations-NNNNNN.json holding 1..--batch-size
- * annotations each, in the order they arrive, and manifest.json at the end.
+ * clarifai_write.c: request bodies for the annotations API (SPEC sections
+ * 4 and 8), 1..--batch-size annotations each, in the order they arrive:
+ *   post    requests/post-annotations-NNNNNN.json   {"annotations": [...]}
+ *   patch   requests/patch-annotations-NNNNNN.json  {"action": ..., "annotations": [...]}
+ *   delete  requests/delete-annotations-NNNNNN.json {"input_ids": [...], "ids": [...]}
+ * and manifest.json at the end.
  *
- * Only one batch is held in memory. Field names are the API's proto names;
- * every concept carries its value; numbers are written in the shortest form
- * that reads back to the same double.
+ * The core hands over one concept at a time; consecutive ones of the same
+ * source annotation and region (a Clarifai annotation with several
+ * concepts) are written back as one annotation, so ids stay unique in a
+ * request. Only one batch is held in memory. Field names are the API's
+ * proto names; every concept carries its value; numbers are written in the
+ * shortest form that reads back to the same double.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +21,79 @@
 
 #include "../src/internal.h"
 
+enum { K_POST, K_PATCH, K_DELETE };
+static const char *const kind_names[] = {"post", "patch", "delete"};
+
 typedef struct {
+    char *id, *name;
+    double value;
+} pend_concept;
+
+typedef struct {
+    ap_context *ctx;
     ap_output *out;
-    ap_buf body;
+    int kind;
+    ap_buf body, ids;     /* the batch; delete keeps its ids apart */
     size_t in_batch;
-    uint32_t *sizes;    /* annotations per request file written */
+    uint32_t *sizes;      /* entries per request file written */
     size_t nfiles, cap;
     int batch_size;
+    /* the annotation being gathered */
+    int pending;
+    ap_annotation a;      /* strings and points below are owned copies */
+    char *input_id, *src_id, *region_id, *hash_id;
+    ap_point *points;
+    size_t points_cap;
+    pend_concept *concepts;
+    size_t nconcepts, concepts_cap;
+    unsigned char *seen;  /* delete --all-of-inputs: inputs listed already */
+    size_t nseen, seen_cap;
 } cw_state;
+
+static int cw_kind(const ap_context *ctx)
+{
+    const char *r = ctx->opt.request;
+    return !r || !strcmp(r, "post") ? K_POST : !strcmp(r, "patch") ? K_PATCH : K_DELETE;
+}
+
+static int cw_accepts(const ap_context *ctx, int *needs_size)
+{
+    *needs_size = 0;
+    int all = AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT;
+    int k = cw_kind(ctx);
+    if (k == K_PATCH || (k == K_DELETE && !ctx->opt.all_of_inputs))
+        all |= AP_REQUIRE_ID;
+    return all;
+}
 
 static int cw_open(ap_context *ctx, ap_output *out, void **state)
 {
     cw_state *st = calloc(1, sizeof *st);
     if (!st)
         return ap_error_nomem(ctx);
+    st->ctx = ctx;
     st->out = out;
+    st->kind = cw_kind(ctx);
     *state = st;
+    if (ctx->opt.request && st->kind == K_POST && strcmp(ctx->opt.request, "post"))
+        return ap_error(ctx, AP_EUSAGE, "--request takes post, patch or delete, not %s",
+                        ctx->opt.request);
     return AP_OK;
+}
+
+static void clear_pending(cw_state *st)
+{
+    free(st->input_id);
+    free(st->src_id);
+    free(st->region_id);
+    free(st->hash_id);
+    st->input_id = st->src_id = st->region_id = st->hash_id = NULL;
+    for (size_t i = 0; i < st->nconcepts; i++) {
+        free(st->concepts[i].id);
+        free(st->concepts[i].name);
+    }
+    st->nconcepts = 0;
+    st->pending = 0;
 }
 
 static void cw_free(void *state)
@@ -39,27 +101,42 @@ static void cw_free(void *state)
     cw_state *st = state;
     if (!st)
         return;
+    clear_pending(st);
     ap_buf_free(&st->body);
+    ap_buf_free(&st->ids);
+    free(st->points);
+    free(st->concepts);
     free(st->sizes);
+    free(st->seen);
     free(st);
 }
 
-static void file_name(char *buf, size_t n, size_t number)
+static void file_name(char *buf, size_t n, int kind, size_t number)
 {
-    snprintf(buf, n, "requests/post-annotations-%06zu.json", number);
+    snprintf(buf, n, "requests/%s-annotations-%06zu.json", kind_names[kind], number);
 }
 
-static int cw_flush(ap_context *ctx, cw_state *st)
+/* Writes the batch as one request file. */
+static int cw_flush(cw_state *st)
 {
+    ap_context *ctx = st->ctx;
     if (st->in_batch == 0)
         return AP_OK;
-    ap_buf_puts(&st->body, "]}\n");
-    if (st->body.oom)
+    if (st->kind == K_DELETE) {
+        if (!ctx->opt.all_of_inputs) {
+            ap_buf_puts(&st->body, "],\"ids\":[");
+            ap_buf_put(&st->body, st->ids.p, st->ids.len);
+        }
+        ap_buf_puts(&st->body, "]}\n");
+    } else {
+        ap_buf_puts(&st->body, "]}\n");
+    }
+    if (st->body.oom || st->ids.oom)
         return ap_error_nomem(ctx);
     if (ap_grow(&st->sizes, &st->cap, st->nfiles + 1, sizeof *st->sizes) != 0)
         return ap_error_nomem(ctx);
     char name[64];
-    file_name(name, sizeof name, st->nfiles + 1);
+    file_name(name, sizeof name, st->kind, st->nfiles + 1);
     FILE *f = ap_output_create(st->out, name);
     if (!f)
         return ctx->err;
@@ -71,18 +148,51 @@ static int cw_flush(ap_context *ctx, cw_state *st)
     ctx->counts.requests++;
     st->in_batch = 0;
     st->body.len = 0;
+    st->ids.len = 0;
     return AP_OK;
 }
 
-static void put_concept(ap_buf *b, const ap_annotation *a)
+/* Starts a request body, or separates an entry from the one before. */
+static void open_entry(cw_state *st)
 {
-    ap_buf_puts(b, "{\"concepts\":[{\"id\":");
-    ap_buf_json_string(b, a->concept->id);
-    ap_buf_puts(b, ",\"name\":");
-    ap_buf_json_string(b, a->concept->name);
-    ap_buf_puts(b, ",\"value\":");
-    ap_buf_json_number(b, a->value);
-    ap_buf_puts(b, "}]}");
+    ap_buf *b = &st->body;
+    const ap_options *o = &st->ctx->opt;
+    if (st->in_batch > 0) {
+        ap_buf_putc(b, ',');
+        if (st->kind == K_DELETE && !o->all_of_inputs)
+            ap_buf_putc(&st->ids, ',');
+        return;
+    }
+    ap_buf_putc(b, '{');
+    if (o->app_user_id && o->app_id) {
+        ap_buf_puts(b, "\"user_app_id\":{\"user_id\":");
+        ap_buf_json_string(b, o->app_user_id);
+        ap_buf_puts(b, ",\"app_id\":");
+        ap_buf_json_string(b, o->app_id);
+        ap_buf_puts(b, "},");
+    }
+    if (st->kind == K_PATCH) {
+        ap_buf_puts(b, "\"action\":");
+        ap_buf_json_string(b, o->action ? o->action : "merge");
+        ap_buf_putc(b, ',');
+    }
+    ap_buf_puts(b, st->kind == K_DELETE ? "\"input_ids\":[" : "\"annotations\":[");
+}
+
+static void put_concepts(cw_state *st)
+{
+    ap_buf *b = &st->body;
+    ap_buf_puts(b, "{\"concepts\":[");
+    for (size_t i = 0; i < st->nconcepts; i++) {
+        ap_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+        ap_buf_json_string(b, st->concepts[i].id);
+        ap_buf_puts(b, ",\"name\":");
+        ap_buf_json_string(b, st->concepts[i].name);
+        ap_buf_puts(b, ",\"value\":");
+        ap_buf_json_number(b, st->concepts[i].value);
+        ap_buf_putc(b, '}');
+    }
+    ap_buf_puts(b, "]}");
 }
 
 static void put_field(ap_buf *b, const char *name, double v)
@@ -93,91 +203,198 @@ static void put_field(ap_buf *b, const char *name, double v)
     ap_buf_json_number(b, v);
 }
 
+static void put_region_info(ap_buf *b, const ap_annotation *a)
+{
+    ap_buf_puts(b, "\"region_info\":{");
+    if (a->kind == AP_REGION_BOX) {
+        ap_buf_puts(b, "\"bounding_box\":{");
+        put_field(b, "top_row", a->box.top);
+        ap_buf_putc(b, ',');
+        put_field(b, "left_col", a->box.left);
+        ap_buf_putc(b, ',');
+        put_field(b, "bottom_row", a->box.bottom);
+        ap_buf_putc(b, ',');
+        put_field(b, "right_col", a->box.right);
+        ap_buf_putc(b, '}');
+    } else {
+        ap_buf_puts(b, "\"polygon\":{\"points\":[");
+        for (size_t i = 0; i < a->npoints; i++) {
+            ap_buf_puts(b, i ? ",{" : "{");
+            put_field(b, "row", a->points[i].row);
+            ap_buf_putc(b, ',');
+            put_field(b, "col", a->points[i].col);
+            ap_buf_putc(b, '}');
+        }
+        ap_buf_puts(b, "]}");
+    }
+    ap_buf_putc(b, '}');
+}
+
+/* Writes the gathered annotation into the batch. */
+static int put_pending(cw_state *st)
+{
+    if (!st->pending)
+        return AP_OK;
+    ap_context *ctx = st->ctx;
+    const ap_options *o = &ctx->opt;
+    const ap_annotation *a = &st->a;
+    ap_buf *b = &st->body;
+    open_entry(st);
+    if (st->kind == K_DELETE) {
+        ap_buf_json_string(b, st->input_id);
+        if (!o->all_of_inputs)
+            ap_buf_json_string(&st->ids, st->src_id);
+    } else {
+        ap_buf_putc(b, '{');
+        const char *id = st->kind == K_PATCH ? st->src_id : st->hash_id;
+        if (id) {
+            ap_buf_puts(b, "\"id\":");
+            ap_buf_json_string(b, id);
+            ap_buf_putc(b, ',');
+        }
+        ap_buf_puts(b, "\"input_id\":");
+        ap_buf_json_string(b, st->input_id);
+        int status_only = st->kind == K_PATCH && !o->action && o->status != AP_STATUS_NONE;
+        if (!status_only) {
+            ap_buf_puts(b, ",\"data\":");
+            if (a->kind == AP_REGION_NONE) {
+                put_concepts(st);
+            } else {
+                ap_buf_puts(b, "{\"regions\":[{");
+                if (st->region_id) {
+                    ap_buf_puts(b, "\"id\":");
+                    ap_buf_json_string(b, st->region_id);
+                    ap_buf_putc(b, ',');
+                }
+                /* posting onto an existing region names it only */
+                if (!(st->kind == K_POST && st->region_id)) {
+                    put_region_info(b, a);
+                    ap_buf_putc(b, ',');
+                }
+                ap_buf_puts(b, "\"data\":");
+                put_concepts(st);
+                ap_buf_puts(b, "}]}");
+            }
+        }
+        if (o->annotation_user_id && !status_only) {
+            ap_buf_puts(b, ",\"user_id\":");
+            ap_buf_json_string(b, o->annotation_user_id);
+        }
+        if (o->status != AP_STATUS_NONE)
+            ap_buf_puts(b, o->status == AP_STATUS_SUCCESS
+                               ? ",\"status\":{\"code\":\"ANNOTATION_SUCCESS\"}"
+                               : ",\"status\":{\"code\":\"ANNOTATION_PENDING\"}");
+        if (o->embed_model_version_id && !status_only) {
+            ap_buf_puts(b, ",\"embed_model_version_id\":");
+            ap_buf_json_string(b, o->embed_model_version_id);
+        }
+        ap_buf_putc(b, '}');
+    }
+    clear_pending(st);
+    if (b->oom)
+        return ap_error_nomem(ctx);
+    if (++st->in_batch == (size_t)st->ctx->opt.batch_size)
+        return cw_flush(st);
+    return AP_OK;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Is a the same source annotation and region as the gathered one? */
+static int continues(const cw_state *st, const ap_annotation *a)
+{
+    if (!st->pending || !a->src_id || !same_str(st->src_id, a->src_id) ||
+        strcmp(st->input_id, a->input->id) != 0 || !same_str(st->region_id, a->region_id) ||
+        st->a.kind != a->kind)
+        return 0;
+    if (st->kind == K_DELETE)
+        return 1;
+    if (a->kind == AP_REGION_BOX)
+        return !memcmp(&st->a.box, &a->box, sizeof a->box);
+    if (a->kind == AP_REGION_POLYGON)
+        return st->a.npoints == a->npoints &&
+               !memcmp(st->points, a->points, a->npoints * sizeof *a->points);
+    return 1;
+}
+
+static int add_concept(cw_state *st, const ap_annotation *a)
+{
+    for (size_t i = 0; i < st->nconcepts; i++)
+        if (!strcmp(st->concepts[i].id, a->concept->id))
+            return AP_ABSORBED; /* the same concept twice in one annotation: once */
+    if (ap_grow(&st->concepts, &st->concepts_cap, st->nconcepts + 1, sizeof *st->concepts) != 0)
+        return ap_error_nomem(st->ctx);
+    pend_concept *c = &st->concepts[st->nconcepts];
+    c->id = ap_strdup(a->concept->id);
+    c->name = ap_strdup(a->concept->name);
+    c->value = a->value;
+    if (!c->id || !c->name) {
+        free(c->id);
+        free(c->name);
+        return ap_error_nomem(st->ctx);
+    }
+    st->nconcepts++;
+    return AP_OK;
+}
+
 static int cw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
 {
     cw_state *st = state;
-    ap_buf *b = &st->body;
-    const ap_options *o = &ctx->opt;
-    if (st->in_batch == 0) {
-        ap_buf_putc(b, '{');
-        if (o->app_user_id && o->app_id) {
-            ap_buf_puts(b, "\"user_app_id\":{\"user_id\":");
-            ap_buf_json_string(b, o->app_user_id);
-            ap_buf_puts(b, ",\"app_id\":");
-            ap_buf_json_string(b, o->app_id);
-            ap_buf_puts(b, "},");
+    if (continues(st, a)) {
+        int rc = add_concept(st, a);
+        return rc ? rc : AP_MERGED; /* AP_ABSORBED (a repeat) passes through */
+    }
+    if (st->kind == K_DELETE && ctx->opt.all_of_inputs) {
+        size_t k = a->input->index;
+        if (k >= st->nseen) {
+            if (ap_grow(&st->seen, &st->seen_cap, k + 1, 1) != 0)
+                return ap_error_nomem(ctx);
+            memset(st->seen + st->nseen, 0, k + 1 - st->nseen);
+            st->nseen = k + 1;
         }
-        ap_buf_puts(b, "\"annotations\":[");
-    } else {
-        ap_buf_putc(b, ',');
+        if (st->seen[k])
+            return AP_MERGED; /* the input is listed already: covered */
+        st->seen[k] = 1;
     }
-    ap_buf_putc(b, '{');
-    if (a->id) {
-        ap_buf_puts(b, "\"id\":");
-        ap_buf_json_string(b, a->id);
-        ap_buf_putc(b, ',');
-    }
-    ap_buf_puts(b, "\"input_id\":");
-    ap_buf_json_string(b, a->input->id);
-    ap_buf_puts(b, ",\"data\":");
-    if (a->kind == AP_REGION_NONE) {
-        put_concept(b, a);
-    } else {
-        ap_buf_puts(b, "{\"regions\":[{\"region_info\":{");
-        if (a->kind == AP_REGION_BOX) {
-            ap_buf_puts(b, "\"bounding_box\":{");
-            put_field(b, "top_row", a->box.top);
-            ap_buf_putc(b, ',');
-            put_field(b, "left_col", a->box.left);
-            ap_buf_putc(b, ',');
-            put_field(b, "bottom_row", a->box.bottom);
-            ap_buf_putc(b, ',');
-            put_field(b, "right_col", a->box.right);
-            ap_buf_putc(b, '}');
-        } else {
-            ap_buf_puts(b, "\"polygon\":{\"points\":[");
-            for (size_t i = 0; i < a->npoints; i++) {
-                ap_buf_puts(b, i ? ",{" : "{");
-                put_field(b, "row", a->points[i].row);
-                ap_buf_putc(b, ',');
-                put_field(b, "col", a->points[i].col);
-                ap_buf_putc(b, '}');
-            }
-            ap_buf_puts(b, "]}");
-        }
-        ap_buf_puts(b, "},\"data\":");
-        put_concept(b, a);
-        ap_buf_puts(b, "}]}");
-    }
-    if (o->annotation_user_id) {
-        ap_buf_puts(b, ",\"user_id\":");
-        ap_buf_json_string(b, o->annotation_user_id);
-    }
-    if (o->status != AP_STATUS_NONE)
-        ap_buf_puts(b, o->status == AP_STATUS_SUCCESS
-                           ? ",\"status\":{\"code\":\"ANNOTATION_SUCCESS\"}"
-                           : ",\"status\":{\"code\":\"ANNOTATION_PENDING\"}");
-    if (o->embed_model_version_id) {
-        ap_buf_puts(b, ",\"embed_model_version_id\":");
-        ap_buf_json_string(b, o->embed_model_version_id);
-    }
-    ap_buf_putc(b, '}');
-    if (b->oom)
+    int rc = put_pending(st);
+    if (rc)
+        return rc;
+    st->a = *a;
+    st->input_id = ap_strdup(a->input->id);
+    st->src_id = a->src_id ? ap_strdup(a->src_id) : NULL;
+    st->region_id = a->region_id ? ap_strdup(a->region_id) : NULL;
+    st->hash_id = a->id ? ap_strdup(a->id) : NULL;
+    if (!st->input_id || (a->src_id && !st->src_id) || (a->region_id && !st->region_id) ||
+        (a->id && !st->hash_id))
         return ap_error_nomem(ctx);
-    if (++st->in_batch == (size_t)o->batch_size)
-        return cw_flush(ctx, st);
-    return AP_OK;
+    if (a->kind == AP_REGION_POLYGON) {
+        if (ap_grow(&st->points, &st->points_cap, a->npoints, sizeof *st->points) != 0)
+            return ap_error_nomem(ctx);
+        memcpy(st->points, a->points, a->npoints * sizeof *a->points);
+        st->a.points = st->points;
+    }
+    st->pending = 1;
+    int r = add_concept(st, a);
+    return r == AP_ABSORBED ? AP_OK : r;
 }
 
 static void cw_manifest(void *user, cJSON *m, cJSON *target)
 {
     const cw_state *st = user;
-    cJSON_AddStringToObject(target, "request", "post_annotations");
+    char req[32];
+    snprintf(req, sizeof req, "%s_annotations", kind_names[st->kind]);
+    cJSON_AddStringToObject(target, "request", req);
     cJSON_AddNumberToObject(target, "batch_size", st->batch_size);
+    if (st->kind == K_PATCH)
+        cJSON_AddStringToObject(target, "action", st->ctx->opt.action ? st->ctx->opt.action
+                                                                        : "merge");
     cJSON *reqs = cJSON_AddArrayToObject(m, "requests");
     for (size_t i = 0; i < st->nfiles; i++) {
         char name[64];
-        file_name(name, sizeof name, i + 1);
+        file_name(name, sizeof name, st->kind, i + 1);
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "file", name);
         cJSON_AddNumberToObject(r, "annotations", st->sizes[i]);
@@ -188,7 +405,9 @@ static void cw_manifest(void *user, cJSON *m, cJSON *target)
 static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
 {
     cw_state *st = state;
-    int rc = cw_flush(ctx, st);
+    int rc = put_pending(st);
+    if (rc == AP_OK)
+        rc = cw_flush(st);
     if (rc)
         return rc;
     st->batch_size = ctx->opt.batch_size;
@@ -196,6 +415,7 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
 }
 
 const ap_writer_ops ap_clarifai_writer = {
+    .accepts = cw_accepts,
     .open = cw_open,
     .annotation = cw_annotation,
     .close = cw_close,

@@ -38,7 +38,11 @@ static const char usage_text[] =
     "  --input-id clean|stem|id how input ids are made (default clean)\n"
     "  --annotation-ids none|hash     stable annotation ids (default none)\n"
     "  --voc-edges inclusive|zero-based|clarifai-sdk   VOC box convention\n"
-    "  --request post           the request kind (post)\n"
+    "  --request post|patch|delete   the request kind (default post); patch and\n"
+    "                           delete need annotation ids (a Clarifai export)\n"
+    "  --action merge|overwrite|remove   patch: how (default merge); --status\n"
+    "                           without --action writes status updates\n"
+    "  --all-of-inputs          delete: every annotation of the inputs\n"
     "  --clamp-tolerance PX     how far outside the image a box may be before it\n"
     "                           counts as clamped (default 0.5 pixel)\n"
     "Sources:\n"
@@ -77,7 +81,7 @@ enum {
     OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
-    OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS
+    OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +114,8 @@ static const struct option long_opts[] = {
     {"columns", required_argument, NULL, OPT_COLUMNS},
     {"coords", required_argument, NULL, OPT_COORDS},
     {"inputs", required_argument, NULL, OPT_INPUTS},
+    {"action", required_argument, NULL, OPT_ACTION},
+    {"all-of-inputs", no_argument, NULL, OPT_ALL_OF_INPUTS},
     {"sizes", required_argument, NULL, OPT_SIZES},
     {"include-model-annotations", no_argument, NULL, OPT_INCLUDE_MODEL},
     {"only-user-ids", required_argument, NULL, OPT_ONLY_USERS},
@@ -394,11 +400,18 @@ int main(int argc, char **argv)
                 o->voc_edges = (ap_voc_edges)k;
             break;
         case OPT_REQUEST:
-            if (strcmp(optarg, "post") != 0)
-                rc = usage_error("--request %s needs annotations that carry their ids (a "
-                                 "Clarifai export); this version writes post requests only",
-                                 optarg);
+            if (pick(optarg, "post|patch|delete") < 0)
+                rc = usage_error("--request takes post, patch or delete, not '%s'", optarg);
+            else
+                o->request = optarg;
             break;
+        case OPT_ACTION:
+            if (pick(optarg, "merge|overwrite|remove") < 0)
+                rc = usage_error("--action takes merge, overwrite or remove, not '%s'", optarg);
+            else
+                o->action = optarg;
+            break;
+        case OPT_ALL_OF_INPUTS: o->all_of_inputs = 1; break;
         case OPT_SPLIT: o->split = optarg; break;
         case OPT_SKIP_DIFFICULT: o->skip_difficult = 1; break;
         case OPT_IMAGES: o->images_dir = optarg; break;

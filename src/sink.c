@@ -442,11 +442,21 @@ static int emit(ap_sink *sink, ap_annotation *a, size_t part)
     }
     if (sink->w && sink->w->annotation) {
         int rc = sink->w->annotation(ctx, sink->wstate, a);
+        if (rc == AP_MERGED) /* one more concept in the annotation before */
+            ((ap_concept *)a->concept)->annotations++;
         if (rc)
-            return rc;
+            return rc; /* AP_MERGED and AP_ABSORBED: the caller's business */
     }
     ((ap_concept *)a->concept)->annotations++;
     ctx->counts.annotations_written++;
+    return AP_OK;
+}
+
+/* The writer joined this object to the one before (another concept of the
+ * same Clarifai annotation and region): one labeled thing, counted once. */
+static int part_of_previous(ap_context *ctx)
+{
+    ctx->counts.objects_read--;
     return AP_OK;
 }
 
@@ -513,6 +523,10 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     a.truncated = o->truncated;
     a.occluded = o->occluded;
 
+    if (!o->ann_id && (sink->accepts & AP_REQUIRE_ID))
+        return reject(sink, o, "missing_annotation_id", "a %s request names an existing "
+                      "annotation, and this one has no id (read a Clarifai export)",
+                      ctx->opt.request);
     if (o->value == 0 && !(sink->accepts & AP_ACCEPT_ABSENT))
         return reject(sink, o, "absent_concept", "the label says \"%s\" is absent; %s has "
                       "no way to say so", o->concept->name, ctx->opt.to);
@@ -522,6 +536,8 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (image_level) {
         a.kind = AP_REGION_NONE;
         int rc = emit(sink, &a, 0);
+        if (rc == AP_MERGED || rc == AP_ABSORBED)
+            return part_of_previous(ctx);
         if (rc)
             return rc;
         ctx->counts.objects_written++;
@@ -570,6 +586,8 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
         a.kind = AP_REGION_BOX;
         a.box = box;
         int rc = emit(sink, &a, part++);
+        if (rc == AP_MERGED || rc == AP_ABSORBED)
+            return part_of_previous(ctx);
         if (rc)
             return rc;
         box_stats(sink, in, &box);
@@ -581,6 +599,8 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
             a.points = sink->pts + at;
             a.npoints = o->part_len[i] / 2;
             int rc = emit(sink, &a, part++);
+            if (rc == AP_MERGED || rc == AP_ABSORBED)
+                return part_of_previous(ctx);
             if (rc)
                 return rc;
             at += a.npoints;

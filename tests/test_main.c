@@ -20,6 +20,7 @@ extern CU_TestInfo voc_tests[];
 extern CU_TestInfo csv_tests[];
 extern CU_TestInfo input_tests[];
 extern CU_TestInfo export_tests[];
+extern CU_TestInfo requests_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -32,6 +33,7 @@ static CU_SuiteInfo suites[] = {
     {"csv", NULL, NULL, NULL, NULL, csv_tests},
     {"input", NULL, NULL, NULL, NULL, input_tests},
     {"export", NULL, NULL, NULL, NULL, export_tests},
+    {"requests", NULL, NULL, NULL, NULL, requests_tests},
     {"samples", NULL, NULL, NULL, NULL, samples_tests},
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
     CU_SUITE_INFO_NULL,

@@ -65,6 +65,9 @@ typedef struct ap_options {
     const char *only_user_ids;     /* Clarifai filters, comma-separated */
     const char *only_model_version_ids;
     const char *only_input_ids;
+    const char *request;           /* post (default), patch, delete */
+    const char *action;            /* patch: merge, overwrite, remove */
+    int all_of_inputs;             /* delete: every annotation of the inputs */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */

@@ -120,8 +120,14 @@ enum {
     AP_ACCEPT_BOX = 1,
     AP_ACCEPT_POLYGON = 2,
     AP_ACCEPT_CONCEPT = 4, /* image-level labels */
-    AP_ACCEPT_ABSENT = 8   /* labels with value 0 (not present) */
+    AP_ACCEPT_ABSENT = 8,  /* labels with value 0 (not present) */
+    AP_REQUIRE_ID = 16     /* only annotations that carry their source id */
 };
+
+/* What a writer's annotation() may return besides AP_OK and errors: the
+ * concept joined the annotation before it (same source annotation and
+ * region), or it added nothing (a repeat). */
+enum { AP_MERGED = 1, AP_ABSORBED = 2 };
 
 typedef struct ap_writer_ops {
     /* Which annotations it holds (AP_ACCEPT_*) and whether it needs image
