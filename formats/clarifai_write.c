@@ -50,6 +50,11 @@ typedef struct {
     size_t nseen, seen_cap;
 } cw_state;
 
+static int kind_of(const char *r)
+{
+    return !r || !strcmp(r, "post") ? K_POST : !strcmp(r, "patch") ? K_PATCH : K_DELETE;
+}
+
 static int cw_kind(const ap_context *ctx)
 {
     const char *r = ctx->opt.request;
@@ -412,6 +417,51 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
         return rc;
     st->batch_size = ctx->opt.batch_size;
     return ap_manifest_write(ctx, st->out, info, "clarifai", cw_manifest, st);
+}
+
+/* ---- request batches for other parts of annoport (diff plans) ---- */
+
+void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind)
+{
+    cw_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        ap_error_nomem(ctx);
+        return NULL;
+    }
+    st->ctx = ctx;
+    st->out = out;
+    st->kind = kind_of(kind);
+    return st;
+}
+
+int ap_requests_add(void *state, const ap_annotation *a)
+{
+    cw_state *st = state;
+    int rc = cw_annotation(st->ctx, st, a);
+    return rc == AP_MERGED || rc == AP_ABSORBED ? AP_OK : rc;
+}
+
+int ap_requests_finish(void *state, cJSON *list)
+{
+    cw_state *st = state;
+    int rc = put_pending(st);
+    if (rc == AP_OK)
+        rc = cw_flush(st);
+    for (size_t i = 0; rc == AP_OK && i < st->nfiles; i++) {
+        char name[64];
+        file_name(name, sizeof name, st->kind, i + 1);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "file", name);
+        cJSON_AddStringToObject(r, "request", kind_names[st->kind]);
+        cJSON_AddNumberToObject(r, "annotations", st->sizes[i]);
+        cJSON_AddItemToArray(list, r);
+    }
+    return rc;
+}
+
+void ap_requests_free(void *state)
+{
+    cw_free(state);
 }
 
 const ap_writer_ops ap_clarifai_writer = {

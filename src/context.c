@@ -21,6 +21,7 @@ void ap_options_init(ap_options *opt)
     opt->input_id = AP_INPUT_ID_CLEAN;
     opt->voc_edges = AP_VOC_INCLUSIVE;
     opt->clamp_tolerance = 0.5;
+    opt->match_iou = 0.5;
 }
 
 ap_context *ap_context_new(void)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct cJSON;
+
 #include <annoport/annoport.h>
 #include <annoport/format.h>
 #include <annoport/model.h>
@@ -87,6 +89,15 @@ int ap_names_take(ap_context *ctx, ap_names *l, char *name);
 /* Reads only the inputs of Clarifai JSON (GET /v2/inputs pages, dataset
  * exports, annoport manifests): ids, sizes, file names (--inputs). */
 int ap_clarifai_read_inputs(ap_context *ctx, const ap_source *src, ap_sink *sink);
+
+/* Request batches (formats/clarifai_write.c) for a caller that makes its
+ * own annotations (diff): kind is post, patch or delete; the options of
+ * ctx apply (action, status, batch size). finish writes what is left and
+ * appends {"file", "request", "annotations"} entries to list. */
+void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind);
+int ap_requests_add(void *batches, const ap_annotation *a);
+int ap_requests_finish(void *batches, struct cJSON *list);
+void ap_requests_free(void *batches);
 
 /* ---- image sizes from file headers (imgsize.c) ---- */
 

@@ -19,6 +19,8 @@ static const char usage_text[] =
     "usage: annoport convert INPUT... -o OUTPUT [options]\n"
     "       annoport validate INPUT... [options]   read and check only; write nothing\n"
     "       annoport stats INPUT... [options]      counts per label, per image, box sizes\n"
+    "       annoport diff CURRENT DESIRED -o PLAN  requests that make an app (CURRENT,\n"
+    "                                              a Clarifai export) match DESIRED\n"
     "       annoport formats                       the readers and writers built in\n"
     "       annoport --help | --version\n"
     "\n"
@@ -43,6 +45,8 @@ static const char usage_text[] =
     "  --action merge|overwrite|remove   patch: how (default merge); --status\n"
     "                           without --action writes status updates\n"
     "  --all-of-inputs          delete: every annotation of the inputs\n"
+    "  --match-iou X            diff: box IoU that matches two objects (default 0.5)\n"
+    "  --delete-missing-inputs  diff: delete the annotations of inputs DESIRED lacks\n"
     "  --clamp-tolerance PX     how far outside the image a box may be before it\n"
     "                           counts as clamped (default 0.5 pixel)\n"
     "Sources:\n"
@@ -81,7 +85,8 @@ enum {
     OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
-    OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS
+    OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
+    OPT_MATCH_IOU, OPT_DELETE_MISSING
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +121,8 @@ static const struct option long_opts[] = {
     {"inputs", required_argument, NULL, OPT_INPUTS},
     {"action", required_argument, NULL, OPT_ACTION},
     {"all-of-inputs", no_argument, NULL, OPT_ALL_OF_INPUTS},
+    {"match-iou", required_argument, NULL, OPT_MATCH_IOU},
+    {"delete-missing-inputs", no_argument, NULL, OPT_DELETE_MISSING},
     {"sizes", required_argument, NULL, OPT_SIZES},
     {"include-model-annotations", no_argument, NULL, OPT_INCLUDE_MODEL},
     {"only-user-ids", required_argument, NULL, OPT_ONLY_USERS},
@@ -318,7 +325,10 @@ int main(int argc, char **argv)
         return 0;
     }
     ap_run_mode mode;
-    if (!strcmp(cmd, "convert"))
+    int diff = !strcmp(cmd, "diff");
+    if (diff)
+        mode = AP_RUN_CONVERT;
+    else if (!strcmp(cmd, "convert"))
         mode = AP_RUN_CONVERT;
     else if (!strcmp(cmd, "validate"))
         mode = AP_RUN_VALIDATE;
@@ -412,6 +422,12 @@ int main(int argc, char **argv)
                 o->action = optarg;
             break;
         case OPT_ALL_OF_INPUTS: o->all_of_inputs = 1; break;
+        case OPT_MATCH_IOU:
+            o->match_iou = strtod(optarg, &end);
+            if (*end || end == optarg || !(o->match_iou > 0 && o->match_iou <= 1))
+                rc = usage_error("--match-iou takes a number in (0, 1], not '%s'", optarg);
+            break;
+        case OPT_DELETE_MISSING: o->delete_missing_inputs = 1; break;
         case OPT_SPLIT: o->split = optarg; break;
         case OPT_SKIP_DIFFICULT: o->skip_difficult = 1; break;
         case OPT_IMAGES: o->images_dir = optarg; break;
@@ -472,7 +488,9 @@ int main(int argc, char **argv)
     if (rc == AP_OK && optind >= argc)
         rc = usage_error("%s", "no input given");
     if (rc == AP_OK && mode == AP_RUN_CONVERT && !output)
-        rc = usage_error("%s", "convert needs -o OUTPUT");
+        rc = usage_error("%s needs -o OUTPUT", cmd);
+    if (rc == AP_OK && diff && argc - optind != 2)
+        rc = usage_error("%s", "diff takes two inputs: CURRENT DESIRED");
     if (rc == AP_OK && mode != AP_RUN_CONVERT && output)
         rc = usage_error("-o is for convert; '%s' writes nothing", cmd);
     if (rc != AP_OK) {
@@ -495,6 +513,27 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
+    if (diff) {
+        ap_diff_result dr;
+        rc = ap_diff(ctx, argv[optind], argv[optind + 1], output, &dr);
+        if (progress_shown)
+            fputs("\r\033[K", stderr);
+        if (rc != AP_OK)
+            fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
+        else if (json)
+            printf("{\"ok\":true,\"deletes\":%llu,\"patches\":%llu,\"posts\":%llu,"
+                   "\"unchanged\":%llu}\n", (unsigned long long)dr.deletes,
+                   (unsigned long long)dr.patches, (unsigned long long)dr.posts,
+                   (unsigned long long)dr.unchanged);
+        else if (!quiet)
+            printf("annoport: plan written to %s\n  deletes    %llu\n  patches    %llu\n"
+                   "  posts      %llu\n  unchanged  %llu\n", output,
+                   (unsigned long long)dr.deletes, (unsigned long long)dr.patches,
+                   (unsigned long long)dr.posts, (unsigned long long)dr.unchanged);
+        free(app_user);
+        ap_context_free(ctx);
+        return rc;
+    }
     ap_result res;
     rc = ap_run(ctx, mode, (const char *const *)argv + optind, (size_t)(argc - optind), output,
                 &res);

@@ -21,6 +21,7 @@ extern CU_TestInfo csv_tests[];
 extern CU_TestInfo input_tests[];
 extern CU_TestInfo export_tests[];
 extern CU_TestInfo requests_tests[];
+extern CU_TestInfo diff_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -34,6 +35,7 @@ static CU_SuiteInfo suites[] = {
     {"input", NULL, NULL, NULL, NULL, input_tests},
     {"export", NULL, NULL, NULL, NULL, export_tests},
     {"requests", NULL, NULL, NULL, NULL, requests_tests},
+    {"diff", NULL, NULL, NULL, NULL, diff_tests},
     {"samples", NULL, NULL, NULL, NULL, samples_tests},
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
     CU_SUITE_INFO_NULL,

@@ -68,6 +68,8 @@ typedef struct ap_options {
     const char *request;           /* post (default), patch, delete */
     const char *action;            /* patch: merge, overwrite, remove */
     int all_of_inputs;             /* delete: every annotation of the inputs */
+    double match_iou;              /* diff: box IoU that makes a match (0.5) */
+    int delete_missing_inputs;     /* diff: clear inputs DESIRED does not have */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */

@@ -36,6 +36,19 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
            size_t ninputs, const char *output, ap_result *res);
 void ap_result_free(ap_result *res);
 
+/* What a diff plan holds (objects of CURRENT and DESIRED). */
+typedef struct ap_diff_result {
+    uint64_t deletes, patches, posts, unchanged;
+    uint64_t current_rejected, desired_rejected;
+} ap_diff_result;
+
+/* annoport diff: writes to output the requests that turn CURRENT (a
+ * Clarifai export with annotation ids) into DESIRED (any readable dataset),
+ * and a manifest listing them in sending order. AP_OK or an error; nothing
+ * is left at output on error. */
+int ap_diff(ap_context *ctx, const char *current, const char *desired, const char *output,
+            ap_diff_result *res);
+
 struct ap_writer_ops;
 /* Reads the inputs into a writer of the caller's own (opened with a NULL
  * output): for programs that take annotations in memory rather than as
