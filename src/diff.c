@@ -240,7 +240,8 @@ static int plan_input(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, con
                 }
                 pairs[np++] = (pair){i, k, v};
             }
-        qsort(pairs, np, sizeof *pairs, cmp_pair);
+        if (np)
+            qsort(pairs, np, sizeof *pairs, cmp_pair);
         for (size_t i = 0; i < np && rc == AP_OK; i++) {
             dobj *c = cur[pairs[i].c], *d = des[pairs[i].d];
             if (c->used || d->used)
