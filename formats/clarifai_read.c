@@ -43,12 +43,11 @@ typedef struct {
 static int cr_error(cr *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int cr_error(cr *c, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = ap_error_vat(c->ctx, AP_EDATA, c->path, c->line, 0, fmt, ap);
     va_end(ap);
-    return ap_error_at(c->ctx, AP_EDATA, c->path, c->line, 0, "%s", msg);
+    return rc;
 }
 
 /* A field by its proto name, or its camelCase JSON name. */

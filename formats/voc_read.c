@@ -46,13 +46,12 @@ static int verror(voc *v, const xmlNode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int verror(voc *v, const xmlNode *n, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = ap_error_vat(v->ctx, AP_EDATA, v->path, n ? (uint64_t)xmlGetLineNo(n) : 0, 0, fmt,
+                          ap);
     va_end(ap);
-    return ap_error_at(v->ctx, AP_EDATA, v->path, n ? (uint64_t)xmlGetLineNo(n) : 0, 0, "%s",
-                       msg);
+    return rc;
 }
 
 static int is_elem(const xmlNode *n, const char *name)

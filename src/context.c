@@ -67,6 +67,16 @@ int ap_error(ap_context *ctx, int code, const char *fmt, ...)
 int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
                 uint64_t col, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    ap_error_vat(ctx, code, file, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int ap_error_vat(ap_context *ctx, int code, const char *file, uint64_t line, uint64_t col,
+                 const char *fmt, va_list ap)
+{
     char prefix[512];
     if (line && col)
         snprintf(prefix, sizeof prefix, "%s:%llu:%llu: ", file, (unsigned long long)line,
@@ -75,10 +85,7 @@ int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
         snprintf(prefix, sizeof prefix, "%s:%llu: ", file, (unsigned long long)line);
     else
         snprintf(prefix, sizeof prefix, "%s: ", file);
-    va_list ap;
-    va_start(ap, fmt);
     set_error(ctx, code, prefix, fmt, ap);
-    va_end(ap);
     return code;
 }
 

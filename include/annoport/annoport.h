@@ -10,6 +10,7 @@
 #ifndef ANNOPORT_H
 #define ANNOPORT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -121,6 +122,10 @@ int ap_error(ap_context *ctx, int code, const char *fmt, ...)
 int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
                 uint64_t col, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* ap_error_at with a va_list, for readers' own error helpers. */
+int ap_error_vat(ap_context *ctx, int code, const char *file, uint64_t line, uint64_t col,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 /* Out of memory, as an error. */
 int ap_error_nomem(ap_context *ctx);
