@@ -26,11 +26,17 @@ LIB_SRC  = $(wildcard src/*.c) $(wildcard formats/*.c)
 LIB_SRC := $(filter-out src/main.c,$(LIB_SRC))
 TEST_SRC = $(wildcard tests/*.c)
 
-# Variant folders: build/ (plain) and build-asan/ (sanitizers).
+# Variant folders: build/ (plain), build-asan/ (sanitizers), build-fuzz/
+# (clang, libFuzzer instrumentation).
 B       ?= build
 SANFLAGS =
 ifeq ($(B),build-asan)
   SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  OPT = -O1 -g
+endif
+ifeq ($(B),build-fuzz)
+  CC = clang
+  SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
   OPT = -O1 -g
 endif
 CFLAGS   = $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
@@ -39,7 +45,7 @@ LDFLAGS += $(SANFLAGS)
 LIB_OBJ  = $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 TEST_OBJ = $(patsubst %.c,$(B)/%.o,$(TEST_SRC))
 
-.PHONY: all deps run test asan check-variant bench clean
+.PHONY: all deps run test asan check-variant bench fuzz fuzz-deps clean
 
 all: deps
 	@$(MAKE) --no-print-directory B=build annoport libannoport.a
@@ -74,8 +80,13 @@ $(B)/libannoport.a: $(LIB_OBJ)
 $(B)/annoport: $(B)/src/main.o $(B)/libannoport.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/test_annoport: $(TEST_OBJ) $(B)/libannoport.a $(B)/annoport
+$(B)/test_annoport: $(TEST_OBJ) $(B)/libannoport.a $(B)/annoport $(B)/libfault.so
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libannoport.a $(LDLIBS) -lcunit
+
+# The fault-injection preload library (never sanitized: it replaces malloc).
+$(B)/libfault.so: tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl
 
 run: all
 	./annoport convert samples/coco/instances.json -o build/run-output --force \
@@ -85,7 +96,8 @@ run: all
 # The suites run from the top folder; they find the CLI and shared/ here.
 check-variant:
 	@$(MAKE) --no-print-directory B=$(B) $(B)/test_annoport
-	AP_BIN=$(B)/annoport AP_SHARED=$(SHARED) AP_PYTHON=$(PYTHON) AP_TMP=$(B)/tmp ./$(B)/test_annoport
+	AP_BIN=$(B)/annoport AP_SHARED=$(SHARED) AP_PYTHON=$(PYTHON) AP_TMP=$(B)/tmp \
+	  AP_FAULT=$(B)/libfault.so AP_PLAIN_BIN=build/annoport ./$(B)/test_annoport
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -95,10 +107,31 @@ test: deps
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan check-variant
 
+# Fuzzing: one libFuzzer target per reader, seeded from the samples, the
+# test data and the shared corpus; a crash is saved under
+# tests/data/fuzz/TARGET/, which make test replays.
+FUZZ_TARGETS = coco voc csv clarifai zip probe
+FUZZ_SECONDS ?= 60
+
+fuzz-deps:
+	@command -v clang >/dev/null 2>&1 && dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; \
+	  else echo "make fuzz needs: sudo apt-get install -y clang libclang-rt-14-dev"; exit 1; fi; }
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_reader.c
+	@$(MAKE) --no-print-directory B=build-fuzz build-fuzz/libannoport.a
+	clang -std=c11 -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -DFUZZ_FORMAT='"$*"' $(CPPFLAGS) $< build-fuzz/libannoport.a $(LDLIBS) -o $@
+
+fuzz: deps fuzz-deps
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory build-fuzz/fuzz_$$t || exit 1; done
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(SHARED) $(FUZZ_TARGETS)
+
 bench: all
 	$(PYTHON) tests/bench/bench.py $(SHARED) $(BENCH_IMAGES)
 
 clean:
-	rm -rf build build-asan annoport libannoport.a
+	rm -rf build build-asan build-fuzz annoport libannoport.a
 
 -include $(wildcard $(B)/src/*.d $(B)/formats/*.d $(B)/tests/*.d)

@@ -497,6 +497,14 @@ static void on_row(int term, void *data)
     r->nf = 0;
 }
 
+/* libcsv grows its field buffer with this: past --max-record it fails, and
+ * libcsv reports CSV_ENOMEM, read below as "field too large". */
+static size_t csv_limit;
+static void *limited_realloc(void *p, size_t n)
+{
+    return n > csv_limit ? NULL : realloc(p, n);
+}
+
 static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
 {
     csvr r;
@@ -509,6 +517,8 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         r.col[i] = -1;
     if (csv_init(&r.p, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
         return ap_error_nomem(ctx);
+    csv_limit = ctx->opt.max_record;
+    csv_set_realloc_func(&r.p, limited_realloc);
     size_t cap = 1 << 16;
     char *buf = malloc(cap);
     if (!buf) {
@@ -539,8 +549,12 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
             size_t piece = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
             if (csv_parse(&r.p, buf + pos, piece, on_field, on_row, &r) != piece &&
                 r.rc == AP_OK)
-                r.rc = ap_error_at(ctx, AP_EDATA, src->path, r.line, 0, "not a CSV file: %s",
-                                   csv_strerror(csv_error(&r.p)));
+                r.rc = csv_error(&r.p) == CSV_ENOMEM
+                           ? ap_error_at(ctx, AP_EDATA, src->path, r.line, 0,
+                                         "a field larger than %zu bytes (--max-record)",
+                                         ctx->opt.max_record)
+                           : ap_error_at(ctx, AP_EDATA, src->path, r.line, 0,
+                                         "not a CSV file: %s", csv_strerror(csv_error(&r.p)));
             pos += piece;
             if (nl)
                 r.line++;

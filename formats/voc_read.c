@@ -26,7 +26,6 @@
 
 #include "../src/internal.h"
 
-#define VOC_MAX_FILE ((size_t)64 << 20)
 
 typedef struct {
     ap_context *ctx;
@@ -266,7 +265,7 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     voc v = {ctx, sink, src->path};
     char *buf = NULL;
     size_t len = 0;
-    int rc = ap_stream_slurp(ctx, src->stream, VOC_MAX_FILE, &buf, &len);
+    int rc = ap_stream_slurp(ctx, src->stream, ctx->opt.max_record, &buf, &len);
     if (rc)
         return rc;
     if (len > (size_t)INT32_MAX) {
@@ -365,7 +364,7 @@ static int voc_plan(ap_context *ctx, ap_container *c, ap_names *files)
             ap_stream *s = ap_container_open_file(ctx, c, list);
             char *text = NULL;
             size_t len = 0;
-            int rc = s ? ap_stream_slurp(ctx, s, VOC_MAX_FILE, &text, &len) : ctx->err;
+            int rc = s ? ap_stream_slurp(ctx, s, ctx->opt.max_record, &text, &len) : ctx->err;
             ap_stream_close(s);
             free(list);
             ap_names chosen = {0};

@@ -22,6 +22,7 @@ void ap_options_init(ap_options *opt)
     opt->voc_edges = AP_VOC_INCLUSIVE;
     opt->clamp_tolerance = 0.5;
     opt->match_iou = 0.5;
+    opt->max_record = (size_t)256 << 20;
 }
 
 ap_context *ap_context_new(void)

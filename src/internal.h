@@ -175,8 +175,6 @@ typedef int (*ap_jscan_elem_fn)(void *user, const struct cJSON *elem, int64_t in
                                 uint64_t line);
 int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user);
 
-/* The largest single JSON value (an array element) the scanner will hold. */
-#define AP_MAX_ELEMENT ((size_t)256 << 20)
 
 /* ---- grouping by input (group.c) ---- */
 

@@ -97,12 +97,12 @@ static int fill(ap_jscan *j)
             j->keep = 0;
     }
     if (j->cap - j->end < CHUNK / 2) {
-        if (j->cap >= AP_MAX_ELEMENT + CHUNK) {
+        if (j->cap >= j->ctx->opt.max_record + CHUNK) {
             uint64_t line = j->vline, col = j->vcol;
             ap_error_at(j->ctx, AP_EDATA, j->name, line, col,
-                        "a single value is larger than %zu MiB; annoport reads one "
-                        "array element at a time and refuses larger ones",
-                        AP_MAX_ELEMENT >> 20);
+                        "a single value is larger than %zu bytes; annoport reads one array "
+                        "element at a time and refuses larger ones (--max-record)",
+                        j->ctx->opt.max_record);
             return -1;
         }
         char *nb = realloc(j->buf, j->cap * 2);
@@ -347,7 +347,12 @@ int ap_jscan_key(ap_jscan *j, char **key)
     cJSON_Delete(s);
     if (!*key)
         return ap_error_nomem(j->ctx);
-    return ap_jscan_expect(j, ':');
+    rc = ap_jscan_expect(j, ':');
+    if (rc) { /* no key without its colon: the caller frees nothing */
+        free(*key);
+        *key = NULL;
+    }
+    return rc;
 }
 
 cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n)

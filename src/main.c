@@ -75,6 +75,8 @@ static const char usage_text[] =
     "  --progress, --no-progress   progress bar on standard error (default: when\n"
     "                           it is a terminal)\n"
     "  --json                   the summary as JSON on standard output\n"
+    "  --max-record SIZE        the largest JSON element, XML file or CSV field\n"
+    "                           held in memory (default 256M)\n"
     "\n"
     "Exit status: 0 done, 64 usage, 65 data error, 66 input cannot be opened,\n"
     "73 output cannot be created, 74 I/O error while writing.\n";
@@ -86,7 +88,7 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING
+    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +124,7 @@ static const struct option long_opts[] = {
     {"action", required_argument, NULL, OPT_ACTION},
     {"all-of-inputs", no_argument, NULL, OPT_ALL_OF_INPUTS},
     {"match-iou", required_argument, NULL, OPT_MATCH_IOU},
+    {"max-record", required_argument, NULL, OPT_MAX_RECORD},
     {"delete-missing-inputs", no_argument, NULL, OPT_DELETE_MISSING},
     {"sizes", required_argument, NULL, OPT_SIZES},
     {"include-model-annotations", no_argument, NULL, OPT_INCLUDE_MODEL},
@@ -428,6 +431,21 @@ int main(int argc, char **argv)
                 rc = usage_error("--match-iou takes a number in (0, 1], not '%s'", optarg);
             break;
         case OPT_DELETE_MISSING: o->delete_missing_inputs = 1; break;
+        case OPT_MAX_RECORD: {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end == 'K' || *end == 'k')
+                v <<= 10, end++;
+            else if (*end == 'M' || *end == 'm')
+                v <<= 20, end++;
+            else if (*end == 'G' || *end == 'g')
+                v <<= 30, end++;
+            if (*end || end == optarg || v < 1024)
+                rc = usage_error("--max-record takes a size of at least 1024 bytes (K, M, G "
+                                 "allowed), not '%s'", optarg);
+            else
+                o->max_record = (size_t)v;
+            break;
+        }
         case OPT_SPLIT: o->split = optarg; break;
         case OPT_SKIP_DIFFICULT: o->skip_difficult = 1; break;
         case OPT_IMAGES: o->images_dir = optarg; break;

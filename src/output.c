@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,34 @@ static char *sibling(const char *path, const char *suffix)
     return s;
 }
 
+/* Removes what killed runs left beside path: ".NAME.annoport-tmp-PID..."
+ * whose process is gone. */
+static void remove_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) : 0;
+    char dir[4096], prefix[1024];
+    snprintf(dir, sizeof dir, "%.*s", (int)(dlen ? dlen : 1), dlen ? path : ".");
+    snprintf(prefix, sizeof prefix, ".%s.annoport-tmp-", slash ? slash + 1 : path);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t plen = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, plen) != 0)
+            continue;
+        long pid = strtol(e->d_name + plen, NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            char full[8192];
+            snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+            if (pid != (long)getpid())
+                remove_tree(full);
+        }
+    }
+    closedir(d);
+}
+
 void ap_output_abort(ap_output *out)
 {
     if (!out)
@@ -186,6 +215,7 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
             return AP_ECANTCREAT;
         }
     }
+    remove_stale(out->final);
     out->tmp = sibling(out->final, "");
     if (!out->tmp) {
         ap_output_abort(out);

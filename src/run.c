@@ -705,6 +705,9 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     }
     if (rc)
         goto done;
+    /* the summary first: once the output is in place, nothing may fail */
+    if ((rc = fill_result(ctx, sink, res)) != AP_OK)
+        goto done;
 
     if (mode == AP_RUN_CONVERT) {
         FILE *rj = sink->rejects;
@@ -730,7 +733,6 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         if ((rc = own->close(ctx, sink->wstate, &info)) != AP_OK)
             goto done;
     }
-    rc = fill_result(ctx, sink, res);
 
 done:
     if (sink) {

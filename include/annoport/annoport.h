@@ -70,6 +70,9 @@ typedef struct ap_options {
     const char *action;            /* patch: merge, overwrite, remove */
     int all_of_inputs;             /* delete: every annotation of the inputs */
     double match_iou;              /* diff: box IoU that makes a match (0.5) */
+    size_t max_record;             /* the largest single record held in memory:
+                                      a JSON array element, an XML file, a CSV
+                                      field (default 256 MiB) */
     int delete_missing_inputs;     /* diff: clear inputs DESIRED does not have */
 } ap_options;
 
