@@ -1,10 +1,12 @@
-# annoport: build, run the sample, test.
+# annoport: build, run the sample, test, install.
 #
 #   make          ./annoport and ./libannoport.a (objects under build/)
 #   make run      convert the bundled COCO sample and print the summary
 #   make test     the CUnit suites, plain and then under ASan+UBSan
 #   make asan     the suites under ASan+UBSan only (build-asan/)
 #   make bench    convert generated datasets and report time and memory
+#   make fuzz     run the fuzz targets (FUZZ_SECONDS each)
+#   make install  PREFIX (/usr/local) and DESTDIR honoured; make uninstall
 #
 # Every target first checks the Debian packages it needs and installs the
 # missing ones when run as root (apt-get), or says what to install.
@@ -14,7 +16,7 @@ SHARED  ?= ../shared
 PYTHON  ?= python3
 BENCH_IMAGES ?= 100000
 PKGS     = libcjson libzip libxml-2.0
-DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3
+DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3 groff-base
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CSTD     = -std=c11 -D_DEFAULT_SOURCE
@@ -45,7 +47,7 @@ LDFLAGS += $(SANFLAGS)
 LIB_OBJ  = $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 TEST_OBJ = $(patsubst %.c,$(B)/%.o,$(TEST_SRC))
 
-.PHONY: all deps run test asan check-variant bench fuzz fuzz-deps clean
+.PHONY: all deps run test asan check-variant bench fuzz fuzz-deps install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory B=build annoport libannoport.a
@@ -130,6 +132,29 @@ fuzz: deps fuzz-deps
 
 bench: all
 	$(PYTHON) tests/bench/bench.py $(SHARED) $(BENCH_IMAGES)
+
+PREFIX  ?= /usr/local
+VERSION  = $(shell sed -n 's/^\#define AP_VERSION "\(.*\)"/\1/p' include/annoport/annoport.h)
+I        = $(DESTDIR)$(PREFIX)
+
+install: all
+	install -d $(I)/bin $(I)/lib/pkgconfig $(I)/include/annoport $(I)/share/man/man1 \
+	  $(I)/share/bash-completion/completions
+	install -m 755 annoport $(I)/bin/annoport
+	install -m 644 libannoport.a $(I)/lib/libannoport.a
+	install -m 644 include/annoport/*.h $(I)/include/annoport/
+	install -m 644 src/annoport.1 $(I)/share/man/man1/annoport.1
+	./annoport completion bash > $(I)/share/bash-completion/completions/annoport
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: annoport' 'Description: image annotation datasets to and from the Clarifai API' \
+	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lannoport' 'Libs.private: -lcsv -lm' > $(I)/lib/pkgconfig/annoport.pc
+
+uninstall:
+	rm -f $(I)/bin/annoport $(I)/lib/libannoport.a $(I)/lib/pkgconfig/annoport.pc \
+	  $(I)/share/man/man1/annoport.1 $(I)/share/bash-completion/completions/annoport
+	rm -f $(addprefix $(I)/include/annoport/,$(notdir $(wildcard include/annoport/*.h)))
+	-rmdir $(I)/include/annoport 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz annoport libannoport.a

@@ -15,71 +15,14 @@
 #include <annoport/format.h>
 #include <annoport/run.h>
 
-static const char usage_text[] =
-    "usage: annoport convert INPUT... -o OUTPUT [options]\n"
-    "       annoport validate INPUT... [options]   read and check only; write nothing\n"
-    "       annoport stats INPUT... [options]      counts per label, per image, box sizes\n"
-    "       annoport diff CURRENT DESIRED -o PLAN  requests that make an app (CURRENT,\n"
-    "                                              a Clarifai export) match DESIRED\n"
-    "       annoport formats                       the readers and writers built in\n"
-    "       annoport --help | --version\n"
-    "\n"
-    "INPUT is a file, a folder, or - (standard input, with --from).\n"
-    "OUTPUT is a folder, or a path ending in .zip for one archive.\n"
-    "\n"
-    "Formats:\n"
-    "  --from FORMAT            reader (default: detected from the content)\n"
-    "  --to FORMAT              writer (default: clarifai)\n"
-    "Clarifai requests:\n"
-    "  --batch-size N           annotations per request, 1..128 (default 128)\n"
-    "  --embed-model-version-id ID   added to every annotation\n"
-    "  --user-app-id USER/APP   adds user_app_id to every request\n"
-    "  --annotation-user-id ID  user_id of every annotation\n"
-    "  --status pending|success annotation status\n"
-    "  --geometry bbox|polygon|both   what regions to write (default bbox)\n"
-    "  --input-id clean|stem|id how input ids are made (default clean)\n"
-    "  --annotation-ids none|hash     stable annotation ids (default none)\n"
-    "  --voc-edges inclusive|zero-based|clarifai-sdk   VOC box convention\n"
-    "  --request post|patch|delete   the request kind (default post); patch and\n"
-    "                           delete need annotation ids (a Clarifai export)\n"
-    "  --action merge|overwrite|remove   patch: how (default merge); --status\n"
-    "                           without --action writes status updates\n"
-    "  --all-of-inputs          delete: every annotation of the inputs\n"
-    "  --match-iou X            diff: box IoU that matches two objects (default 0.5)\n"
-    "  --delete-missing-inputs  diff: delete the annotations of inputs DESIRED lacks\n"
-    "  --clamp-tolerance PX     how far outside the image a box may be before it\n"
-    "                           counts as clamped (default 0.5 pixel)\n"
-    "Sources:\n"
-    "  --split NAME             VOC: read the images of ImageSets/Main/NAME.txt\n"
-    "  --skip-difficult         VOC: difficult objects are filtered out\n"
-    "  --images DIR             image sizes from the JPEG/PNG headers in DIR\n"
-    "  --csv-dialect D          tfod|automl|classification|generic (default: detected)\n"
-    "  --columns MAP            generic CSV: image=COL,label=COL,xmin=COL,ymin=COL,\n"
-    "                           xmax=COL,ymax=COL[,width=COL,height=COL] (COL: a\n"
-    "                           header name or a 1-based column number)\n"
-    "  --coords pixel|normalized   generic CSV: how its numbers are given\n"
-    "Export (from Clarifai JSON):\n"
-    "  --to coco|voc|csv|yolo   the format to write\n"
-    "  --inputs FILE            GET /v2/inputs pages (image sizes and names); repeat\n"
-    "  --sizes FILE             CSV input_id,width,height\n"
-    "  --include-model-annotations   keep annotations made by models\n"
-    "  --only-user-ids a,b      --only-model-version-ids x,y   --only-input-ids i,j\n"
-    "Labels:\n"
-    "  --label-map FILE         CSV from,to; an empty 'to' drops the label\n"
-    "  --labels a,b,c           keep only these labels\n"
-    "Behaviour:\n"
-    "  -o, --output OUTPUT      where to write (convert)\n"
-    "  --force                  replace an existing output\n"
-    "  --strict                 any reject fails the run; nothing is written\n"
-    "  --quiet                  no summary, no warnings\n"
-    "  --progress, --no-progress   progress bar on standard error (default: when\n"
-    "                           it is a terminal)\n"
-    "  --json                   the summary as JSON on standard output\n"
-    "  --max-record SIZE        the largest JSON element, XML file or CSV field\n"
-    "                           held in memory (default 256M)\n"
-    "\n"
-    "Exit status: 0 done, 64 usage, 65 data error, 66 input cannot be opened,\n"
-    "73 output cannot be created, 74 I/O error while writing.\n";
+#include <cJSON.h>
+#include <csv.h>
+#include <libxml/xmlversion.h>
+#include <libxml/parser.h>
+#include <zip.h>
+
+/* Commands an option belongs to. */
+enum { C_CONVERT = 1, C_VALIDATE = 2, C_STATS = 4, C_DIFF = 8, C_ALL = 15, C_READ = 15 };
 
 enum {
     OPT_FROM = 256, OPT_TO, OPT_BATCH, OPT_EMBED, OPT_USER_APP, OPT_ANN_USER, OPT_STATUS,
@@ -91,59 +34,197 @@ enum {
     OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD
 };
 
-static const struct option long_opts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"from", required_argument, NULL, OPT_FROM},
-    {"to", required_argument, NULL, OPT_TO},
-    {"batch-size", required_argument, NULL, OPT_BATCH},
-    {"embed-model-version-id", required_argument, NULL, OPT_EMBED},
-    {"user-app-id", required_argument, NULL, OPT_USER_APP},
-    {"annotation-user-id", required_argument, NULL, OPT_ANN_USER},
-    {"status", required_argument, NULL, OPT_STATUS},
-    {"geometry", required_argument, NULL, OPT_GEOMETRY},
-    {"input-id", required_argument, NULL, OPT_INPUT_ID},
-    {"annotation-ids", required_argument, NULL, OPT_ANN_IDS},
-    {"voc-edges", required_argument, NULL, OPT_VOC_EDGES},
-    {"request", required_argument, NULL, OPT_REQUEST},
-    {"label-map", required_argument, NULL, OPT_LABEL_MAP},
-    {"labels", required_argument, NULL, OPT_LABELS},
-    {"strict", no_argument, NULL, OPT_STRICT},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"clamp-tolerance", required_argument, NULL, OPT_CLAMP},
-    {"split", required_argument, NULL, OPT_SPLIT},
-    {"skip-difficult", no_argument, NULL, OPT_SKIP_DIFFICULT},
-    {"images", required_argument, NULL, OPT_IMAGES},
-    {"csv-dialect", required_argument, NULL, OPT_CSV_DIALECT},
-    {"columns", required_argument, NULL, OPT_COLUMNS},
-    {"coords", required_argument, NULL, OPT_COORDS},
-    {"inputs", required_argument, NULL, OPT_INPUTS},
-    {"action", required_argument, NULL, OPT_ACTION},
-    {"all-of-inputs", no_argument, NULL, OPT_ALL_OF_INPUTS},
-    {"match-iou", required_argument, NULL, OPT_MATCH_IOU},
-    {"max-record", required_argument, NULL, OPT_MAX_RECORD},
-    {"delete-missing-inputs", no_argument, NULL, OPT_DELETE_MISSING},
-    {"sizes", required_argument, NULL, OPT_SIZES},
-    {"include-model-annotations", no_argument, NULL, OPT_INCLUDE_MODEL},
-    {"only-user-ids", required_argument, NULL, OPT_ONLY_USERS},
-    {"only-model-version-ids", required_argument, NULL, OPT_ONLY_MODELS},
-    {"only-input-ids", required_argument, NULL, OPT_ONLY_INPUTS},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+/* The one table of options: getopt's, every --help and the completion are
+ * made from it (the man page is checked against --help by the tests). */
+typedef struct {
+    const char *name;
+    const char *arg;     /* NULL: a flag */
+    int id;
+    int cmds;
+    const char *group;   /* a heading, on the first option of a group */
+    const char *help;
+} opt_doc;
+
+static const opt_doc opts[] = {
+    {"output", "OUTPUT", 'o', C_CONVERT | C_DIFF, "Input and output",
+     "where to write: a folder, or a path ending in .zip (-o)"},
+    {"from", "FORMAT", OPT_FROM, C_READ, NULL, "reader: coco, voc, csv, clarifai (default: detected)"},
+    {"to", "FORMAT", OPT_TO, C_CONVERT, NULL, "writer: clarifai (default), coco, voc, csv, yolo"},
+    {"force", NULL, OPT_FORCE, C_CONVERT | C_DIFF, NULL, "replace an existing output"},
+    {"batch-size", "N", OPT_BATCH, C_CONVERT | C_DIFF, "Clarifai requests",
+     "annotations per request, 1..128 (default 128)"},
+    {"request", "KIND", OPT_REQUEST, C_CONVERT, NULL,
+     "post (default), patch or delete; patch and delete need annotation ids"},
+    {"action", "ACTION", OPT_ACTION, C_CONVERT, NULL,
+     "patch: merge (default), overwrite or remove; --status alone: status updates"},
+    {"all-of-inputs", NULL, OPT_ALL_OF_INPUTS, C_CONVERT, NULL,
+     "delete: every annotation of the inputs"},
+    {"embed-model-version-id", "ID", OPT_EMBED, C_CONVERT | C_DIFF, NULL,
+     "set on every annotation, for training and search"},
+    {"user-app-id", "USER/APP", OPT_USER_APP, C_CONVERT | C_DIFF, NULL,
+     "adds user_app_id to every request"},
+    {"annotation-user-id", "ID", OPT_ANN_USER, C_CONVERT | C_DIFF, NULL,
+     "user_id of every annotation"},
+    {"status", "STATUS", OPT_STATUS, C_CONVERT | C_DIFF, NULL, "success or pending"},
+    {"geometry", "G", OPT_GEOMETRY, C_READ, NULL,
+     "bbox, polygon or both (default: each object's box, else its polygon)"},
+    {"input-id", "MODE", OPT_INPUT_ID, C_READ, NULL,
+     "clean (default), stem or id: how input ids are made"},
+    {"annotation-ids", "MODE", OPT_ANN_IDS, C_CONVERT, NULL,
+     "none (default) or hash: stable annotation ids"},
+    {"voc-edges", "CONV", OPT_VOC_EDGES, C_ALL, "Sources",
+     "VOC boxes: inclusive (default), zero-based or clarifai-sdk"},
+    {"split", "NAME", OPT_SPLIT, C_READ, NULL, "VOC: the images of ImageSets/Main/NAME.txt"},
+    {"skip-difficult", NULL, OPT_SKIP_DIFFICULT, C_READ, NULL,
+     "VOC: difficult objects are filtered out"},
+    {"images", "DIR", OPT_IMAGES, C_READ, NULL, "image sizes from the JPEG/PNG headers in DIR"},
+    {"csv-dialect", "D", OPT_CSV_DIALECT, C_ALL, NULL,
+     "CSV: tfod, automl, classification or generic (default: detected)"},
+    {"columns", "MAP", OPT_COLUMNS, C_READ, NULL,
+     "generic CSV: image=COL,label=COL,xmin=COL,... (a name or a 1-based number)"},
+    {"coords", "UNITS", OPT_COORDS, C_READ, NULL, "generic CSV: pixel (default) or normalized"},
+    {"clamp-tolerance", "PX", OPT_CLAMP, C_READ, NULL,
+     "how far outside the image is clamped and counted (default 0.5)"},
+    {"inputs", "FILE", OPT_INPUTS, C_READ, "Export",
+     "GET /v2/inputs pages: image sizes and names (repeat it)"},
+    {"sizes", "FILE", OPT_SIZES, C_READ, NULL, "CSV input_id,width,height"},
+    {"include-model-annotations", NULL, OPT_INCLUDE_MODEL, C_READ, NULL,
+     "keep annotations made by models"},
+    {"only-user-ids", "IDS", OPT_ONLY_USERS, C_READ, NULL, "keep only these users' annotations"},
+    {"only-model-version-ids", "IDS", OPT_ONLY_MODELS, C_READ, NULL,
+     "keep only these model versions' annotations"},
+    {"only-input-ids", "IDS", OPT_ONLY_INPUTS, C_READ, NULL, "keep only these inputs"},
+    {"match-iou", "X", OPT_MATCH_IOU, C_DIFF, "Diff", "box IoU that matches two objects (0.5)"},
+    {"delete-missing-inputs", NULL, OPT_DELETE_MISSING, C_DIFF, NULL,
+     "delete the annotations of inputs DESIRED lacks"},
+    {"label-map", "FILE", OPT_LABEL_MAP, C_READ, "Labels",
+     "CSV from,to; an empty 'to' drops the label"},
+    {"labels", "A,B", OPT_LABELS, C_READ, NULL, "keep only these labels"},
+    {"strict", NULL, OPT_STRICT, C_CONVERT | C_VALIDATE, "Behaviour",
+     "any reject fails the run; nothing is written"},
+    {"quiet", NULL, OPT_QUIET, C_ALL, NULL, "no summary, no warnings"},
+    {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "a progress bar on standard error"},
+    {"no-progress", NULL, OPT_NO_PROGRESS, C_ALL, NULL,
+     "none (default: a bar when standard error is a terminal)"},
+    {"json", NULL, OPT_JSON, C_ALL, NULL, "the summary as JSON on standard output"},
+    {"max-record", "SIZE", OPT_MAX_RECORD, C_READ, NULL,
+     "the largest JSON element, XML file or CSV field held (256M)"},
+    {"help", NULL, OPT_HELP, C_ALL, NULL, "this help"},
+    {"version", NULL, OPT_VERSION, C_ALL, NULL, "the version, and the libraries'"},
 };
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static const struct {
+    const char *name;
+    int mask;
+    const char *synopsis;
+    const char *what;
+} commands[] = {
+    {"convert", C_CONVERT, "convert INPUT... -o OUTPUT [options]",
+     "convert datasets to Clarifai requests (or, with --to, to COCO, VOC, CSV, YOLO)"},
+    {"validate", C_VALIDATE, "validate INPUT... [options]", "read and check only; write nothing"},
+    {"stats", C_STATS, "stats INPUT... [options]", "counts per label, per image, box sizes"},
+    {"diff", C_DIFF, "diff CURRENT DESIRED -o PLAN [options]",
+     "the requests that make an app (CURRENT, a Clarifai export) match DESIRED"},
+    {"formats", 0, "formats", "the readers and writers built in"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_help(FILE *f, int mask)
+{
+    fprintf(f, "usage:");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!mask || commands[i].mask == mask)
+            fprintf(f, "%s annoport %-40s %s\n", i && !mask ? "      " : " ",
+                    commands[i].synopsis, commands[i].what);
+    if (!mask)
+        fprintf(f, "       annoport --help | --version | COMMAND --help\n");
+    fprintf(f, "\nINPUT is a file, a folder, a .zip archive, or - (standard input, with --from).\n"
+               "OUTPUT is a folder, or a path ending in .zip for one archive.\n");
+    const char *group = NULL, *shown = NULL;
+    for (size_t i = 0; i < NOPTS; i++) {
+        if (opts[i].group)
+            group = opts[i].group;
+        if (mask && !(opts[i].cmds & mask))
+            continue;
+        if (group != shown) {
+            fprintf(f, "\n%s:\n", group);
+            shown = group;
+        }
+        {
+            char left[64];
+            snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+                     opts[i].arg ? opts[i].arg : "");
+            fprintf(f, "  %-30s %s\n", left, opts[i].help);
+        }
+    }
+    fprintf(f, "\nExit status: 0 done, 64 usage, 65 data error, 66 an input cannot be opened,\n"
+               "71 out of memory, 73 the output cannot be created, 74 an I/O error while\n"
+               "writing. See annoport(1).\n");
+}
+
+/* bash completion, from the tables. */
+static void print_completion(void)
+{
+    printf("# bash completion for annoport (written by annoport completion bash)\n"
+           "_annoport() {\n"
+           "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+           "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+           "        COMPREPLY=($(compgen -W \"");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("%s ", commands[i].name);
+    printf("--help --version\" -- \"$cur\")); return\n    fi\n"
+           "    case $prev in\n"
+           "        --from) COMPREPLY=($(compgen -W \"");
+    for (const ap_format *const *f = ap_formats; *f; f++)
+        if ((*f)->read)
+            printf("%s ", (*f)->name);
+    printf("\" -- \"$cur\")); return ;;\n        --to) COMPREPLY=($(compgen -W \"");
+    for (const ap_format *const *f = ap_formats; *f; f++)
+        if ((*f)->writer)
+            printf("%s ", (*f)->name);
+    printf("\" -- \"$cur\")); return ;;\n"
+           "        --geometry) COMPREPLY=($(compgen -W \"bbox polygon both\" -- \"$cur\")); return ;;\n"
+           "        --request) COMPREPLY=($(compgen -W \"post patch delete\" -- \"$cur\")); return ;;\n"
+           "        --action) COMPREPLY=($(compgen -W \"merge overwrite remove\" -- \"$cur\")); return ;;\n"
+           "        --status) COMPREPLY=($(compgen -W \"success pending\" -- \"$cur\")); return ;;\n"
+           "        --input-id) COMPREPLY=($(compgen -W \"clean stem id\" -- \"$cur\")); return ;;\n"
+           "        --annotation-ids) COMPREPLY=($(compgen -W \"none hash\" -- \"$cur\")); return ;;\n"
+           "        --voc-edges) COMPREPLY=($(compgen -W \"inclusive zero-based clarifai-sdk\" -- \"$cur\")); return ;;\n"
+           "        --csv-dialect) COMPREPLY=($(compgen -W \"tfod automl classification generic\" -- \"$cur\")); return ;;\n"
+           "        --coords) COMPREPLY=($(compgen -W \"pixel normalized\" -- \"$cur\")); return ;;\n");
+    printf("        -o|--output|--images|--inputs|--sizes|--label-map) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+           "    esac\n"
+           "    if [[ $cur == -* ]]; then\n"
+           "        COMPREPLY=($(compgen -W \"");
+    for (size_t i = 0; i < NOPTS; i++)
+        printf("--%s ", opts[i].name);
+    printf("\" -- \"$cur\")); return\n    fi\n"
+           "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+           "}\n"
+           "complete -o filenames -F _annoport annoport\n");
+}
+
+static void print_version(void)
+{
+    int x = atoi(xmlParserVersion); /* 20914: 2.9.14 */
+    printf("annoport %s (cJSON %s, libxml2 %d.%d.%d, libzip %s, libcsv %d.%d.%d)\n", AP_VERSION,
+           cJSON_Version(), x / 10000, x / 100 % 100, x % 100, zip_libzip_version(), CSV_MAJOR,
+           CSV_MINOR, CSV_RELEASE);
+}
 
 static int quiet = 0;
 static int progress_shown = 0;
 
+static const char *cur_cmd = NULL;
+
+/* A one-line hint on standard error; the usage exit code. */
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "annoport: error: ");
+    fprintf(stderr, "annoport: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'annoport --help'.\n");
+    fprintf(stderr, " (see 'annoport %s%s--help')\n", cur_cmd ? cur_cmd : "",
+            cur_cmd ? " " : "");
     return AP_EUSAGE;
 }
 
@@ -316,15 +397,19 @@ int main(int argc, char **argv)
         return usage_error("%s", "no command given");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
+        print_help(stdout, 0);
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("annoport %s\n", AP_VERSION);
+        print_version();
         return 0;
     }
     if (!strcmp(cmd, "formats")) {
         list_formats();
+        return 0;
+    }
+    if (!strcmp(cmd, "completion")) { /* annoport completion bash */
+        print_completion();
         return 0;
     }
     ap_run_mode mode;
@@ -339,6 +424,17 @@ int main(int argc, char **argv)
         mode = AP_RUN_STATS;
     else
         return usage_error("unknown command '%s'", cmd);
+    cur_cmd = cmd;
+    int mask = diff ? C_DIFF : mode == AP_RUN_CONVERT ? C_CONVERT
+                               : mode == AP_RUN_VALIDATE ? C_VALIDATE : C_STATS;
+    struct option long_opts[NOPTS + 1];
+    size_t nlong = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opts[i].cmds & mask)
+            long_opts[nlong++] = (struct option){opts[i].name,
+                                                 opts[i].arg ? required_argument : no_argument,
+                                                 NULL, opts[i].id};
+    long_opts[nlong] = (struct option){NULL, 0, NULL, 0};
 
     ap_context *ctx = ap_context_new();
     if (!ctx) {
@@ -354,7 +450,8 @@ int main(int argc, char **argv)
     optind = 2;
     opterr = 0;
     int c;
-    while (rc == AP_OK && (c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+    const char *short_opts = mask & (C_CONVERT | C_DIFF) ? ":o:h" : ":h";
+    while (rc == AP_OK && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
         char *end;
         int k;
         switch (c) {
@@ -490,17 +587,20 @@ int main(int argc, char **argv)
             break;
         case 'h':
         case OPT_HELP:
-            fputs(usage_text, stdout);
+            print_help(stdout, mask);
             free(app_user);
             ap_context_free(ctx);
             return 0;
         case OPT_VERSION:
-            printf("annoport %s\n", AP_VERSION);
+            print_version();
             free(app_user);
             ap_context_free(ctx);
             return 0;
+        case ':':
+            rc = usage_error("option '%s' needs a value", argv[optind - 1]);
+            break;
         default:
-            rc = usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+            rc = usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (rc == AP_OK && optind >= argc)

@@ -23,6 +23,7 @@ extern CU_TestInfo export_tests[];
 extern CU_TestInfo requests_tests[];
 extern CU_TestInfo diff_tests[];
 extern CU_TestInfo hardening_tests[];
+extern CU_TestInfo install_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -38,6 +39,7 @@ static CU_SuiteInfo suites[] = {
     {"requests", NULL, NULL, NULL, NULL, requests_tests},
     {"diff", NULL, NULL, NULL, NULL, diff_tests},
     {"hardening", NULL, NULL, NULL, NULL, hardening_tests},
+    {"install", NULL, NULL, NULL, NULL, install_tests},
     {"samples", NULL, NULL, NULL, NULL, samples_tests},
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
     CU_SUITE_INFO_NULL,
