@@ -40,6 +40,10 @@ void ap_buf_u64(ap_buf *b, uint64_t v);
 size_t ap_format_double(char *out, double v);
 
 char *ap_strdup(const char *s);
+/* A copy of s in which every byte that is not valid UTF-8 is U+FFFD (so
+ * that labels and file names written into JSON stay valid); NULL out of
+ * memory. */
+char *ap_utf8_dup(const char *s);
 /* Grows *arr (an array of elem-byte items, *cap of them) to hold need
  * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
 int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);

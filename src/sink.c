@@ -19,6 +19,17 @@ ap_context *ap_sink_context(ap_sink *sink)
     return sink->ctx;
 }
 
+/* Whether stored (kept with ap_utf8_dup) is raw as it was stored. */
+static int same_text(const char *stored, const char *raw)
+{
+    if (strcmp(stored, raw) == 0)
+        return 1;
+    char *fixed = ap_utf8_dup(raw);
+    int same = fixed && strcmp(stored, fixed) == 0;
+    free(fixed);
+    return same;
+}
+
 /* ---- inputs ---- */
 
 static void input_free(ap_input *in)
@@ -68,7 +79,7 @@ static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
         return NULL;
     }
     in->id = id;
-    in->file_name = ap_strdup(d->file_name);
+    in->file_name = ap_utf8_dup(d->file_name);
     in->src_file = ap_strdup(d->pos.file ? d->pos.file : "-");
     in->src_line = d->pos.line;
     in->width = d->width > 0 ? d->width : 0;
@@ -152,7 +163,7 @@ ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
     ap_input *in = ap_map_get(sink->inputs_by_id, id);
     if (in) {
         free(id);
-        if (strcmp(in->file_name, d->file_name) != 0) {
+        if (!same_text(in->file_name, d->file_name)) {
             ap_error_at(ctx, AP_EDATA, d->pos.file, d->pos.line, 0,
                         "two images give the same input id \"%s\": \"%s\" (%s:%llu) and "
                         "\"%s\" (here); rename one, or choose --input-id stem or id",
@@ -194,7 +205,7 @@ static ap_concept *concept_new(const char *id, const char *name, int filtered)
     if (!c)
         return NULL;
     c->id = ap_strdup(id);
-    c->name = ap_strdup(name);
+    c->name = ap_utf8_dup(name);
     c->filtered = filtered;
     if (!c->id || !c->name) {
         concept_free(c);
@@ -242,7 +253,7 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
         filtered = 1;
     if (!filtered)
         c = ap_map_get(sink->concepts_by_id, id);
-    if (c && strcmp(c->name, name) != 0) {
+    if (c && !same_text(c->name, name)) {
         ap_error(ctx, AP_EDATA,
                  "%s: labels \"%s\" and \"%s\" give the same concept id \"%s\"; if they "
                  "are one concept, say so with --label-map (\"%s,%s\"), else rename one",

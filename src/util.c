@@ -186,6 +186,30 @@ int ap_grow(void *arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+char *ap_utf8_dup(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t k = utf8_len(p);
+        if (k == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            p++;
+        } else {
+            memcpy(out + o, p, k);
+            o += k;
+            p += k;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 char *ap_strdup(const char *s)
 {
     return s ? ap_strndup(s, strlen(s)) : NULL;

@@ -337,7 +337,24 @@ static void test_coco_validate_and_stats(void)
     ap_context_free(ctx);
 }
 
+static void test_coco_invalid_utf8_stays_valid_json(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
+    CU_ASSERT_EQUAL(convert("{\"images\":[{\"id\":1,\"file_name\":\"a\xff.jpg\",\"width\":10,"
+                            "\"height\":10}],\"annotations\":[{\"id\":1,\"image_id\":1,"
+                            "\"category_id\":1,\"bbox\":[1,1,2,2]}],\"categories\":[{\"id\":1,"
+                            "\"name\":\"d\xfeog\"}]}", "utf8", ctx, &o), AP_OK);
+    char *m = t_read(t_path(o, "manifest.json"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"d\xef\xbf\xbdog\"") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"a\xef\xbf\xbd.jpg\"") : NULL);
+    free(m);
+    CU_ASSERT_EQUAL(t_check(o, NULL), 0);
+    ap_context_free(ctx);
+}
+
 CU_TestInfo coco_tests[] = {
+    {"test_coco_invalid_utf8_stays_valid_json", test_coco_invalid_utf8_stays_valid_json},
     {"test_coco_key_order", test_coco_key_order},
     {"test_coco_unicode_and_odd_ids", test_coco_unicode_and_odd_ids},
     {"test_coco_missing_image_or_category", test_coco_missing_image_or_category},
