@@ -4,6 +4,7 @@
 #   make run      convert the bundled COCO sample and print the summary
 #   make test     the CUnit suites, plain and then under ASan+UBSan
 #   make asan     the suites under ASan+UBSan only (build-asan/)
+#   make check    make test, then the samples under valgrind
 #   make bench    convert generated datasets and report time and memory
 #   make fuzz     run the fuzz targets (FUZZ_SECONDS each)
 #   make install  PREFIX (/usr/local) and DESTDIR honoured; make uninstall
@@ -47,7 +48,7 @@ LDFLAGS += $(SANFLAGS)
 LIB_OBJ  = $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 TEST_OBJ = $(patsubst %.c,$(B)/%.o,$(TEST_SRC))
 
-.PHONY: all deps run test asan check-variant bench fuzz fuzz-deps install uninstall clean
+.PHONY: all deps run test asan check check-variant bench fuzz fuzz-deps install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory B=build annoport libannoport.a
@@ -108,6 +109,17 @@ test: deps
 
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan check-variant
+
+# make test, then every sample once under valgrind (no leak, no invalid read)
+check: test
+	@command -v valgrind >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq valgrind >/dev/null; } || \
+	  { echo "make check needs: sudo apt-get install -y valgrind"; exit 1; }
+	@for args in "samples/coco/instances.json --geometry both" "samples/voc --images samples/voc/JPEGImages" \
+	  "samples/csv/tfod.csv" "samples/csv/automl.csv" "samples/expected/coco-both --to coco" \
+	  "samples/expected/voc --to voc" "samples/clarifai/annotations-page.json --to yolo"; do \
+	  rm -rf build/valgrind-out; echo "valgrind: convert $$args"; \
+	  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    ./annoport convert $$args -o build/valgrind-out --quiet || exit 1; done
 
 # Fuzzing: one libFuzzer target per reader, seeded from the samples, the
 # test data and the shared corpus; a crash is saved under

@@ -5,7 +5,6 @@
  * inputs past the limits. The fault tests run the plain CLI with a preload
  * library (tests/fault/fault.c), which a sanitized binary cannot take.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/resource.h>
+#include <zip.h>
 
 #include "helpers.h"
 
@@ -237,7 +239,44 @@ static void test_hardening_limits(void)
     free(err);
 }
 
+/* A zip member that inflates to 64 MiB of white space inside a COCO file:
+ * read through the window, never held. */
+static void test_hardening_zip_bomb(void)
+{
+    const char *d = t_dir("hard_bomb");
+    char zp[1024];
+    snprintf(zp, sizeof zp, "%s/bomb.zip", d);
+    size_t n = (size_t)64 << 20;
+    const char *head = "{\"images\":[],", *tail = "\"annotations\":[],\"categories\":[]}";
+    size_t hl = strlen(head), tl = strlen(tail);
+    char *buf = malloc(hl + n + tl + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf, head, hl);
+    memset(buf + hl, ' ', n);
+    memcpy(buf + hl + n, tail, tl + 1);
+    int err = 0;
+    zip_t *za = zip_open(zp, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(za);
+    zip_source_t *s = zip_source_buffer(za, buf, hl + n + tl, 0);
+    CU_ASSERT(zip_file_add(za, "big.json", s, 0) >= 0);
+    CU_ASSERT_EQUAL(zip_close(za), 0);
+    free(buf);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execl(t_bin(), t_bin(), "validate", "--from", "coco", zp, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    struct rusage ru;
+    CU_ASSERT_EQUAL(wait4(pid, &st, 0, &ru), pid);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* far below the 64 MiB it inflates to (ASan's own runtime included) */
+    CU_ASSERT(ru.ru_maxrss < 48 * 1024);
+}
+
 CU_TestInfo hardening_tests[] = {
+    {"test_hardening_zip_bomb", test_hardening_zip_bomb},
     {"test_hardening_fuzz_replay", test_hardening_fuzz_replay},
     {"test_hardening_write_fails", test_hardening_write_fails},
     {"test_hardening_allocations_fail", test_hardening_allocations_fail},
