@@ -39,7 +39,8 @@ ifeq ($(B),build-asan)
 endif
 ifeq ($(B),build-fuzz)
   CC = clang
-  SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+  SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
   OPT = -O1 -g
 endif
 CFLAGS   = $(CSTD) $(WARN) $(OPT) $(SANFLAGS)
@@ -136,6 +137,7 @@ fuzz-deps:
 build-fuzz/fuzz_%: tests/fuzz/fuzz_reader.c
 	@$(MAKE) --no-print-directory B=build-fuzz build-fuzz/libannoport.a
 	clang -std=c11 -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all \
 	  -DFUZZ_FORMAT='"$*"' $(CPPFLAGS) $< build-fuzz/libannoport.a $(LDLIBS) -o $@
 
 fuzz: deps fuzz-deps

@@ -573,7 +573,9 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (want_poly) {
         for (size_t i = 0; i < o->nparts; i++)
             total += o->part_len[i] / 2;
-        if (ap_grow(&sink->pts, &sink->pts_cap, total, sizeof *sink->pts) != 0)
+        /* at least one slot: a part with no points is rejected below, but
+         * its (empty) place in the buffer must still be a valid pointer */
+        if (ap_grow(&sink->pts, &sink->pts_cap, total ? total : 1, sizeof *sink->pts) != 0)
             return ap_error_nomem(ctx);
         size_t at = 0;
         for (size_t i = 0; i < o->nparts; i++) {
