@@ -18,6 +18,18 @@ for t in "$@"; do
     while read -r f; do
       cp "$f" "build-fuzz/corpus/$t/$(printf '%s' "$f" | md5sum | cut -c1-16)"
     done
+  if [ "$t" = zip ]; then # zipped samples, so that the fuzzer starts from real archives
+    python3 - "build-fuzz/corpus/zip" <<'PY'
+import os, sys, zipfile
+out = sys.argv[1]
+sets = {"coco": ["samples/coco/instances.json"], "csv": ["samples/csv/tfod.csv"],
+        "voc": [os.path.join(r, f) for r, _, fs in os.walk("samples/voc") for f in fs]}
+for name, files in sets.items():
+    with zipfile.ZipFile(os.path.join(out, "seed-%s.zip" % name), "w", zipfile.ZIP_DEFLATED) as z:
+        for f in files:
+            z.write(f, os.path.relpath(f, "samples"))
+PY
+  fi
   echo "fuzz_$t: $seconds s, $(ls "build-fuzz/corpus/$t" | wc -l) inputs in its corpus"
   "./build-fuzz/fuzz_$t" "build-fuzz/corpus/$t" "tests/data/fuzz/$t" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
