@@ -141,6 +141,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_reader.c
 	  -DFUZZ_FORMAT='"$*"' $(CPPFLAGS) $< build-fuzz/libannoport.a $(LDLIBS) -o $@
 
 fuzz: deps fuzz-deps
+	@rm -f $(addprefix build-fuzz/fuzz_,$(FUZZ_TARGETS)) # relink on the library as it is now
 	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory build-fuzz/fuzz_$$t || exit 1; done
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(SHARED) $(FUZZ_TARGETS)
 
