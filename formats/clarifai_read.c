@@ -141,6 +141,10 @@ static ap_input *input_of(cr *c, const cJSON *e, const char *id)
         cr_error(c, "input \"%s\": its width or height is not a number", id);
         return NULL;
     }
+    if (!(w >= 0 && w <= 1e9 && w == floor(w)) || !(h >= 0 && h <= 1e9 && h == floor(h))) {
+        cr_error(c, "input \"%s\": its width or height is not a whole number of pixels", id);
+        return NULL;
+    }
     const char *fname = get_str(e, "file_name");
     char *from_url = NULL;
     if (!fname && get_str(image, "url"))
