@@ -355,6 +355,29 @@ static int check_status(cr *c, const cJSON *st)
                     desc ? ", " : "", desc ? desc : "");
 }
 
+static int member(void *user, const char *key)
+{
+    cr *c = user;
+    ap_jscan *j = c->j;
+    if (!strcmp(key, "annotations"))
+        return c->inputs_only ? ap_jscan_skip(j) : ap_jscan_array(j, key, read_annotation, c);
+    if (!strcmp(key, "inputs"))
+        return ap_jscan_array(j, key, read_input, c);
+    if (strcmp(key, "status") != 0)
+        return ap_jscan_array(j, key, NULL, NULL); /* syntax check */
+    const char *p;
+    size_t n;
+    int rc = ap_jscan_value(j, &p, &n, &c->line);
+    if (rc)
+        return rc;
+    cJSON *st = ap_jscan_parse(j, p, n);
+    if (!st)
+        return c->ctx->err;
+    rc = check_status(c, st);
+    cJSON_Delete(st);
+    return rc;
+}
+
 static int walk(cr *c)
 {
     ap_jscan *j = c->j;
@@ -366,53 +389,7 @@ static int walk(cr *c)
                               : ap_jscan_array(j, "annotations", read_annotation, c);
     if (ch == -1)
         return ap_error_at(c->ctx, AP_EDATA, c->path, 1, 1, "the file is empty");
-    int rc = ap_jscan_expect(j, '{');
-    if (rc)
-        return rc;
-    ch = ap_jscan_peek(j);
-    if (ch == '}')
-        rc = ap_jscan_expect(j, '}');
-    while (rc == AP_OK && ch != '}') {
-        char *key = NULL;
-        rc = ap_jscan_key(j, &key);
-        if (rc)
-            break;
-        if (!strcmp(key, "annotations")) {
-            rc = c->inputs_only ? ap_jscan_skip(j)
-                                : ap_jscan_array(j, key, read_annotation, c);
-        } else if (!strcmp(key, "inputs")) {
-            rc = ap_jscan_array(j, key, read_input, c);
-        } else if (!strcmp(key, "status")) {
-            const char *p;
-            size_t n;
-            rc = ap_jscan_value(j, &p, &n, &c->line);
-            cJSON *st = rc ? NULL : ap_jscan_parse(j, p, n);
-            if (!rc && !st)
-                rc = c->ctx->err;
-            if (st)
-                rc = check_status(c, st);
-            cJSON_Delete(st);
-        } else {
-            rc = ap_jscan_array(j, key, NULL, NULL); /* syntax check */
-        }
-        free(key);
-        if (rc)
-            break;
-        ch = ap_jscan_peek(j);
-        if (ch == ',') {
-            rc = ap_jscan_expect(j, ',');
-            ch = 0;
-        } else if (ch == '}') {
-            rc = ap_jscan_expect(j, '}');
-        } else {
-            rc = ch == -2 ? c->ctx->err
-                          : ap_jscan_error(j, "invalid JSON: expected ',' or '}' after a value");
-        }
-    }
-    if (rc == AP_OK && (ch = ap_jscan_peek(j)) != -1)
-        rc = ch == -2 ? c->ctx->err
-                      : ap_jscan_error(j, "invalid JSON: more data after the top-level object");
-    return rc;
+    return ap_jscan_object(j, member, c);
 }
 
 static int read_file(ap_context *ctx, const ap_source *src, ap_sink *sink, int inputs_only)

@@ -54,6 +54,8 @@ typedef struct {
     uint64_t line;       /* line of the element being read */
     int64_t index;       /* its index in its array */
     void *fn;            /* the elem_fn read_array calls */
+    int first;           /* the first pass over the file */
+    int seen_images, seen_cats, ann_done, ann_present;
 } coco;
 
 /* ---- small readers of cJSON values ---- */
@@ -501,64 +503,43 @@ static int read_array(coco *c, const char *key, elem_fn fn)
 
 /* One pass over the top-level object. first: read images, categories and
  * (when they came before it) annotations; else read only annotations. */
-static int walk(coco *c, int first, int *seen_images, int *seen_cats, int *ann_done,
-                int *ann_present)
+static int coco_member(void *user, const char *key)
 {
+    coco *c = user;
     ap_jscan *j = c->j;
-    int rc = ap_jscan_expect(j, '{');
-    if (rc)
-        return rc;
-    int ch = ap_jscan_peek(j);
-    if (ch == '}')
-        rc = ap_jscan_expect(j, '}');
-    while (rc == AP_OK && ch != '}') {
-        char *key = NULL;
-        rc = ap_jscan_key(j, &key);
-        if (rc)
-            break;
-        int is_images = !strcmp(key, "images"), is_cats = !strcmp(key, "categories");
-        int is_anns = !strcmp(key, "annotations");
-        if (first && (is_images || is_cats) && (is_images ? *seen_images : *seen_cats))
-            rc = ap_jscan_error(j, "\"%s\" appears twice in the top-level object", key);
-        else if (first && is_anns && *ann_present)
-            rc = ap_jscan_error(j, "\"annotations\" appears twice in the top-level object");
-        else if (first && is_images) {
-            rc = read_array(c, key, read_image);
-            *seen_images = 1;
-        } else if (first && is_cats) {
-            rc = read_array(c, key, read_category);
-            *seen_cats = 1;
-        } else if (is_anns && (!first || (*seen_images && *seen_cats))) {
-            rc = read_array(c, key, read_annotation);
-            *ann_done = 1;
-            *ann_present = 1;
-        } else if (is_anns) {
-            *ann_present = 1;
-            rc = ap_jscan_skip(j); /* read in the second pass */
-        } else if (first) {
-            rc = read_array(c, key, NULL); /* other keys: syntax check only */
-        } else {
-            rc = ap_jscan_skip(j);
-        }
-        free(key);
-        if (rc)
-            break;
-        ch = ap_jscan_peek(j);
-        if (ch == ',') {
-            rc = ap_jscan_expect(j, ',');
-            ch = 0;
-        } else if (ch == '}') {
-            rc = ap_jscan_expect(j, '}');
-        } else if (ch == -2) {
-            rc = c->ctx->err;
-        } else {
-            rc = ap_jscan_error(j, "invalid JSON: expected ',' or '}' after a value");
-        }
+    int is_images = !strcmp(key, "images"), is_cats = !strcmp(key, "categories");
+    int is_anns = !strcmp(key, "annotations");
+    int rc;
+    if (c->first && (is_images || is_cats) && (is_images ? c->seen_images : c->seen_cats))
+        rc = ap_jscan_error(j, "\"%s\" appears twice in the top-level object", key);
+    else if (c->first && is_anns && c->ann_present)
+        rc = ap_jscan_error(j, "\"annotations\" appears twice in the top-level object");
+    else if (c->first && is_images) {
+        rc = read_array(c, key, read_image);
+        c->seen_images = 1;
+    } else if (c->first && is_cats) {
+        rc = read_array(c, key, read_category);
+        c->seen_cats = 1;
+    } else if (is_anns && (!c->first || (c->seen_images && c->seen_cats))) {
+        rc = read_array(c, key, read_annotation);
+        c->ann_done = c->ann_present = 1;
+    } else if (is_anns) {
+        c->ann_present = 1;
+        rc = ap_jscan_skip(j); /* read in the second pass */
+    } else if (c->first) {
+        rc = read_array(c, key, NULL); /* other keys: syntax check only */
+    } else {
+        rc = ap_jscan_skip(j);
     }
-    if (rc == AP_OK && (ch = ap_jscan_peek(j)) != -1)
-        rc = ch == -2 ? c->ctx->err
-                      : ap_jscan_error(j, "invalid JSON: more data after the top-level object");
     return rc;
+}
+
+/* One pass over the top-level object. The first reads images, categories
+ * and (when they came before it) annotations; the second only annotations. */
+static int walk(coco *c, int first)
+{
+    c->first = first;
+    return ap_jscan_object(c->j, coco_member, c);
 }
 
 static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
@@ -597,29 +578,28 @@ static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
                       : ap_jscan_error(c.j, "not COCO JSON: the top level must be an object");
         goto done;
     }
-    int seen_images = 0, seen_cats = 0, ann_done = 0, ann_present = 0;
-    rc = walk(&c, 1, &seen_images, &seen_cats, &ann_done, &ann_present);
+    rc = walk(&c, 1);
     if (rc)
         goto done;
-    if (!seen_images) {
+    if (!c.seen_images) {
         rc = ap_error_at(ctx, AP_EDATA, src->path, 0, 0,
                          "not a COCO dataset: no \"images\" array");
         goto done;
     }
-    if (!ann_present) {
+    if (!c.ann_present) {
         rc = ap_error_at(ctx, AP_EDATA, src->path, 0, 0,
                          "not a COCO dataset: no \"annotations\" array");
         goto done;
     }
-    if (!seen_cats) {
+    if (!c.seen_cats) {
         rc = ap_error_at(ctx, AP_EDATA, src->path, 0, 0,
                          "not a COCO dataset: no \"categories\" array");
         goto done;
     }
-    if (!ann_done) {
+    if (!c.ann_done) {
         rc = ap_jscan_rewind(c.j);
         if (rc == AP_OK)
-            rc = walk(&c, 0, &seen_images, &seen_cats, &ann_done, &ann_present);
+            rc = walk(&c, 0);
     }
 done:
     if (rc == AP_OK && c.captions)

@@ -177,6 +177,12 @@ struct cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n);
  * array; another value is an error naming key. */
 typedef int (*ap_jscan_elem_fn)(void *user, const struct cJSON *elem, int64_t index,
                                 uint64_t line);
+
+/* Walks the top-level object key by key: fn must consume the value of key
+ * (with ap_jscan_array, _value or _skip). Then checks that nothing follows
+ * the object. */
+typedef int (*ap_jscan_member_fn)(void *user, const char *key);
+int ap_jscan_object(ap_jscan *j, ap_jscan_member_fn fn, void *user);
 int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user);
 
 

@@ -439,3 +439,37 @@ int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user
         return ap_jscan_error(j, "invalid JSON: expected ',' or ']' in \"%s\"", key);
     }
 }
+
+int ap_jscan_object(ap_jscan *j, ap_jscan_member_fn fn, void *user)
+{
+    int rc = ap_jscan_expect(j, '{');
+    if (rc)
+        return rc;
+    int ch = ap_jscan_peek(j);
+    if (ch == '}')
+        rc = ap_jscan_expect(j, '}');
+    while (rc == AP_OK && ch != '}') {
+        char *key = NULL;
+        rc = ap_jscan_key(j, &key);
+        if (rc)
+            break;
+        rc = fn(user, key);
+        free(key);
+        if (rc)
+            break;
+        ch = ap_jscan_peek(j);
+        if (ch == ',') {
+            rc = ap_jscan_expect(j, ',');
+            ch = 0;
+        } else if (ch == '}') {
+            rc = ap_jscan_expect(j, '}');
+        } else {
+            rc = ch == -2 ? j->ctx->err
+                          : ap_jscan_error(j, "invalid JSON: expected ',' or '}' after a value");
+        }
+    }
+    if (rc == AP_OK && (ch = ap_jscan_peek(j)) != -1)
+        rc = ch == -2 ? j->ctx->err
+                      : ap_jscan_error(j, "invalid JSON: more data after the top-level object");
+    return rc;
+}
