@@ -38,6 +38,8 @@ void ap_buf_u64(ap_buf *b, uint64_t v);
 /* Writes the shortest round-trip form of v into out (at least 32 bytes);
  * returns its length. */
 size_t ap_format_double(char *out, double v);
+/* The printf/strtod search ap_format_double must agree with (tests). */
+size_t ap_format_double_ref(char *out, double v);
 
 char *ap_strdup(const char *s);
 /* A copy of s in which every byte that is not valid UTF-8 is U+FFFD (so

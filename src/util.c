@@ -3,11 +3,12 @@
  * only: what the writers need), hash maps and a 64-bit hash.
  *
  * The emitter writes, it never parses: reading JSON is cJSON's job.
- * Numbers are written in the shortest form that reads back to the same
- * double, found by trying 15, 16 then 17 significant digits: a normal
- * double whose shortest form has k <= 15 digits prints exactly those digits
- * at 15, since it lies within half an ulp (about 1e-16 relative) of them.
- * Subnormals, with fewer bits, are searched from one digit up.
+ * Numbers are written as %.15g, %.16g or %.17g, the first that reads back
+ * to the same double (ap_format_double_ref): a normal double whose shortest
+ * form has k <= 15 digits prints exactly those digits at 15, since it lies
+ * within half an ulp (about 1e-16 relative) of them. Subnormals, with fewer
+ * bits, are searched from one digit up. ap_format_double finds the same
+ * bytes with integer arithmetic for the common range.
  */
 #include <math.h>
 #include <stdio.h>
@@ -145,7 +146,7 @@ void ap_buf_json_string(ap_buf *b, const char *str)
     ap_buf_putc(b, '"');
 }
 
-size_t ap_format_double(char *out, double v)
+size_t ap_format_double_ref(char *out, double v)
 {
     if (v == 0 || !isfinite(v)) { /* -0 and (never written) non-finite */
         out[0] = '0';
@@ -161,6 +162,116 @@ size_t ap_format_double(char *out, double v)
             break;
     }
     return (size_t)n;
+}
+
+/*
+ * The same digits without printf and strtod, for the values the writers
+ * produce by the million (coordinates and pixels, 1e-4 <= |v| < 1e15, which
+ * %g writes without an exponent). With v = f * 2^-s exactly (f < 2^53,
+ * s <= 70), the p-digit decimal q * 10^-k is found in 128-bit integers,
+ * rounded half to even as printf rounds, and it reads back to v exactly
+ * when its distance to v, |q * 2^s - f * 10^k|, is at most half the gap to
+ * v's neighbour, which is how strtod rounds. Anything else (exponent form,
+ * more than 19 decimals) goes to ap_format_double_ref; a test holds the two
+ * to the same bytes.
+ */
+typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[20] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+    100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+    100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
+
+/* The p-digit rounding of f * 2^-s: digits in *q, decimal exponent in *x
+ * (q has exactly p digits); 1 when it reads back to the same double, 0 when
+ * not, -1 when outside the range handled here. x0 is a guess of the
+ * exponent, corrected on the truncated digits (which, unlike the rounded
+ * ones, cannot carry into the next power of ten). */
+static int digits_at(uint64_t f, int s, int p, int x0, uint64_t *q, int *x)
+{
+    int xe = x0;
+    for (int tries = 0; tries < 3; tries++) {
+        int k = p - 1 - xe;
+        if (k < 0 || k > 19)
+            return -1;
+        u128 n = (u128)f * pow10_u64[k];
+        u128 mask = ((u128)1 << s) - 1, half = (u128)1 << (s - 1);
+        uint64_t d = (uint64_t)(n >> s);
+        if (d >= pow10_u64[p]) {
+            xe++;
+            continue;
+        }
+        if (d < pow10_u64[p - 1]) {
+            xe--;
+            continue;
+        }
+        u128 r = n & mask;
+        int up = r > half || (r == half && (d & 1));
+        d += (uint64_t)up;
+        u128 dist = up ? ((u128)1 << s) - r : r;
+        u128 ten_k = pow10_u64[k];
+        int lower_gap_half = !up && f == (1ULL << 52); /* the next double down is closer */
+        u128 lhs = lower_gap_half ? dist * 4 : dist * 2;
+        if (d == pow10_u64[p]) { /* rounded up to the next power of ten */
+            d = pow10_u64[p - 1];
+            xe++;
+        }
+        *q = d;
+        *x = xe;
+        return lhs < ten_k || (lhs == ten_k && (f & 1) == 0);
+    }
+    return -1;
+}
+
+size_t ap_format_double(char *out, double v)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e15))
+        return ap_format_double_ref(out, v);
+    int e;
+    double m = frexp(a, &e); /* a = m * 2^e, 0.5 <= m < 1 */
+    uint64_t f = (uint64_t)ldexp(m, 53);
+    int s = 53 - e;
+    int x0 = (int)floor(log10(a));
+    uint64_t q = 0;
+    int x = 0, ok = 0;
+    for (int p = 15; p <= 17 && !ok; p++) {
+        int r = digits_at(f, s, p, x0, &q, &x);
+        if (r < 0 || x < -4 || x >= p)
+            return ap_format_double_ref(out, v);
+        if (r == 0 && p < 17)
+            continue;
+        ok = 1;
+        char dig[20];
+        int nd = 0;
+        for (uint64_t t = q; t; t /= 10)
+            dig[nd++] = (char)('0' + t % 10);
+        /* dig holds the p digits, last first; drop trailing zeros */
+        int lo = 0;
+        while (lo < nd - 1 && dig[lo] == '0' && nd - 1 - lo > x)
+            lo++;
+        size_t o = 0;
+        if (v < 0)
+            out[o++] = '-';
+        if (x < 0) {
+            out[o++] = '0';
+            out[o++] = '.';
+            for (int z = -1; z > x; z--)
+                out[o++] = '0';
+            for (int i = nd - 1; i >= lo; i--)
+                out[o++] = dig[i];
+        } else {
+            for (int i = nd - 1; i >= lo; i--) {
+                out[o++] = dig[i];
+                if (nd - 1 - i == x && i > lo)
+                    out[o++] = '.';
+            }
+        }
+        out[o] = '\0';
+        return o;
+    }
+    return ap_format_double_ref(out, v);
 }
 
 void ap_buf_json_number(ap_buf *b, double v)

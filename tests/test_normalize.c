@@ -212,6 +212,50 @@ static void test_normalize_numbers_round_trip(void)
     T_ASSERT_STR(buf, "1");
 }
 
+/* The integer number writer against the printf/strtod search, byte for
+ * byte: pixel grids divided by image sizes (what the writers produce),
+ * random doubles over the whole fast range and its edges, ties and powers
+ * of two and ten. */
+static int same_format(double v)
+{
+    char a[32], b[32];
+    size_t na = ap_format_double(a, v), nb = ap_format_double_ref(b, v);
+    if (na == nb && strcmp(a, b) == 0)
+        return 1;
+    fprintf(stderr, "format %.17g: fast \"%s\", reference \"%s\"\n", v, a, b);
+    return 0;
+}
+
+static void test_normalize_fast_number_writer(void)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ULL, bad = 0, n = 0;
+    for (int w = 1; w <= 1024; w += 7) /* v / w for v on a 0.01 pixel grid */
+        for (int v = 0; v <= w * 100; v += 13, n++)
+            bad += !same_format((v / 100.0) / w) + !same_format(v / 100.0);
+    for (int i = 0; i < 200000; i++, n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0; /* [0, 1) */
+        double e = -6 + 22 * ((double)(x & 0xffff) / 65536.0);
+        bad += !same_format(u * pow(10, e)) + !same_format(-u * pow(10, e));
+        uint64_t bits = (x % 0x3ff0000000000000ULL) + 0x3e00000000000000ULL; /* ~1e-10..1e19 */
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        bad += !same_format(d);
+    }
+    const double edge[] = {1e-4, 1e-5, 9.9999999999999991e-5, 1e15, 999999999999999.9,
+                           1e14, 0.5, 0.25, 0.125, 1.5, 2.5, 0.3, 0.7, 1.0 / 3, 2.0 / 3,
+                           4503599627370496.0, 0.015625, 0.1 + 0.2, 0.9999999999999999,
+                           0.99999999999999989, 9.5, 0.95, 123456789012345.6};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++, n++) {
+        bad += !same_format(edge[i]);
+        bad += !same_format(nextafter(edge[i], 0)) + !same_format(nextafter(edge[i], 1e300));
+    }
+    for (int k = -330; k < 310; k++, n++)
+        bad += !same_format(pow(10, k)) + !same_format(ldexp(1, k));
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(n > 300000);
+}
+
 static void test_normalize_json_strings(void)
 {
     ap_buf b = {0};
@@ -228,6 +272,7 @@ CU_TestInfo normalize_tests[] = {
     {"test_normalize_clamp_tolerance", test_normalize_clamp_tolerance},
     {"test_normalize_polygon", test_normalize_polygon},
     {"test_normalize_numbers_round_trip", test_normalize_numbers_round_trip},
+    {"test_normalize_fast_number_writer", test_normalize_fast_number_writer},
     {"test_normalize_json_strings", test_normalize_json_strings},
     CU_TEST_INFO_NULL,
 };
