@@ -342,13 +342,24 @@ static const coco_cat *category(coco *c, int64_t id)
     return ap_map_get_int(c->cats, id);
 }
 
-/* One object: an annotation or a panoptic segment. */
-static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
-                       const char *what)
+/* What one object (an annotation or a panoptic segment) says, read from
+ * cJSON or by the fast path. */
+typedef struct {
+    int64_t cat_id;
+    int crowd;        /* iscrowd, or an RLE segmentation */
+    int rle;
+    int has_box;      /* a bbox of four numbers */
+    double box[4];
+    int bbox_given, seg_given; /* the keys are there and not null */
+    size_t nparts;    /* non-empty polygons; their points are in c->coords
+                         and c->parts when points is set */
+    int points;
+} coco_obj;
+
+static int obj_from_json(coco *c, const cJSON *o, const char *what, coco_obj *ob)
 {
-    ap_srcpos pos = {c->path, c->line, c->index};
-    int64_t cat_id = 0;
-    int r = get_int(c, o, what, "category_id", &cat_id);
+    memset(ob, 0, sizeof *ob);
+    int r = get_int(c, o, what, "category_id", &ob->cat_id);
     if (r < 0)
         return c->ctx->err;
     if (r == 0)
@@ -359,18 +370,25 @@ static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
     int64_t crowd = 0;
     if (get_int(c, o, what, "iscrowd", &crowd) < 0)
         return c->ctx->err;
-
-    double box[4];
-    int has_box = read_bbox(c, o, box);
-    if (has_box < 0)
+    ob->has_box = read_bbox(c, o, ob->box);
+    if (ob->has_box < 0)
         return c->ctx->err;
-    size_t nparts = 0;
-    int rle = 0;
-    if (read_segmentation(c, cJSON_GetObjectItemCaseSensitive(o, "segmentation"), &nparts,
-                          &rle, what) < 0)
+    if (read_segmentation(c, cJSON_GetObjectItemCaseSensitive(o, "segmentation"), &ob->nparts,
+                          &ob->rle, what) < 0)
         return c->ctx->err;
+    ob->crowd = ob->rle || crowd;
+    ob->points = 1;
+    ob->bbox_given = present(o, "bbox");
+    ob->seg_given = present(o, "segmentation");
+    return AP_OK;
+}
 
-    const coco_cat *cat = category(c, cat_id);
+/* The object to the core (or a reject). what NULL: annotations[index]. */
+static int emit_object(coco *c, const coco_obj *ob, ap_input *in, int64_t image_id,
+                       const char *what)
+{
+    ap_srcpos pos = {c->path, c->line, c->index};
+    const coco_cat *cat = category(c, ob->cat_id);
     if (!in) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)image_id);
@@ -381,7 +399,8 @@ static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
     }
     if (!cat)
         return ap_sink_reject(c->sink, &pos, in->id, NULL, "unknown_category",
-                              "category_id %lld is not in \"categories\"", (long long)cat_id);
+                              "category_id %lld is not in \"categories\"",
+                              (long long)ob->cat_id);
     if (!cat->concept) {
         ((coco_cat *)cat)->concept = ap_sink_concept(c->sink, cat->name);
         if (!cat->concept)
@@ -395,29 +414,58 @@ static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
     obj.concept = cat->concept;
     obj.units = AP_UNITS_PIXEL;
     obj.value = 1;
-    obj.crowd = rle || crowd;
-    if (has_box) {
+    obj.crowd = ob->crowd;
+    if (ob->has_box) {
         obj.box_form = AP_BOX_XYWH;
-        memcpy(obj.box, box, sizeof box);
-    } else if (nparts > 0) {
+        memcpy(obj.box, ob->box, sizeof obj.box);
+    } else if (ob->nparts > 0) {
         obj.box_form = AP_BOX_XYXY;
         polygon_bounds(c, obj.box);
-    } else if (!rle && (present(o, "bbox") || present(o, "segmentation"))) {
+    } else if (!ob->rle && (ob->bbox_given || ob->seg_given)) {
+        char w[48];
+        if (!what)
+            snprintf(w, sizeof w, "annotations[%lld]", (long long)c->index);
         return elem_error(c, "%s has neither a \"bbox\" nor a polygon; an annotation "
-                          "without both keys is an image-level label", what);
+                          "without both keys is an image-level label", what ? what : w);
     } else {
         obj.box_form = AP_BOX_NONE;
     }
-    if (!obj.crowd && nparts > 0) {
-        obj.nparts = nparts;
-        obj.parts = c->parts;
-        obj.part_len = c->part_len;
+    if (!obj.crowd && ob->nparts > 0) {
+        obj.nparts = ob->nparts;
+        obj.parts = ob->points ? c->parts : NULL; /* NULL: the core does not read them */
+        obj.part_len = ob->points ? c->part_len : NULL;
     }
-    if (rle && !has_box)
+    if (ob->rle && !ob->has_box)
         return ap_sink_reject(c->sink, &pos, in->id, cat->name, "no_box",
                               "an RLE mask without a \"bbox\"; annoport does not decode "
                               "masks");
     return ap_sink_object(c->sink, &obj);
+}
+
+static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
+                       const char *what)
+{
+    coco_obj ob;
+    int rc = obj_from_json(c, o, what, &ob);
+    return rc ? rc : emit_object(c, &ob, in, image_id, what);
+}
+
+/* The duplicate check of annotation ids; 1 when id was seen (and the
+ * annotation rejected: *rc), 0 when new. */
+static int duplicate(coco *c, int64_t id, const ap_input *in, const char *label, int *rc)
+{
+    int dup = ann_id_add(c, id);
+    if (dup < 0) {
+        *rc = ap_error_nomem(c->ctx);
+        return 1;
+    }
+    if (!dup)
+        return 0;
+    ap_srcpos pos = {c->path, c->line, c->index};
+    *rc = ap_sink_reject(c->sink, &pos, in ? in->id : NULL, label, "duplicate_id",
+                         "annotation id %lld was used by an earlier annotation; COCO ids "
+                         "are unique, so this one is not converted", (long long)id);
+    return 1;
 }
 
 static int read_annotation(coco *c, const cJSON *e)
@@ -445,20 +493,14 @@ static int read_annotation(coco *c, const cJSON *e)
         return AP_OK;
     }
     if (!c->results && !panoptic) {
-        int dup = ann_id_add(c, id);
-        if (dup < 0)
-            return ap_error_nomem(c->ctx);
-        if (dup) {
-            ap_srcpos pos = {c->path, c->line, c->index};
-            const char *label = NULL;
-            int64_t cat_id;
-            if (get_int(c, e, "annotation", "category_id", &cat_id) > 0 && category(c, cat_id))
-                label = category(c, cat_id)->name;
-            return ap_sink_reject(c->sink, &pos, in ? in->id : NULL, label, "duplicate_id",
-                                  "annotation id %lld was used by an earlier annotation; "
-                                  "COCO ids are unique, so this one is not converted",
-                                  (long long)id);
-        }
+        const char *label = NULL;
+        const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "category_id");
+        double d = cJSON_IsNumber(cid) ? cid->valuedouble : 0.5;
+        if (d == floor(d) && fabs(d) <= 9007199254740992.0 && category(c, (int64_t)d))
+            label = category(c, (int64_t)d)->name;
+        int rc;
+        if (duplicate(c, id, in, label, &rc))
+            return rc;
     }
 
     if (panoptic) { /* one object per segment */
@@ -481,6 +523,192 @@ static int read_annotation(coco *c, const cJSON *e)
     return read_object(c, e, in, image_id, what);
 }
 
+/* ---- the fast path for annotations ----
+ *
+ * An annotation of the usual shape (integer ids, a bbox of numbers, polygon
+ * segmentation, score and iscrowd, any other keys) is read from its text
+ * directly; polygon points are converted only when the core will use them.
+ * Anything else (an RLE, panoptic segments, captions, a missing or
+ * repeated key, a value of an unexpected type, an escape in a key, a syntax
+ * error) returns AP_JSCAN_PARSE and goes to cJSON and read_annotation, so
+ * the two agree on every input; tests run both on the samples, the corpus
+ * and generated data. */
+
+enum { K_ID = 1, K_IMAGE = 2, K_CAT = 4, K_CROWD = 8, K_SCORE = 16, K_BBOX = 32, K_SEG = 64 };
+
+static int key_bit(const char *k, size_t n)
+{
+#define KEY(lit, bit) if (n == sizeof lit - 1 && memcmp(k, lit, n) == 0) return bit
+    KEY("id", K_ID);
+    KEY("image_id", K_IMAGE);
+    KEY("category_id", K_CAT);
+    KEY("iscrowd", K_CROWD);
+    KEY("score", K_SCORE);
+    KEY("bbox", K_BBOX);
+    KEY("segmentation", K_SEG);
+    if ((n == 13 && memcmp(k, "segments_info", 13) == 0) || (n == 7 && memcmp(k, "caption", 7) == 0))
+        return -1;
+#undef KEY
+    return 0;
+}
+
+/* A list of polygons: checked, counted, and with convert, its points
+ * stored as read_segmentation stores them. 1, or 0 for cJSON. */
+static int fast_polygons(coco *c, ap_jfast *f, int convert, size_t *nparts)
+{
+    size_t k = 0;
+    c->ncoords = 0;
+    if (!ap_jf_take(f, '['))
+        return 0;
+    if (ap_jf_take(f, ']')) {
+        *nparts = 0;
+        return 1;
+    }
+    do {
+        if (!ap_jf_take(f, '['))
+            return 0;
+        size_t start = c->ncoords, len = 0;
+        if (!ap_jf_take(f, ']')) {
+            do {
+                if (convert) {
+                    double v;
+                    if (!ap_jf_number(f, &v) || push_coord(c, v) != 0)
+                        return 0;
+                } else if (!ap_jf_number_syntax(f)) {
+                    return 0;
+                }
+                len++;
+            } while (ap_jf_take(f, ','));
+            if (!ap_jf_take(f, ']'))
+                return 0;
+        }
+        if (len % 2)
+            return 0;
+        if (len == 0)
+            continue;
+        if (convert) {
+            if (k >= c->parts_cap) {
+                size_t nc = c->parts_cap ? c->parts_cap * 2 : 8;
+                const double **np = realloc(c->parts, nc * sizeof *np);
+                if (!np)
+                    return 0;
+                c->parts = np;
+                size_t *nl = realloc(c->part_len, nc * sizeof *nl);
+                if (!nl)
+                    return 0;
+                c->part_len = nl;
+                c->parts_cap = nc;
+            }
+            c->part_len[k] = start; /* starts first, as read_segmentation */
+        }
+        k++;
+    } while (ap_jf_take(f, ','));
+    if (!ap_jf_take(f, ']'))
+        return 0;
+    if (convert)
+        for (size_t i = 0; i < k; i++) {
+            size_t start = c->part_len[i];
+            size_t end = i + 1 < k ? c->part_len[i + 1] : c->ncoords;
+            c->parts[i] = c->coords + start;
+            c->part_len[i] = end - start;
+        }
+    *nparts = k;
+    return 1;
+}
+
+static int fast_annotation(void *user, const char *p, size_t n, int64_t index, uint64_t line)
+{
+    coco *c = user;
+    if (c->fn != (void *)read_annotation || c->results)
+        return AP_JSCAN_PARSE;
+    ap_jfast f = {p, p + n};
+    coco_obj ob;
+    memset(&ob, 0, sizeof ob);
+    int64_t id = 0, image_id = 0, crowd = 0;
+    unsigned seen = 0;
+    const char *seg = NULL;
+    if (!ap_jf_take(&f, '{') || ap_jf_take(&f, '}'))
+        return AP_JSCAN_PARSE;
+    do {
+        const char *k;
+        size_t kn;
+        if (!ap_jf_string(&f, &k, &kn) || !ap_jf_take(&f, ':'))
+            return AP_JSCAN_PARSE;
+        int bit = key_bit(k, kn);
+        if (bit < 0 || (bit & seen))
+            return AP_JSCAN_PARSE;
+        seen |= (unsigned)bit;
+        int ok;
+        switch (bit) {
+        case K_ID:
+            ok = ap_jf_int(&f, &id);
+            break;
+        case K_IMAGE:
+            ok = ap_jf_int(&f, &image_id);
+            break;
+        case K_CAT:
+            ok = ap_jf_int(&f, &ob.cat_id);
+            break;
+        case K_CROWD:
+            ok = ap_jf_int(&f, &crowd) || ap_jf_null(&f);
+            break;
+        case K_SCORE: {
+            double v;
+            ok = ap_jf_number(&f, &v) || ap_jf_null(&f);
+            break;
+        }
+        case K_BBOX:
+            if (ap_jf_null(&f)) {
+                ok = 1;
+                break;
+            }
+            ob.bbox_given = 1;
+            ok = ap_jf_take(&f, '[');
+            if (ok && !ap_jf_take(&f, ']')) {
+                for (int i = 0; ok && i < 4; i++)
+                    ok = ap_jf_number(&f, &ob.box[i]) && ap_jf_take(&f, i < 3 ? ',' : ']');
+                ob.has_box = ok;
+            }
+            break;
+        case K_SEG:
+            if (ap_jf_null(&f)) {
+                ok = 1;
+                break;
+            }
+            ob.seg_given = 1;
+            seg = f.p; /* points read below, when it is known whether they are needed */
+            ok = fast_polygons(c, &f, 0, &ob.nparts);
+            break;
+        default:
+            ok = ap_jf_skip(&f);
+        }
+        if (!ok)
+            return AP_JSCAN_PARSE;
+    } while (ap_jf_take(&f, ','));
+    if (!ap_jf_take(&f, '}') || f.p != f.end ||
+        (seen & (K_ID | K_IMAGE | K_CAT)) != (K_ID | K_IMAGE | K_CAT))
+        return AP_JSCAN_PARSE;
+    ob.crowd = crowd != 0;
+    /* points for the box of a box-less object, or for the core */
+    ob.points = !ob.has_box || ap_sink_wants_points(c->sink, ob.has_box, ob.crowd);
+    if (seg && ob.nparts > 0 && ob.points) {
+        ap_jfast sf = {seg, f.end};
+        if (!fast_polygons(c, &sf, 1, &ob.nparts))
+            return AP_JSCAN_PARSE;
+    }
+    if (!ob.has_box && ob.nparts == 0 && (ob.bbox_given || ob.seg_given))
+        return AP_JSCAN_PARSE; /* an error: cJSON's path words it */
+
+    c->index = index;
+    c->line = line;
+    ap_input *in = ap_map_get_int(c->images, image_id);
+    int rc;
+    const coco_cat *cat = category(c, ob.cat_id);
+    if (duplicate(c, id, in, cat ? cat->name : NULL, &rc))
+        return rc;
+    return emit_object(c, &ob, in, image_id, NULL);
+}
+
 /* ---- walking the file ---- */
 
 typedef int (*elem_fn)(coco *c, const cJSON *e);
@@ -498,7 +726,8 @@ static int coco_elem(void *user, const cJSON *e, int64_t index, uint64_t line)
 static int read_array(coco *c, const char *key, elem_fn fn)
 {
     c->fn = (void *)fn;
-    return ap_jscan_array(c->j, key, fn ? coco_elem : NULL, c);
+    return ap_jscan_array_text(c->j, key, fn == read_annotation ? fast_annotation : NULL,
+                               fn ? coco_elem : NULL, c);
 }
 
 /* One pass over the top-level object. first: read images, categories and

@@ -186,6 +186,46 @@ typedef int (*ap_jscan_elem_fn)(void *user, const struct cJSON *elem, int64_t in
 typedef int (*ap_jscan_member_fn)(void *user, const char *key);
 int ap_jscan_object(ap_jscan *j, ap_jscan_member_fn fn, void *user);
 int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user);
+/* The same with a fast path: text sees each element's bytes first and
+ * returns AP_OK, an error, or AP_JSCAN_PARSE to have the element parsed by
+ * cJSON and given to fn as above. Under the reference_json option text is
+ * never called: the differential tests compare the two. */
+#define AP_JSCAN_PARSE 1000
+typedef int (*ap_jscan_text_fn)(void *user, const char *p, size_t n, int64_t index,
+                                uint64_t line);
+int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
+                        ap_jscan_elem_fn fn, void *user);
+
+/* ---- the narrow fast path over one element's text (jsonscan.c) ----
+ *
+ * Strict JSON only, and a subset of it: each function returns 1 when it read
+ * what it was asked for, 0 when the text is anything else (an escape in a
+ * string, a number of more than 63 characters, unusual white space, deep
+ * nesting, a syntax error), and the caller then hands the element to cJSON,
+ * which gives the value or the error. So what the fast path accepts, cJSON
+ * accepts with the same values; tests and the fuzz targets compare them.
+ * A scalar that is not read leaves the position where it was (after white
+ * space), so that another reading can be tried. */
+typedef struct {
+    const char *p, *end;
+} ap_jfast;
+
+/* Skips JSON white space; returns the next byte or -1 at the end. */
+int ap_jf_peek(ap_jfast *f);
+/* Takes the byte c (after white space). */
+int ap_jf_take(ap_jfast *f, char c);
+/* A string without escapes or control bytes: its bytes between the quotes. */
+int ap_jf_string(ap_jfast *f, const char **s, size_t *n);
+/* A number, as strtod (and so cJSON) reads it. */
+int ap_jf_number(ap_jfast *f, double *v);
+/* A number, checked but not converted. */
+int ap_jf_number_syntax(ap_jfast *f);
+/* An integer of at most 15 digits, no fraction or exponent. */
+int ap_jf_int(ap_jfast *f, int64_t *v);
+/* The literal null. */
+int ap_jf_null(ap_jfast *f);
+/* Any value, checked and skipped. */
+int ap_jf_skip(ap_jfast *f);
 
 
 /* ---- grouping by input (group.c) ---- */

@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include <cJSON.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -208,6 +211,39 @@ int ap_jscan_expect(ap_jscan *j, char want)
     return AP_OK;
 }
 
+/* The next byte at or after i that scan_value must look at: in a string a
+ * quote, a backslash or a newline; outside, a quote, a bracket, a brace or
+ * a newline. Sixteen bytes at a time where SSE2 is there. */
+static size_t next_special(const char *b, size_t i, size_t end, int in_string)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n');
+    const __m128i bs = _mm_set1_epi8('\\'), lo = _mm_set1_epi8(0x20);
+    const __m128i ob = _mm_set1_epi8('{'), cb = _mm_set1_epi8('}');
+    while (i + 16 <= end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, nl));
+        if (in_string) {
+            hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, bs));
+        } else { /* '[' and ']' are '{' and '}' without bit 0x20 */
+            __m128i f = _mm_or_si128(v, lo);
+            hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(f, ob), _mm_cmpeq_epi8(f, cb)));
+        }
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    for (; i < end; i++) {
+        char c = b[i];
+        if (c == '"' || c == '\n' || (in_string ? c == '\\'
+                                               : ((c | 0x20) == '{' || (c | 0x20) == '}')))
+            return i;
+    }
+    return i;
+}
+
 /* Moves pos past the value that starts at pos (white space already
  * skipped), counting lines. */
 static int scan_value(ap_jscan *j)
@@ -245,11 +281,19 @@ static int scan_value(ap_jscan *j)
             continue;
         }
         while (i < end) {
+            if (escape) { /* the byte after a backslash, whatever it is */
+                escape = 0;
+                if (b[i] == '\n')
+                    newline_at(j, i);
+                i++;
+                continue;
+            }
+            i = next_special(b, i, end, in_string);
+            if (i >= end)
+                break;
             char c = b[i];
             if (in_string) {
-                if (escape)
-                    escape = 0;
-                else if (c == '\\')
+                if (c == '\\')
                     escape = 1;
                 else if (c == '"') {
                     in_string = 0;
@@ -387,6 +431,14 @@ cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n)
 
 int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user)
 {
+    return ap_jscan_array_text(j, key, NULL, fn, user);
+}
+
+int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
+                        ap_jscan_elem_fn fn, void *user)
+{
+    if (j->ctx->opt.reference_parsers)
+        text = NULL;
     const char *p;
     size_t n;
     uint64_t line;
@@ -417,11 +469,14 @@ int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user
         rc = ap_jscan_value(j, &p, &n, &line);
         if (rc)
             return rc;
-        cJSON *e = ap_jscan_parse(j, p, n);
-        if (!e)
-            return j->ctx->err;
-        rc = fn ? fn(user, e, index, line) : AP_OK;
-        cJSON_Delete(e);
+        rc = text ? text(user, p, n, index, line) : AP_JSCAN_PARSE;
+        if (rc == AP_JSCAN_PARSE) {
+            cJSON *e = ap_jscan_parse(j, p, n);
+            if (!e)
+                return j->ctx->err;
+            rc = fn ? fn(user, e, index, line) : AP_OK;
+            cJSON_Delete(e);
+        }
         if (rc)
             return rc;
         ch = ap_jscan_peek(j);
@@ -472,4 +527,252 @@ int ap_jscan_object(ap_jscan *j, ap_jscan_member_fn fn, void *user)
         rc = ch == -2 ? j->ctx->err
                       : ap_jscan_error(j, "invalid JSON: more data after the top-level object");
     return rc;
+}
+
+/* ---- the narrow fast path ---- */
+
+int ap_jf_peek(ap_jfast *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
+        f->p++;
+    return f->p < f->end ? (unsigned char)*f->p : -1;
+}
+
+int ap_jf_take(ap_jfast *f, char c)
+{
+    if (ap_jf_peek(f) != (unsigned char)c)
+        return 0;
+    f->p++;
+    return 1;
+}
+
+int ap_jf_string(ap_jfast *f, const char **s, size_t *n)
+{
+    if (!ap_jf_take(f, '"'))
+        return 0;
+    const char *q = f->p;
+    while (q < f->end && *q != '"') {
+        if (*q == '\\' || (unsigned char)*q < 0x20)
+            return 0;
+        q++;
+    }
+    if (q >= f->end)
+        return 0;
+    *s = f->p;
+    *n = (size_t)(q - f->p);
+    f->p = q + 1;
+    return 1;
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* After a scalar: the end, white space or punctuation, so that strtod and
+ * cJSON stop where the strict grammar stopped. */
+static int scalar_ends(const ap_jfast *f)
+{
+    if (f->p >= f->end)
+        return 1;
+    char c = *f->p;
+    return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\r' ||
+           c == '\t';
+}
+
+/* The strict grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? with its
+ * significant digits (up to 19) in *m, their decimal exponent in *e and
+ * their count in *ndig (99 when more were dropped). Returns the length or
+ * 0. */
+static size_t number_at(const ap_jfast *f, int *neg, uint64_t *m, int *e, int *ndig)
+{
+    const char *q = f->p, *end = f->end;
+    uint64_t mant = 0;
+    int digits = 0, dropped = 0, exp10 = 0;
+    *neg = 0;
+    if (q < end && *q == '-') {
+        *neg = 1;
+        q++;
+    }
+    if (q >= end || !is_digit(*q))
+        return 0;
+    if (*q == '0') {
+        q++;
+    } else {
+        while (q < end && is_digit(*q)) {
+            if (digits < 19) {
+                mant = mant * 10 + (uint64_t)(*q - '0');
+                digits++;
+            } else {
+                dropped++;
+            }
+            q++;
+        }
+    }
+    if (q < end && *q == '.') {
+        q++;
+        if (q >= end || !is_digit(*q))
+            return 0;
+        while (q < end && is_digit(*q)) {
+            if (digits < 19 && (mant || *q != '0')) {
+                mant = mant * 10 + (uint64_t)(*q - '0');
+                digits++;
+                exp10--;
+            } else if (!mant) {
+                exp10--; /* a leading zero of the fraction */
+            } else {
+                dropped = 1;
+            }
+            q++;
+        }
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        q++;
+        int eneg = 0, ev = 0;
+        if (q < end && (*q == '+' || *q == '-'))
+            eneg = *q++ == '-';
+        if (q >= end || !is_digit(*q))
+            return 0;
+        while (q < end && is_digit(*q)) {
+            if (ev < 100000)
+                ev = ev * 10 + (*q - '0');
+            q++;
+        }
+        exp10 += eneg ? -ev : ev;
+    }
+    *m = mant;
+    *e = exp10;
+    *ndig = dropped ? 99 : digits; /* digits dropped: strtod reads it */
+    return (size_t)(q - f->p);
+}
+
+int ap_jf_number_syntax(ap_jfast *f)
+{
+    int neg, e, nd;
+    uint64_t m;
+    if (ap_jf_peek(f) < 0)
+        return 0;
+    size_t len = number_at(f, &neg, &m, &e, &nd);
+    ap_jfast after = {f->p + len, f->end};
+    if (!len || len > 63 || !scalar_ends(&after))
+        return 0;
+    f->p += len;
+    return 1;
+}
+
+int ap_jf_number(ap_jfast *f, double *v)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int neg, e, nd;
+    uint64_t m;
+    if (ap_jf_peek(f) < 0)
+        return 0;
+    size_t len = number_at(f, &neg, &m, &e, &nd);
+    if (!len || len > 63) /* cJSON reads at most 63 characters of a number */
+        return 0;
+    double d;
+    if (nd <= 15 && e >= -22 && e <= 22) {
+        /* both exact doubles: one correctly rounded operation, as strtod */
+        d = (double)m;
+        d = e < 0 ? d / pow10[-e] : d * pow10[e];
+        if (neg)
+            d = -d;
+    } else {
+        char tmp[64];
+        memcpy(tmp, f->p, len);
+        tmp[len] = '\0';
+        d = strtod(tmp, NULL);
+    }
+    ap_jfast after = {f->p + len, f->end};
+    if (!scalar_ends(&after))
+        return 0;
+    f->p += len;
+    *v = d;
+    return 1;
+}
+
+int ap_jf_int(ap_jfast *f, int64_t *v)
+{
+    if (ap_jf_peek(f) < 0)
+        return 0;
+    const char *q = f->p;
+    int neg = *q == '-';
+    q += neg;
+    const char *digits = q;
+    int64_t x = 0;
+    while (q < f->end && is_digit(*q) && q - digits < 16)
+        x = x * 10 + (*q++ - '0');
+    size_t nd = (size_t)(q - digits);
+    ap_jfast after = {q, f->end};
+    if (nd == 0 || nd > 15 || (nd > 1 && *digits == '0') || !scalar_ends(&after))
+        return 0;
+    f->p = q;
+    *v = neg ? -x : x;
+    return 1;
+}
+
+static int literal(ap_jfast *f, const char *word, size_t n)
+{
+    if (ap_jf_peek(f) < 0 || (size_t)(f->end - f->p) < n || memcmp(f->p, word, n) != 0)
+        return 0;
+    ap_jfast after = {f->p + n, f->end};
+    if (!scalar_ends(&after))
+        return 0;
+    f->p += n;
+    return 1;
+}
+
+int ap_jf_null(ap_jfast *f)
+{
+    return literal(f, "null", 4);
+}
+
+static int skip_at(ap_jfast *f, int depth)
+{
+    int c = ap_jf_peek(f);
+    if (depth > 64)
+        return 0;
+    switch (c) {
+    case '"': {
+        const char *s;
+        size_t n;
+        return ap_jf_string(f, &s, &n);
+    }
+    case '[':
+    case '{': {
+        char close = c == '[' ? ']' : '}';
+        f->p++;
+        if (ap_jf_take(f, close))
+            return 1;
+        for (;;) {
+            if (c == '{') {
+                const char *s;
+                size_t n;
+                if (!ap_jf_string(f, &s, &n) || !ap_jf_take(f, ':'))
+                    return 0;
+            }
+            if (!skip_at(f, depth + 1))
+                return 0;
+            if (ap_jf_take(f, close))
+                return 1;
+            if (!ap_jf_take(f, ','))
+                return 0;
+        }
+    }
+    case 't':
+        return literal(f, "true", 4);
+    case 'f':
+        return literal(f, "false", 5);
+    case 'n':
+        return literal(f, "null", 4);
+    default:
+        return ap_jf_number_syntax(f);
+    }
+}
+
+int ap_jf_skip(ap_jfast *f)
+{
+    return skip_at(f, 0);
 }

@@ -31,7 +31,7 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD
+    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD, OPT_REFERENCE
 };
 
 /* The one table of options: getopt's, every --help and the completion are
@@ -109,6 +109,8 @@ static const opt_doc opts[] = {
     {"json", NULL, OPT_JSON, C_ALL, NULL, "the summary as JSON on standard output"},
     {"max-record", "SIZE", OPT_MAX_RECORD, C_READ, NULL,
      "the largest JSON element, XML file or CSV field held (256M)"},
+    {"reference-parsers", NULL, OPT_REFERENCE, C_READ, NULL,
+     "read with cJSON and libcsv alone, no fast path (same output, slower)"},
     {"help", NULL, OPT_HELP, C_ALL, NULL, "this help"},
     {"version", NULL, OPT_VERSION, C_ALL, NULL, "the version, and the libraries'"},
 };
@@ -543,6 +545,7 @@ int main(int argc, char **argv)
                 o->max_record = (size_t)v;
             break;
         }
+        case OPT_REFERENCE: o->reference_parsers = 1; break;
         case OPT_SPLIT: o->split = optarg; break;
         case OPT_SKIP_DIFFICULT: o->skip_difficult = 1; break;
         case OPT_IMAGES: o->images_dir = optarg; break;

@@ -487,6 +487,20 @@ static void box_stats(ap_sink *sink, const ap_input *in, const ap_box *b)
         sink->box_large++;
 }
 
+/* Whether an object's polygons are written: under polygon or both, and by
+ * default when it has no box; never for a crowd (RLE) object. */
+static int polygon_wanted(ap_geometry geom, int has_box, int crowd)
+{
+    return !crowd && (geom == AP_GEOM_POLYGON || geom == AP_GEOM_BOTH ||
+                      (geom == AP_GEOM_AUTO && !has_box));
+}
+
+int ap_sink_wants_points(const ap_sink *sink, int has_box, int crowd)
+{
+    return (sink->accepts & AP_ACCEPT_POLYGON) &&
+           polygon_wanted(sink->ctx->opt.geometry, has_box, crowd);
+}
+
 int ap_sink_object(ap_sink *sink, const ap_object *o)
 {
     ap_context *ctx = sink->ctx;
@@ -503,9 +517,7 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     int image_level = o->box_form == AP_BOX_NONE && o->nparts == 0 && !o->crowd;
     int has_box = o->box_form != AP_BOX_NONE;
     int want_box = has_box && geom != AP_GEOM_POLYGON;
-    int want_poly = !o->crowd && o->nparts > 0 &&
-                    (geom == AP_GEOM_POLYGON || geom == AP_GEOM_BOTH ||
-                     (geom == AP_GEOM_AUTO && !has_box));
+    int want_poly = o->nparts > 0 && polygon_wanted(geom, has_box, o->crowd);
     /* what the writer cannot hold is left out; nothing left is a reject */
     int box_ok = (sink->accepts & AP_ACCEPT_BOX) != 0;
     int poly_ok = (sink->accepts & AP_ACCEPT_POLYGON) != 0;

@@ -24,6 +24,7 @@ extern CU_TestInfo requests_tests[];
 extern CU_TestInfo diff_tests[];
 extern CU_TestInfo hardening_tests[];
 extern CU_TestInfo install_tests[];
+extern CU_TestInfo fastpath_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -42,6 +43,7 @@ static CU_SuiteInfo suites[] = {
     {"install", NULL, NULL, NULL, NULL, install_tests},
     {"samples", NULL, NULL, NULL, NULL, samples_tests},
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
+    {"fastpath", NULL, NULL, NULL, NULL, fastpath_tests},
     CU_SUITE_INFO_NULL,
 };
 

@@ -74,6 +74,9 @@ typedef struct ap_options {
                                       a JSON array element, an XML file, a CSV
                                       field (default 256 MiB) */
     int delete_missing_inputs;     /* diff: clear inputs DESIRED does not have */
+    int reference_parsers;         /* read every record with the libraries alone
+                                      (cJSON, libcsv), never the fast paths: the
+                                      same output, slower; for tests */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */

@@ -79,6 +79,10 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label);
  * Returns AP_OK, or an error (I/O, --strict, interrupted). */
 int ap_sink_object(ap_sink *sink, const ap_object *obj);
 
+/* Whether the core reads the points of an object's polygons (not only
+ * their count): a reader may leave them unconverted when it does not. */
+int ap_sink_wants_points(const ap_sink *sink, int has_box, int crowd);
+
 /* An object the reader itself cannot convert (unknown image or category,
  * a value that is not a number): counted as read and rejected. */
 int ap_sink_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
