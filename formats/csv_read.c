@@ -40,8 +40,17 @@ typedef struct {
     ap_sink *sink;
     const char *path;
     struct csv_parser p;
-    char **f;             /* fields of the current row */
+    char **f;             /* fields of the current row (set at its end) */
     size_t nf, cap;
+    char *text;           /* their bytes, each ended by a NUL */
+    size_t text_len, text_cap;
+    size_t *off;          /* where each starts in text */
+    size_t off_cap;
+    char *last_name;      /* the last row's image and what it gave */
+    int64_t last_w, last_h;
+    ap_input *last_in;
+    char *last_label;     /* the last row's label and its concept */
+    const ap_concept *last_concept;
     uint64_t line;        /* physical line being fed */
     uint64_t row_line;    /* line where the current row starts */
     uint64_t rows;        /* rows seen, header included */
@@ -60,7 +69,7 @@ static void on_field(void *s, size_t len, void *data)
         return;
     if (r->nf == 0)
         r->row_line = r->line;
-    if (ap_grow(&r->f, &r->cap, r->nf + 1, sizeof *r->f) != 0) {
+    if (ap_grow(&r->off, &r->off_cap, r->nf + 1, sizeof *r->off) != 0) {
         r->rc = ap_error_nomem(r->ctx);
         return;
     }
@@ -69,12 +78,16 @@ static void on_field(void *s, size_t len, void *data)
         t++;
         len--;
     }
-    r->f[r->nf] = ap_strndup(t, s ? len : 0);
-    if (!r->f[r->nf]) {
+    if (!s)
+        len = 0;
+    if (ap_grow(&r->text, &r->text_cap, r->text_len + len + 1, 1) != 0) {
         r->rc = ap_error_nomem(r->ctx);
         return;
     }
-    r->nf++;
+    memcpy(r->text + r->text_len, t, len);
+    r->text[r->text_len + len] = '\0';
+    r->off[r->nf++] = r->text_len;
+    r->text_len += len + 1;
 }
 
 static const char *field(const csvr *r, int role)
@@ -92,6 +105,10 @@ static int num(const char *s, double *out)
         s++;
     if (!*s)
         return 0;
+    size_t n = strlen(s);
+    ap_jfast f = {s, s + n}; /* the usual plain number, as strtod reads it */
+    if (ap_jf_number(&f, out) && f.p == f.end)
+        return 1;
     char *end;
     *out = strtod(s, &end);
     while (isspace((unsigned char)*end))
@@ -306,16 +323,37 @@ static const char *image_name(const char *s)
     return s;
 }
 
+/* Rows of one image usually follow each other: the same name and size as
+ * the last row give the same input, without asking the core again. */
 static ap_input *input_for(csvr *r, const char *name, int64_t w, int64_t h)
 {
+    if (r->last_in && w == r->last_w && h == r->last_h && strcmp(name, r->last_name) == 0)
+        return r->last_in;
     ap_image_desc d = {NULL, image_name(name), w, h, 0, 0, {r->path, r->row_line, r->index}};
-    return ap_sink_input(r->sink, &d);
+    ap_input *in = ap_sink_input(r->sink, &d);
+    free(r->last_name);
+    r->last_name = in ? ap_strdup(name) : NULL;
+    r->last_in = r->last_name ? in : NULL;
+    r->last_w = w;
+    r->last_h = h;
+    return in;
+}
+
+static const ap_concept *concept_for(csvr *r, const char *label)
+{
+    if (r->last_concept && strcmp(label, r->last_label) == 0)
+        return r->last_concept;
+    const ap_concept *c = ap_sink_concept(r->sink, label);
+    free(r->last_label);
+    r->last_label = c ? ap_strdup(label) : NULL;
+    r->last_concept = r->last_label ? c : NULL;
+    return c;
 }
 
 static int emit(csvr *r, ap_input *in, const char *label, ap_units units, const double box[4],
                 double value)
 {
-    const ap_concept *c = ap_sink_concept(r->sink, label);
+    const ap_concept *c = concept_for(r, label);
     if (!c)
         return r->ctx->err;
     ap_object o;
@@ -475,7 +513,11 @@ static void on_row(int term, void *data)
 {
     (void)term;
     csvr *r = data;
+    if (r->rc == AP_OK && ap_grow(&r->f, &r->cap, r->nf + 1, sizeof *r->f) != 0)
+        r->rc = ap_error_nomem(r->ctx);
     if (r->rc == AP_OK) {
+        for (size_t i = 0; i < r->nf; i++)
+            r->f[i] = r->text + r->off[i];
         r->rows++;
         int header = 0;
         if (r->rows == 1)
@@ -492,9 +534,8 @@ static void on_row(int term, void *data)
             r->index++;
         }
     }
-    for (size_t i = 0; i < r->nf; i++)
-        free(r->f[i]);
     r->nf = 0;
+    r->text_len = 0;
 }
 
 /* libcsv grows its field buffer with this: past --max-record it fails, and
@@ -568,9 +609,11 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
                            "a quoted field is not closed before the end of the file");
     if (r.rc == AP_OK && r.rows == 0)
         ap_warn(ctx, "%s: the CSV file has no rows", src->path);
-    for (size_t i = 0; i < r.nf; i++)
-        free(r.f[i]);
     free(r.f);
+    free(r.text);
+    free(r.off);
+    free(r.last_name);
+    free(r.last_label);
     free(buf);
     csv_free(&r.p);
     return r.rc;
