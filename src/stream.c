@@ -30,6 +30,8 @@ struct ap_stream {
     zip_file_t *zf;
     char *name;
     uint64_t size;
+    int sized;          /* a regular file: size is known, no read past it */
+    uint64_t pos;
 };
 
 struct ap_container {
@@ -121,8 +123,10 @@ ap_stream *ap_stream_open(ap_context *ctx, const char *path)
             ap_stream_close(s);
             return NULL;
         }
-        if (S_ISREG(st.st_mode))
+        if (S_ISREG(st.st_mode)) {
             s->size = (uint64_t)st.st_size;
+            s->sized = 1;
+        }
     }
     return s;
 }
@@ -147,10 +151,14 @@ ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
         }
         return (ssize_t)r;
     }
+    if (s->sized && s->pos >= s->size)
+        return 0; /* the end of a regular file, without asking again */
     for (;;) {
         ssize_t r = read(s->fd, buf, n);
-        if (r >= 0)
+        if (r >= 0) {
+            s->pos += (uint64_t)r;
             return r;
+        }
         if (errno == EINTR && !ap_interrupted)
             continue;
         ap_error(ctx, AP_ENOINPUT, "%s: read error: %s", s->name, strerror(errno));
@@ -165,6 +173,7 @@ int ap_stream_rewind(ap_context *ctx, ap_stream *s)
         s->zf = NULL;
         return zip_member_open(ctx, s);
     }
+    s->pos = 0;
     if (lseek(s->fd, 0, SEEK_SET) < 0)
         return ap_error(ctx, AP_ENOINPUT, "%s: cannot read it a second time: %s", s->name,
                         strerror(errno));
@@ -191,6 +200,8 @@ void ap_stream_close(ap_stream *s)
 int ap_stream_slurp(ap_context *ctx, ap_stream *s, size_t limit, char **out, size_t *len)
 {
     size_t cap = 16384, n = 0;
+    if (s->sized && s->size < limit && s->size + 1 > cap)
+        cap = (size_t)s->size + 1; /* the whole file in one read */
     char *buf = malloc(cap + 1);
     if (!buf)
         return ap_error_nomem(ctx);
@@ -368,13 +379,14 @@ static int list_dir(ap_context *ctx, const char *root, const char *rel, ap_names
         }
         snprintf(sub, m, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
         snprintf(full, fm, "%s/%s", dir, e->d_name);
+        int type = e->d_type == DT_DIR ? 1 : e->d_type == DT_REG ? 2 : 0;
         struct stat st;
-        if (stat(full, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = list_dir(ctx, root, sub, out);
-            else if (S_ISREG(st.st_mode))
-                rc = names_add(ctx, out, sub);
-        }
+        if (!type && stat(full, &st) == 0) /* a link, or a file system without types */
+            type = S_ISDIR(st.st_mode) ? 1 : S_ISREG(st.st_mode) ? 2 : 0;
+        if (type == 1)
+            rc = list_dir(ctx, root, sub, out);
+        else if (type == 2)
+            rc = names_add(ctx, out, sub);
         free(sub);
         free(full);
     }
