@@ -97,7 +97,7 @@ static const char *field(const csvr *r, int role)
 }
 
 /* A number: 1 parsed, 0 empty, -1 not a number. */
-static int num(const char *s, double *out)
+static int num(const csvr *r, const char *s, double *out)
 {
     if (!s)
         return 0;
@@ -107,7 +107,7 @@ static int num(const char *s, double *out)
         return 0;
     size_t n = strlen(s);
     ap_jfast f = {s, s + n}; /* the usual plain number, as strtod reads it */
-    if (ap_jf_number(&f, out) && f.p == f.end)
+    if (!r->ctx->opt.reference_parsers && ap_jf_number(&f, out) && f.p == f.end)
         return 1;
     char *end;
     *out = strtod(s, &end);
@@ -280,7 +280,7 @@ static int detect(csvr *r)
         is_header = named;
         if (!named && r->col[C_XMIN] >= 0) { /* numbered columns: skip a header row */
             double d;
-            is_header = num(field(r, C_XMIN), &d) < 0;
+            is_header = num(r, field(r, C_XMIN), &d) < 0;
         }
     }
     if (!r->dialect) {
@@ -385,7 +385,7 @@ static int row_box(csvr *r, ap_input *in, const char *label, double box[4])
     static const int roles[4] = {C_XMIN, C_YMIN, C_XMAX, C_YMAX};
     for (int i = 0; i < 4; i++) {
         const char *s = field(r, roles[i]);
-        int k = num(s, &box[i]);
+        int k = num(r, s, &box[i]);
         if (k <= 0)
             return reject(r, in ? in->id : NULL, label, "invalid_coordinate",
                           "%s is \"%s\", not a number", role_names[roles[i]], s ? s : ""),
@@ -403,7 +403,7 @@ static int row_size(csvr *r, int64_t *w, int64_t *h, int *bad)
     for (int i = 0; i < 2; i++) {
         double d;
         const char *s = field(r, roles[i]);
-        int k = num(s, &d);
+        int k = num(r, s, &d);
         if (k < 0 || (k > 0 && (d < 0 || d != floor(d) || d > 1e9))) {
             *bad = 1;
             return reject(r, NULL, field(r, C_LABEL), "invalid_coordinate",
@@ -439,7 +439,7 @@ static int row_tfod_generic(csvr *r)
                          : AP_UNITS_PIXEL;
     if (r->col[C_XMIN] < 0) { /* generic without boxes: image-level */
         double v = 1;
-        if (num(field(r, C_VALUE), &v) < 0 || (v != 0 && v != 1))
+        if (num(r, field(r, C_VALUE), &v) < 0 || (v != 0 && v != 1))
             return reject(r, in->id, label, "invalid_row", "value is \"%s\", not 0 or 1",
                           field(r, C_VALUE));
         return emit(r, in, label, units, NULL, v);
@@ -468,7 +468,7 @@ static int row_automl(csvr *r)
     int have[8], n = 0;
     for (int i = 0; i < 8; i++) {
         const char *s = base + 2 + i < r->nf ? r->f[base + 2 + i] : NULL;
-        int k = num(s, &v[i]);
+        int k = num(r, s, &v[i]);
         if (k < 0)
             return reject(r, in->id, label, "invalid_coordinate",
                           "column %zu is \"%s\", not a number", base + 3 + i, s);
@@ -504,7 +504,7 @@ static int row_class(csvr *r)
         return AP_OK;
     double v = 1;
     const char *vs = field(r, C_VALUE);
-    if (num(vs, &v) < 0 || (v != 0 && v != 1))
+    if (num(r, vs, &v) < 0 || (v != 0 && v != 1))
         return reject(r, in->id, label, "invalid_row", "value is \"%s\", not 0 or 1", vs);
     return emit(r, in, label, AP_UNITS_NORMALIZED, NULL, v);
 }

@@ -165,15 +165,15 @@ size_t ap_format_double_ref(char *out, double v)
 }
 
 /*
- * The same digits without printf and strtod, for the values the writers
+ * The same bytes without printf and strtod, for the values the writers
  * produce by the million (coordinates and pixels, 1e-4 <= |v| < 1e15, which
- * %g writes without an exponent). With v = f * 2^-s exactly (f < 2^53,
- * s <= 70), the p-digit decimal q * 10^-k is found in 128-bit integers,
- * rounded half to even as printf rounds, and it reads back to v exactly
- * when its distance to v, |q * 2^s - f * 10^k|, is at most half the gap to
- * v's neighbour, which is how strtod rounds. Anything else (exponent form,
- * more than 19 decimals) goes to ap_format_double_ref; a test holds the two
- * to the same bytes.
+ * %g writes without an exponent). With v = f * 2^-s exactly (f < 2^53), the
+ * 17 significant digits of v are found once in 128-bit integers,
+ * N = f * 10^k = d * 2^s + r; the 15- and 16-digit roundings come from d's
+ * last digits and r, half to even as printf rounds, and a rounding reads
+ * back to v exactly when its distance to v is at most half the gap to v's
+ * neighbour, which is how strtod rounds. Anything else goes to
+ * ap_format_double_ref; a test holds the two to the same bytes.
  */
 typedef unsigned __int128 u128;
 
@@ -183,93 +183,94 @@ static const uint64_t pow10_u64[20] = {
     10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
     100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
 
-/* The p-digit rounding of f * 2^-s: digits in *q, decimal exponent in *x
- * (q has exactly p digits); 1 when it reads back to the same double, 0 when
- * not, -1 when outside the range handled here. x0 is a guess of the
- * exponent, corrected on the truncated digits (which, unlike the rounded
- * ones, cannot carry into the next power of ten). */
-static int digits_at(uint64_t f, int s, int p, int x0, uint64_t *q, int *x)
+static u128 pow10_u128(int k)
 {
-    int xe = x0;
-    for (int tries = 0; tries < 3; tries++) {
-        int k = p - 1 - xe;
-        if (k < 0 || k > 19)
-            return -1;
-        u128 n = (u128)f * pow10_u64[k];
-        u128 mask = ((u128)1 << s) - 1, half = (u128)1 << (s - 1);
-        uint64_t d = (uint64_t)(n >> s);
-        if (d >= pow10_u64[p]) {
-            xe++;
-            continue;
+    return k < 20 ? (u128)pow10_u64[k] : (u128)pow10_u64[19] * 10;
+}
+
+/* Writes the p digits of q with the decimal exponent x as %g does without
+ * an exponent: trailing zeros of the fraction and a bare point dropped. */
+static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
+{
+    char dig[20];
+    int nd = 0;
+    for (; nd < p; nd++, q /= 10)
+        dig[nd] = (char)('0' + q % 10); /* last digit first */
+    int lo = 0;
+    while (lo < nd - 1 && dig[lo] == '0' && nd - 1 - lo > x)
+        lo++;
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    if (x < 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int z = -1; z > x; z--)
+            out[o++] = '0';
+        for (int i = nd - 1; i >= lo; i--)
+            out[o++] = dig[i];
+    } else {
+        for (int i = nd - 1; i >= lo; i--) {
+            out[o++] = dig[i];
+            if (nd - 1 - i == x && i > lo)
+                out[o++] = '.';
         }
-        if (d < pow10_u64[p - 1]) {
-            xe--;
-            continue;
-        }
-        u128 r = n & mask;
-        int up = r > half || (r == half && (d & 1));
-        d += (uint64_t)up;
-        u128 dist = up ? ((u128)1 << s) - r : r;
-        u128 ten_k = pow10_u64[k];
-        int lower_gap_half = !up && f == (1ULL << 52); /* the next double down is closer */
-        u128 lhs = lower_gap_half ? dist * 4 : dist * 2;
-        if (d == pow10_u64[p]) { /* rounded up to the next power of ten */
-            d = pow10_u64[p - 1];
-            xe++;
-        }
-        *q = d;
-        *x = xe;
-        return lhs < ten_k || (lhs == ten_k && (f & 1) == 0);
     }
-    return -1;
+    out[o] = '\0';
+    return o;
 }
 
 size_t ap_format_double(char *out, double v)
 {
     double a = fabs(v);
-    if (!(a >= 1e-5 && a < 1e15))
+    if (!(a >= 1e-4 && a < 1e15))
         return ap_format_double_ref(out, v);
-    int e;
-    double m = frexp(a, &e); /* a = m * 2^e, 0.5 <= m < 1 */
-    uint64_t f = (uint64_t)ldexp(m, 53);
-    int s = 53 - e;
-    int x0 = (int)floor(log10(a));
-    uint64_t q = 0;
-    int x = 0, ok = 0;
-    for (int p = 15; p <= 17 && !ok; p++) {
-        int r = digits_at(f, s, p, x0, &q, &x);
-        if (r < 0 || x < -4 || x >= p)
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t f = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int s = 1075 - (int)(bits >> 52); /* a = f * 2^-s, 3 <= s <= 66 here */
+    /* the decimal exponent x of a: estimated, then fixed on the digits */
+    int x = (int)floor((52 - s) * 0.30102999566398120);
+    u128 n = 0, mask = ((u128)1 << s) - 1;
+    uint64_t d = 0;
+    int k = 0, tries = 0;
+    for (;; tries++) {
+        k = 16 - x;
+        if (tries == 4 || k < 0 || k > 20)
             return ap_format_double_ref(out, v);
-        if (r == 0 && p < 17)
-            continue;
-        ok = 1;
-        char dig[20];
-        int nd = 0;
-        for (uint64_t t = q; t; t /= 10)
-            dig[nd++] = (char)('0' + t % 10);
-        /* dig holds the p digits, last first; drop trailing zeros */
-        int lo = 0;
-        while (lo < nd - 1 && dig[lo] == '0' && nd - 1 - lo > x)
-            lo++;
-        size_t o = 0;
-        if (v < 0)
-            out[o++] = '-';
-        if (x < 0) {
-            out[o++] = '0';
-            out[o++] = '.';
-            for (int z = -1; z > x; z--)
-                out[o++] = '0';
-            for (int i = nd - 1; i >= lo; i--)
-                out[o++] = dig[i];
-        } else {
-            for (int i = nd - 1; i >= lo; i--) {
-                out[o++] = dig[i];
-                if (nd - 1 - i == x && i > lo)
-                    out[o++] = '.';
-            }
+        n = (u128)f * pow10_u128(k);
+        u128 t = n >> s;
+        if (t >= pow10_u64[17])
+            x++;
+        else if (t < pow10_u64[16])
+            x--;
+        else {
+            d = (uint64_t)t;
+            break;
         }
-        out[o] = '\0';
-        return o;
+    }
+    u128 r = n & mask, ten_k = pow10_u128(k);
+    /* the divisions by constants, so that they are multiplications */
+    const uint64_t qs[3] = {d / 100, d / 10, d}, low[3] = {d % 100, d % 10, 0};
+    for (int p = 15; p <= 17; p++) {
+        uint64_t unit = pow10_u64[17 - p];
+        uint64_t q = qs[p - 15];
+        u128 rem = ((u128)low[p - 15] << s) + r; /* what lies below q's last digit */
+        u128 half = (u128)unit << (s - 1);
+        int up = rem > half || (rem == half && (q & 1));
+        u128 dist = up ? ((u128)unit << s) - rem : rem;
+        q += (uint64_t)up;
+        int xe = x;
+        if (q == pow10_u64[p]) { /* rounded up to the next power of ten */
+            q = pow10_u64[p - 1];
+            xe++;
+        }
+        if (xe < -4 || xe >= p)
+            return ap_format_double_ref(out, v);
+        /* below v, a power of two has its neighbour at half the distance */
+        u128 lhs = !up && f == (1ULL << 52) ? dist * 4 : dist * 2;
+        if (p == 17 || lhs < ten_k || (lhs == ten_k && (f & 1) == 0))
+            return put_fixed(out, v < 0, q, p, xe);
     }
     return ap_format_double_ref(out, v);
 }

@@ -179,9 +179,43 @@ static void test_fastpath_edge_shapes(void)
     }
 }
 
+/* CSV numbers in every spelling strtod reads, and some it does not. */
+static const char csv_numbers[] =
+    "filename,width,height,class,xmin,ymin,xmax,ymax\n"
+    "a.jpg,640,480,dog,10,20,30,40\n"
+    "a.jpg,640,480,dog,+10,2e1,3E1,40.\n"
+    "a.jpg,640,480,dog, 10 ,\t20,30.000000000000001,40\n"
+    "a.jpg,640,480,dog,.5,0x10,1e-2,0.30000000000000004\n"
+    "a.jpg,640,480,dog,-0,00012,123456789012345678901234,99.99999999999999999\n"
+    "a.jpg,640,480,dog,inf,1,2,3\n"
+    "a.jpg,640,480,dog,1,nan,2,3\n"
+    "a.jpg,640,480,dog,1e400,1,2,3\n"
+    "a.jpg,640,480,dog,1,2,3,4x\n"
+    "b.jpg,640.0,4.8e2,cat,1.25,2.5,600.125,479.9999999999999\n"
+    "c.jpg,640,480,cat,\"1\",\"2\",\"3\",\"4\"\n";
+
+static void test_fastpath_csv(void)
+{
+    const char *d = t_dir("fast-csv");
+    const char *f = t_path(d, "numbers.csv");
+    t_write(f, csv_numbers);
+    CU_ASSERT(same_both_ways(f, ""));
+    CU_ASSERT(same_both_ways(f, "--to csv"));
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "%s '%s/tools/gen_dataset.py' --images 300 --seed 8 --format csv "
+             "--quiet --out '%s/gen.csv'", t_python(), t_shared(), d);
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
+    CU_ASSERT(same_both_ways(t_path(d, "gen.csv"), ""));
+    snprintf(cmd, sizeof cmd, "find samples tests/data '%s/corpus' -name '*.csv' | sort",
+             t_shared());
+    static const char *const none[] = {""};
+    CU_ASSERT(each_file(cmd, none, 1) > 5);
+}
+
 CU_TestInfo fastpath_tests[] = {
     {"test_fastpath_json_samples_corpus_and_data", test_fastpath_json_samples_corpus_and_data},
     {"test_fastpath_generated_coco", test_fastpath_generated_coco},
     {"test_fastpath_edge_shapes", test_fastpath_edge_shapes},
+    {"test_fastpath_csv", test_fastpath_csv},
     CU_TEST_INFO_NULL,
 };
