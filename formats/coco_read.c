@@ -41,9 +41,7 @@ typedef struct {
     ap_map *cats;        /* COCO category id -> coco_cat */
     coco_cat **catv;
     size_t ncats, catcap;
-    int64_t *ann_ids;    /* open-addressing set of annotation ids */
-    size_t ann_cap, ann_n;
-    int ann_zero_seen;   /* id 0 is the empty slot marker */
+    ap_idset *ann_ids;   /* annotation ids seen */
     double *coords;      /* polygon scratch */
     size_t ncoords, coords_cap;
     const double **parts;
@@ -161,45 +159,6 @@ static int read_category(coco *c, const cJSON *e)
     if (ap_map_put_int(c->cats, id, cat) != 0)
         return ap_error_nomem(c->ctx);
     return AP_OK;
-}
-
-/* ---- annotation ids: a set of int64, for duplicates ---- */
-
-/* Returns 1 when id was already there, 0 when added, -1 out of memory. */
-static int ann_id_add(coco *c, int64_t id)
-{
-    if (id == 0) {
-        int seen = c->ann_zero_seen;
-        c->ann_zero_seen = 1;
-        return seen;
-    }
-    if ((c->ann_n + 1) * 2 > c->ann_cap) {
-        size_t nc = c->ann_cap ? c->ann_cap * 2 : 1024;
-        int64_t *ns = calloc(nc, sizeof *ns);
-        if (!ns)
-            return -1;
-        for (size_t i = 0; i < c->ann_cap; i++) {
-            int64_t v = c->ann_ids[i];
-            if (!v)
-                continue;
-            size_t k = (size_t)ap_hash64(&v, sizeof v, 2) & (nc - 1);
-            while (ns[k])
-                k = (k + 1) & (nc - 1);
-            ns[k] = v;
-        }
-        free(c->ann_ids);
-        c->ann_ids = ns;
-        c->ann_cap = nc;
-    }
-    size_t k = (size_t)ap_hash64(&id, sizeof id, 2) & (c->ann_cap - 1);
-    while (c->ann_ids[k]) {
-        if (c->ann_ids[k] == id)
-            return 1;
-        k = (k + 1) & (c->ann_cap - 1);
-    }
-    c->ann_ids[k] = id;
-    c->ann_n++;
-    return 0;
 }
 
 /* ---- geometry ---- */
@@ -454,7 +413,7 @@ static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
  * annotation rejected: *rc), 0 when new. */
 static int duplicate(coco *c, int64_t id, const ap_input *in, const char *label, int *rc)
 {
-    int dup = ann_id_add(c, id);
+    int dup = ap_idset_add(c->ann_ids, id);
     if (dup < 0) {
         *rc = ap_error_nomem(c->ctx);
         return 1;
@@ -780,9 +739,10 @@ static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     c.path = src->path;
     c.images = ap_map_new();
     c.cats = ap_map_new();
+    c.ann_ids = ap_idset_new();
     c.j = ap_jscan_new(ctx, src->stream, src->path);
     int rc = AP_OK;
-    if (!c.images || !c.cats || !c.j) {
+    if (!c.images || !c.cats || !c.ann_ids || !c.j) {
         rc = ap_error_nomem(ctx);
         goto done;
     }
@@ -842,7 +802,7 @@ done:
     ap_map_free(c.images);
     ap_map_free(c.cats);
     ap_jscan_free(c.j);
-    free(c.ann_ids);
+    ap_idset_free(c.ann_ids);
     free(c.coords);
     free(c.parts);
     free(c.part_len);

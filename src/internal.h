@@ -56,6 +56,7 @@ char *ap_strndup(const char *s, size_t n);
 typedef struct ap_map ap_map;
 ap_map *ap_map_new(void);
 void ap_map_free(ap_map *m);   /* does not free the values */
+void ap_map_free_values(ap_map *m); /* frees them too */
 size_t ap_map_count(const ap_map *m);
 /* Lookups return NULL when absent. Puts return 0, or -1 out of memory; a
  * string key is copied. */
@@ -63,6 +64,15 @@ void *ap_map_get(const ap_map *m, const char *key);
 int ap_map_put(ap_map *m, const char *key, void *value);
 void *ap_map_get_int(const ap_map *m, int64_t key);
 int ap_map_put_int(ap_map *m, int64_t key, void *value);
+
+/* A set of 64-bit ids that are mostly seen in increasing order (COCO's
+ * annotation ids): those are kept as variable-length deltas, a byte or two
+ * each, the others in a hash set. */
+typedef struct ap_idset ap_idset;
+ap_idset *ap_idset_new(void);
+void ap_idset_free(ap_idset *s);
+/* 1 when id was there already, 0 when added, -1 out of memory. */
+int ap_idset_add(ap_idset *s, int64_t id);
 
 uint64_t ap_hash64(const void *data, size_t n, uint64_t seed);
 

@@ -38,7 +38,6 @@ static void input_free(ap_input *in)
         return;
     free(in->id);
     free(in->file_name);
-    free(in->src_file);
     free(in);
 }
 
@@ -67,6 +66,21 @@ static int size_from_images(ap_sink *sink, const char *file_name, int64_t *w, in
     return found;
 }
 
+/* The one copy of a source path that every input read from it points to
+ * (a COCO file names a hundred thousand images). NULL when out of memory. */
+static char *src_file(ap_sink *sink, const char *path)
+{
+    char *p = ap_map_get(sink->src_files, path);
+    if (p)
+        return p;
+    p = ap_strdup(path);
+    if (p && ap_map_put(sink->src_files, path, p) != 0) {
+        free(p);
+        p = NULL;
+    }
+    return p;
+}
+
 static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
 {
     ap_context *ctx = sink->ctx;
@@ -80,7 +94,7 @@ static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
     }
     in->id = id;
     in->file_name = ap_utf8_dup(d->file_name);
-    in->src_file = ap_strdup(d->pos.file ? d->pos.file : "-");
+    in->src_file = src_file(sink, d->pos.file ? d->pos.file : "-");
     in->src_line = d->pos.line;
     in->width = d->width > 0 ? d->width : 0;
     in->height = d->height > 0 ? d->height : 0;
@@ -650,9 +664,10 @@ ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode)
     s->cur_path = "-";
     s->accepts = AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT;
     s->inputs_by_id = ap_map_new();
+    s->src_files = ap_map_new();
     s->concepts_by_label = ap_map_new();
     s->concepts_by_id = ap_map_new();
-    if (!s->inputs_by_id || !s->concepts_by_label || !s->concepts_by_id) {
+    if (!s->inputs_by_id || !s->src_files || !s->concepts_by_label || !s->concepts_by_id) {
         ap_sink_free(s);
         return NULL;
     }
@@ -670,6 +685,7 @@ void ap_sink_free(ap_sink *s)
         concept_free(s->concepts[i]);
     free(s->concepts);
     ap_map_free(s->inputs_by_id);
+    ap_map_free_values(s->src_files);
     ap_map_free(s->concepts_by_label);
     ap_map_free(s->concepts_by_id);
     for (size_t i = 0; i < s->nmap_values; i++)

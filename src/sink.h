@@ -18,6 +18,8 @@ struct ap_sink {
     const char *cur_path;       /* the source being read, for messages */
 
     ap_map *inputs_by_id;       /* input id -> ap_input */
+    ap_map *src_files;          /* source paths, one copy each (inputs point
+                                   into it): path -> the copy */
     ap_input **inputs;          /* every input, first-seen order */
     size_t ninputs, ninputs_cap;
 

@@ -356,12 +356,17 @@ uint64_t ap_hash64(const void *data, size_t n, uint64_t seed)
 
 /* ---- maps: open addressing, linear probing ---- */
 
+/* 24 bytes a slot: the hash with two flag bits, the key, the value. */
+#define SLOT_USED (1ULL << 63)
+#define SLOT_STR (1ULL << 62)
+
 typedef struct {
-    uint64_t hash;
-    char *skey;
-    int64_t ikey;
+    uint64_t tag; /* 0: empty; else SLOT_USED, SLOT_STR for a string key, the hash */
+    union {
+        char *s;
+        int64_t i;
+    } key;
     void *value;
-    int used;
 } map_slot;
 
 struct ap_map {
@@ -388,9 +393,20 @@ void ap_map_free(ap_map *m)
     if (!m)
         return;
     for (size_t i = 0; i < m->cap; i++)
-        free(m->slots[i].skey);
+        if (m->slots[i].tag & SLOT_STR)
+            free(m->slots[i].key.s);
     free(m->slots);
     free(m);
+}
+
+void ap_map_free_values(ap_map *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].tag)
+            free(m->slots[i].value);
+    ap_map_free(m);
 }
 
 size_t ap_map_count(const ap_map *m)
@@ -398,15 +414,19 @@ size_t ap_map_count(const ap_map *m)
     return m->count;
 }
 
-static map_slot *map_find(const ap_map *m, uint64_t h, const char *skey, int64_t ikey)
+static uint64_t slot_tag(uint64_t h, const char *skey)
 {
-    size_t i = (size_t)h & (m->cap - 1);
+    return (h & ~(SLOT_USED | SLOT_STR)) | SLOT_USED | (skey ? SLOT_STR : 0);
+}
+
+static map_slot *map_find(const ap_map *m, uint64_t tag, const char *skey, int64_t ikey)
+{
+    size_t i = (size_t)tag & (m->cap - 1);
     for (;;) {
         map_slot *s = &m->slots[i];
-        if (!s->used)
+        if (!s->tag)
             return s;
-        if (s->hash == h && (skey ? (s->skey && strcmp(s->skey, skey) == 0)
-                                  : (!s->skey && s->ikey == ikey)))
+        if (s->tag == tag && (skey ? strcmp(s->key.s, skey) == 0 : s->key.i == ikey))
             return s;
         i = (i + 1) & (m->cap - 1);
     }
@@ -423,10 +443,12 @@ static int map_grow(ap_map *m)
     m->slots = ns;
     m->cap = ncap;
     for (size_t i = 0; i < ocap; i++) {
-        if (!old[i].used)
+        if (!old[i].tag)
             continue;
-        map_slot *s = map_find(m, old[i].hash, old[i].skey, old[i].ikey);
-        *s = old[i];
+        size_t k = (size_t)old[i].tag & (ncap - 1); /* keys are distinct: the first free */
+        while (ns[k].tag)
+            k = (k + 1) & (ncap - 1);
+        ns[k] = old[i];
     }
     free(old);
     return 0;
@@ -436,28 +458,29 @@ static int map_put(ap_map *m, uint64_t h, const char *skey, int64_t ikey, void *
 {
     if ((m->count + 1) * 2 > m->cap && map_grow(m) != 0)
         return -1;
-    map_slot *s = map_find(m, h, skey, ikey);
-    if (s->used) {
+    uint64_t tag = slot_tag(h, skey);
+    map_slot *s = map_find(m, tag, skey, ikey);
+    if (s->tag) {
         s->value = value;
         return 0;
     }
     if (skey) {
-        s->skey = ap_strdup(skey);
-        if (!s->skey)
+        s->key.s = ap_strdup(skey);
+        if (!s->key.s)
             return -1;
+    } else {
+        s->key.i = ikey;
     }
-    s->hash = h;
-    s->ikey = ikey;
+    s->tag = tag;
     s->value = value;
-    s->used = 1;
     m->count++;
     return 0;
 }
 
 void *ap_map_get(const ap_map *m, const char *key)
 {
-    map_slot *s = map_find(m, ap_hash64(key, strlen(key), 0), key, 0);
-    return s->used ? s->value : NULL;
+    map_slot *s = map_find(m, slot_tag(ap_hash64(key, strlen(key), 0), key), key, 0);
+    return s->tag ? s->value : NULL;
 }
 
 int ap_map_put(ap_map *m, const char *key, void *value)
@@ -467,11 +490,140 @@ int ap_map_put(ap_map *m, const char *key, void *value)
 
 void *ap_map_get_int(const ap_map *m, int64_t key)
 {
-    map_slot *s = map_find(m, ap_hash64(&key, sizeof key, 1), NULL, key);
-    return s->used ? s->value : NULL;
+    map_slot *s = map_find(m, slot_tag(ap_hash64(&key, sizeof key, 1), NULL), NULL, key);
+    return s->tag ? s->value : NULL;
 }
 
 int ap_map_put_int(ap_map *m, int64_t key, void *value)
 {
     return map_put(m, ap_hash64(&key, sizeof key, 1), NULL, key, value);
+}
+
+/* ---- id sets ---- */
+
+#define IDS_BLOCK 256 /* increasing ids per block of the delta log */
+
+struct ap_idset {
+    unsigned char *log;   /* deltas to the previous id, 7 bits a byte */
+    size_t len, cap;
+    int64_t *first;       /* each block's first id (not in the log) */
+    size_t *start;        /* and where its deltas start in log */
+    size_t nblocks, bcap;
+    size_t in_block;      /* ids in the last block */
+    int64_t last;         /* the largest id so far */
+    int64_t *other;       /* ids that came below last: open addressing */
+    size_t ocap, on;
+    int other_zero;       /* 0 marks an empty slot; id 0 is kept here */
+};
+
+ap_idset *ap_idset_new(void)
+{
+    return calloc(1, sizeof(ap_idset));
+}
+
+void ap_idset_free(ap_idset *s)
+{
+    if (!s)
+        return;
+    free(s->log);
+    free(s->first);
+    free(s->start);
+    free(s->other);
+    free(s);
+}
+
+static int idset_in_log(const ap_idset *s, int64_t id)
+{
+    if (!s->nblocks || id < s->first[0])
+        return 0;
+    size_t lo = 0, hi = s->nblocks; /* the last block whose first id <= id */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->first[mid] <= id)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    uint64_t v = (uint64_t)s->first[lo];
+    size_t at = s->start[lo], end = lo + 1 < s->nblocks ? s->start[lo + 1] : s->len;
+    while ((int64_t)v < id && at < end) {
+        uint64_t d = 0;
+        int shift = 0;
+        unsigned char b;
+        do {
+            b = s->log[at++];
+            d |= (uint64_t)(b & 0x7f) << shift;
+            shift += 7;
+        } while (b & 0x80);
+        v += d;
+    }
+    return (int64_t)v == id;
+}
+
+static int idset_other_add(ap_idset *s, int64_t id)
+{
+    if (id == 0) {
+        int seen = s->other_zero;
+        s->other_zero = 1;
+        return seen;
+    }
+    if ((s->on + 1) * 2 > s->ocap) {
+        size_t nc = s->ocap ? s->ocap * 2 : 1024;
+        int64_t *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < s->ocap; i++) {
+            int64_t v = s->other[i];
+            if (!v)
+                continue;
+            size_t k = (size_t)ap_hash64(&v, sizeof v, 2) & (nc - 1);
+            while (ns[k])
+                k = (k + 1) & (nc - 1);
+            ns[k] = v;
+        }
+        free(s->other);
+        s->other = ns;
+        s->ocap = nc;
+    }
+    size_t k = (size_t)ap_hash64(&id, sizeof id, 2) & (s->ocap - 1);
+    while (s->other[k]) {
+        if (s->other[k] == id)
+            return 1;
+        k = (k + 1) & (s->ocap - 1);
+    }
+    s->other[k] = id;
+    s->on++;
+    return 0;
+}
+
+int ap_idset_add(ap_idset *s, int64_t id)
+{
+    if (s->nblocks && id <= s->last)
+        return idset_in_log(s, id) ? 1 : idset_other_add(s, id);
+    if (!s->nblocks || s->in_block == IDS_BLOCK) { /* a new block starts at id */
+        if (ap_grow(&s->first, &s->bcap, s->nblocks + 1, sizeof *s->first) != 0)
+            return -1;
+        size_t bcap = s->bcap;
+        size_t *ns = realloc(s->start, bcap * sizeof *ns);
+        if (!ns)
+            return -1;
+        s->start = ns;
+        s->first[s->nblocks] = id;
+        s->start[s->nblocks] = s->len;
+        s->nblocks++;
+        s->in_block = 1;
+        s->last = id;
+        return 0;
+    }
+    if (ap_grow(&s->log, &s->cap, s->len + 10, 1) != 0)
+        return -1;
+    uint64_t d = (uint64_t)id - (uint64_t)s->last;
+    while (d >= 0x80) {
+        s->log[s->len++] = (unsigned char)(d | 0x80);
+        d >>= 7;
+    }
+    s->log[s->len++] = (unsigned char)d;
+    s->in_block++;
+    s->last = id;
+    return 0;
 }

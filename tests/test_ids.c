@@ -2,6 +2,7 @@
  * test_ids.c: input and concept ids (SPEC section 2, "Ids"), and the
  * collisions that must stop a run instead of merging two images.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,11 +151,61 @@ static void test_ids_concept_collision(void)
     ap_context_free(ctx);
 }
 
+/* The annotation id set against a plain sorted array: increasing runs with
+ * gaps of every size, ids below the largest, repeats, 0 and negatives. */
+static void test_ids_annotation_id_set(void)
+{
+    enum { N = 60000 };
+    int64_t *seen = malloc(N * sizeof *seen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(seen);
+    size_t nseen = 0;
+    ap_idset *s = ap_idset_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    uint64_t x = 12345;
+    int64_t next = -50, wrong = 0, dups = 0;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t id;
+        switch (x % 10) {
+        case 0: /* one seen before, or near it */
+            id = nseen ? seen[(x >> 8) % nseen] + (int64_t)((x >> 40) % 3) - 1 : 0;
+            break;
+        case 1: /* far below */
+            id = (int64_t)((x >> 20) % 100000) - 1000;
+            break;
+        case 2: /* a big jump */
+            next += (int64_t)((x >> 16) % 900100000000ULL);
+            id = next;
+            break;
+        default: /* the usual: increasing with small gaps */
+            next += (int64_t)((x >> 32) % 300) + 1;
+            id = next;
+        }
+        int was = 0;
+        for (size_t k = 0; k < nseen && !was; k++)
+            was = seen[k] == id;
+        int r = ap_idset_add(s, id);
+        wrong += r != was;
+        dups += was;
+        if (!was)
+            seen[nseen++] = id;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT(dups > 1000);
+    CU_ASSERT_EQUAL(ap_idset_add(s, INT64_MAX), 0);
+    CU_ASSERT_EQUAL(ap_idset_add(s, INT64_MIN), 0);
+    CU_ASSERT_EQUAL(ap_idset_add(s, INT64_MAX), 1);
+    CU_ASSERT_EQUAL(ap_idset_add(s, INT64_MIN), 1);
+    ap_idset_free(s);
+    free(seen);
+}
+
 CU_TestInfo ids_tests[] = {
     {"test_ids_clean", test_ids_clean},
     {"test_ids_stem_and_concepts", test_ids_stem_and_concepts},
     {"test_ids_input_collision", test_ids_input_collision},
     {"test_ids_collision_names_both_files", test_ids_collision_names_both_files},
     {"test_ids_concept_collision", test_ids_concept_collision},
+    {"test_ids_annotation_id_set", test_ids_annotation_id_set},
     CU_TEST_INFO_NULL,
 };

@@ -8,8 +8,8 @@ Generates COCO, VOC and TF-OD CSV of the same data with
 SHARED_DIR/tools/gen_dataset.py once (cached under BUILD_DIR/bench/), and a
 COCO file of a tenth of the images (for memory against size). Runs each task
 3 times and prints: input MB, seconds (min, median), MB/s, objects/s, peak
-resident memory of the child (wait4's rusage) and the ratio of the best time
-to the task's floor. Floors: `cat FILE > /dev/null` (I/O), a parse-only
+resident memory of the child (wait4's rusage, taken by tests/bench/runrss.c)
+and the ratio of the best time to the task's floor. Floors: `cat FILE > /dev/null` (I/O), a parse-only
 simdjson pass for JSON (DOM and On-Demand; the faster counts), a bare
 libxml2 pass for VOC (read and free each file), a bare libcsv pass for CSV
 (empty callbacks). The floor programs are built by `make bench` from
@@ -28,16 +28,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RUNS = 3
 
 
-def run(cmd):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("bench: %s failed:\n%s" % (" ".join(cmd), err))
-    return dt, ru.ru_maxrss / 1024.0
+def run(cmd, runrss):
+    """Wall seconds and peak resident MB of cmd, measured by runrss (a C
+    parent, so that the peak is the command's own)."""
+    r = subprocess.run([runrss] + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    if r.returncode != 0:
+        sys.exit("bench: %s failed:\n%s" % (" ".join(cmd), r.stderr))
+    seconds, kb = r.stdout.split()
+    return float(seconds), int(kb) / 1024.0
 
 
 def size_mb(path):
@@ -140,7 +139,7 @@ def main():
         for _ in range(RUNS):
             if writes:
                 shutil.rmtree(out, ignore_errors=True)
-            dt, rss = run(cmd)
+            dt, rss = run(cmd, fl("runrss"))
             times.append(dt)
             peaks.append(rss)
         best[name], peak[name] = min(times), max(peaks)
