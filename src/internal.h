@@ -77,6 +77,9 @@ int ap_idset_add(ap_idset *s, int64_t id);
 uint64_t ap_hash64(const void *data, size_t n, uint64_t seed);
 
 /* ---- streams and containers (stream.c) ---- */
+/* Gives back the n bytes just read from the start of s: the next reads
+ * return them before reading on. */
+int ap_stream_unread(ap_context *ctx, ap_stream *s, const void *buf, size_t n);
 
 /* Reads a whole stream (at most limit bytes, else AP_EDATA) into a new
  * NUL-terminated buffer. */

@@ -7,6 +7,8 @@
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@ typedef struct {
     ap_container *c;        /* NULL: a plain file (or "-") */
     char *rel;              /* the name inside c */
     const ap_format *fmt;
+    int lazy;               /* not probed yet (see expand_container) */
+    int forced;             /* fmt was given by --from */
+    int top;                /* at the depth that chose the format */
 } source;
 
 typedef struct {
@@ -72,6 +77,49 @@ static ap_stream *source_open(ap_context *ctx, const source *s)
     return s->c ? ap_container_open_file(ctx, s->c, s->rel) : ap_stream_open(ctx, s->display);
 }
 
+static int read_probe(ap_context *ctx, ap_stream *s, const char *name, unsigned char *buf,
+                      ap_probe *p);
+static void score_all(const ap_probe *p, const ap_format **best, const ap_format **tie);
+
+/* Opens a source for its reader. A file that was not probed when its folder
+ * was listed is probed now, on the bytes the reader then reads, and meets
+ * the fate it would have met there: read, skipped (with the warning of
+ * --from), or an error when it holds another format at the level that
+ * chose this one. *st is NULL for a skipped file. */
+static int source_ready(ap_context *ctx, const source *s, ap_stream **st)
+{
+    *st = source_open(ctx, s);
+    if (!*st)
+        return ctx->err;
+    if (!s->lazy)
+        return AP_OK;
+    unsigned char buf[AP_PROBE_BYTES + 16];
+    ap_probe p;
+    int rc = read_probe(ctx, *st, s->rel, buf, &p);
+    if (rc == AP_OK)
+        rc = ap_stream_unread(ctx, *st, buf, p.len);
+    int use = 0;
+    if (rc == AP_OK && s->forced) {
+        use = s->fmt->probe(&p) > 0;
+        if (!use)
+            ap_warn(ctx, "%s/%s: skipped: not a %s file", ap_container_path(s->c), s->rel,
+                    s->fmt->name);
+    } else if (rc == AP_OK) {
+        const ap_format *best, *tie;
+        score_all(&p, &best, &tie);
+        use = best == s->fmt && !tie;
+        if (best && !tie && best != s->fmt && s->top)
+            rc = ap_error(ctx, AP_EUSAGE, "%s: holds both %s and %s files at the same level; "
+                          "give --from to say which to read", ap_container_path(s->c),
+                          s->fmt->name, best->name);
+    }
+    if (rc || !use) {
+        ap_stream_close(*st);
+        *st = NULL;
+    }
+    return rc;
+}
+
 /* ---- probing ---- */
 
 /* The first AP_PROBE_BYTES of a stream, zero-padded, as a probe. */
@@ -94,6 +142,24 @@ static int read_probe(ap_context *ctx, ap_stream *s, const char *name, unsigned 
 
 /* Scores every reader on the first bytes of a stream. *best is NULL when
  * none fits; *tie is set when two share the top score. */
+static void score_all(const ap_probe *p, const ap_format **best, const ap_format **tie)
+{
+    *best = *tie = NULL;
+    int top = 0;
+    for (const ap_format *const *f = ap_formats; *f; f++) {
+        if (!(*f)->probe || !(*f)->read)
+            continue;
+        int score = (*f)->probe(p);
+        if (score > top) {
+            top = score;
+            *best = *f;
+            *tie = NULL;
+        } else if (score == top && score > 0) {
+            *tie = *f;
+        }
+    }
+}
+
 static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const ap_format **best,
                         const ap_format **tie)
 {
@@ -103,19 +169,7 @@ static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const a
     int rc = read_probe(ctx, s, name, buf, &p);
     if (rc)
         return rc;
-    int top = 0;
-    for (const ap_format *const *f = ap_formats; *f; f++) {
-        if (!(*f)->probe || !(*f)->read)
-            continue;
-        int score = (*f)->probe(&p);
-        if (score > top) {
-            top = score;
-            *best = *f;
-            *tie = NULL;
-        } else if (score == top && score > 0) {
-            *tie = *f;
-        }
-    }
+    score_all(&p, best, tie);
     return AP_OK;
 }
 
@@ -184,6 +238,28 @@ static int depth(const char *name)
     return d;
 }
 
+/* After this many files of one folder and extension have probed as one
+ * format, the rest of them are probed only when read (source_ready), on
+ * the bytes the reader reads: one open per file instead of two. */
+#define LAZY_AFTER 16
+
+/* Two names in the same folder with the same extension. */
+static int same_group(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    size_t da = sa ? (size_t)(sa - a) : 0, db = sb ? (size_t)(sb - b) : 0;
+    if (da != db || strncmp(a, b, da) != 0)
+        return 0;
+    const char *ea = strrchr(a + da, '.'), *eb = strrchr(b + db, '.');
+    return ea && eb && strcmp(ea, eb) == 0;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (char *const *)a, y = (uintptr_t) * (char *const *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* A folder or archive: every file that probes as one format. Without
  * --from, the format is that of the shallowest dataset file, so that a
  * dataset's own files win over others lying deeper (expected outputs,
@@ -210,10 +286,24 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
         rc = ap_error_nomem(ctx);
     int min_depth = -1;
     const ap_format *chosen = forced, *other = NULL;
+    unsigned char *lazy = all.n ? calloc(all.n, 1) : NULL;
+    if (rc == AP_OK && all.n && !lazy)
+        rc = ap_error_nomem(ctx);
+    const ap_format *gfmt = NULL; /* the run of files of one folder and extension */
+    long grun = 0;
     for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
         const char *name = all.v[i];
         if (forced ? !has_extension(name, forced->extensions) : !any_extension(name))
             continue;
+        if (i == 0 || !same_group(all.v[i - 1], name)) {
+            gfmt = NULL;
+            grun = 0;
+        }
+        if (grun >= LAZY_AFTER) { /* probed when read (source_ready) */
+            fmts[i] = gfmt;
+            lazy[i] = 1;
+            continue;
+        }
         ap_stream *s = ap_container_open_file(ctx, c, name);
         if (!s) {
             rc = ctx->err;
@@ -242,24 +332,50 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
             }
         }
         ap_stream_close(s);
+        if (fmts[i] && (!gfmt || fmts[i] == gfmt)) {
+            gfmt = fmts[i];
+            grun++;
+        } else {
+            grun = LONG_MIN; /* a mixed folder: every file of it is probed */
+        }
     }
     if (rc == AP_OK && other)
         rc = ap_error(ctx, AP_EUSAGE, "%s: holds both %s and %s files at the same level; "
                       "give --from to say which to read", path, chosen->name, other->name);
+    /* the lazy names, by address: a plan may reorder and drop files */
+    char **lazyv = NULL;
+    size_t nlazy = 0;
+    for (size_t i = 0; rc == AP_OK && i < all.n; i++)
+        nlazy += lazy[i] && fmts[i] == chosen;
+    if (rc == AP_OK && nlazy && !(lazyv = malloc(nlazy * sizeof *lazyv)))
+        rc = ap_error_nomem(ctx);
+    nlazy = 0;
     for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
         if (!fmts[i] || fmts[i] != chosen)
             continue;
+        if (lazy[i])
+            lazyv[nlazy++] = all.v[i];
         rc = ap_names_take(ctx, &files, all.v[i]);
         all.v[i] = NULL; /* moved */
     }
+    if (nlazy)
+        qsort(lazyv, nlazy, sizeof *lazyv, cmp_ptr);
     if (rc == AP_OK && chosen && chosen->plan)
         rc = chosen->plan(ctx, c, &files);
     if (rc == AP_OK && files.n == 0)
         rc = ap_error(ctx, AP_EDATA, "%s: no dataset file annoport can read in this %s%s%s",
                       path, ap_container_is_zip(c) ? "archive" : "folder",
                       forced ? " for --from " : "", forced ? forced->name : "");
-    for (size_t i = 0; rc == AP_OK && i < files.n; i++)
+    for (size_t i = 0; rc == AP_OK && i < files.n; i++) {
         rc = sources_add(ctx, l, c, files.v[i], chosen);
+        if (rc == AP_OK) {
+            source *src = &l->v[l->n - 1];
+            src->forced = forced != NULL;
+            src->top = depth(files.v[i]) == min_depth;
+            src->lazy = nlazy && bsearch(&files.v[i], lazyv, nlazy, sizeof *lazyv, cmp_ptr);
+        }
+    }
+    free(lazyv);
     if (rc == AP_OK && !forced)
         snprintf(detected, dlen, "%s", chosen->name);
     if (rc == AP_OK) {
@@ -268,6 +384,7 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
             l->bytes += (uint64_t)st.st_size;
     }
     free(fmts);
+    free(lazy);
     ap_names_free(&all);
     ap_names_free(&files);
     return rc;
@@ -490,11 +607,10 @@ static int load_sizes(ap_context *ctx, ap_sink *sink)
         int rc = expand_input(ctx, ctx->opt.input_pages[i], clarifai, &l, detected,
                               sizeof detected);
         for (size_t k = 0; rc == AP_OK && k < l.n; k++) {
-            ap_source src = {l.v[k].display, source_open(ctx, &l.v[k])};
-            if (!src.stream) {
-                rc = ctx->err;
-                break;
-            }
+            ap_source src = {l.v[k].display, NULL};
+            rc = source_ready(ctx, &l.v[k], &src.stream);
+            if (rc || !src.stream)
+                continue;
             sink->cur_path = l.v[k].display;
             rc = ap_clarifai_read_inputs(ctx, &src, sink);
             ap_stream_close(src.stream);
@@ -692,11 +808,10 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     }
 
     for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
-        ap_source src = {srcs.v[i].display, source_open(ctx, &srcs.v[i])};
-        if (!src.stream) {
-            rc = ctx->err;
-            break;
-        }
+        ap_source src = {srcs.v[i].display, NULL};
+        rc = source_ready(ctx, &srcs.v[i], &src.stream);
+        if (rc || !src.stream)
+            continue; /* an error ends the loop; a skipped file, the next */
         sink->cur_path = srcs.v[i].display;
         rc = srcs.v[i].fmt->read(ctx, &src, sink);
         if (rc == AP_OK && ctx->err)

@@ -32,6 +32,8 @@ struct ap_stream {
     uint64_t size;
     int sized;          /* a regular file: size is known, no read past it */
     uint64_t pos;
+    char *back;         /* bytes given back (ap_stream_unread), read first */
+    size_t back_len, back_pos;
 };
 
 struct ap_container {
@@ -140,8 +142,32 @@ static int zip_member_open(ap_context *ctx, ap_stream *s)
     return AP_OK;
 }
 
+int ap_stream_unread(ap_context *ctx, ap_stream *s, const void *buf, size_t n)
+{
+    if (n == 0)
+        return AP_OK;
+    s->back = malloc(n);
+    if (!s->back)
+        return ap_error_nomem(ctx);
+    memcpy(s->back, buf, n);
+    s->back_len = n;
+    s->back_pos = 0;
+    return AP_OK;
+}
+
 ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
 {
+    if (s->back_pos < s->back_len) {
+        size_t k = s->back_len - s->back_pos < n ? s->back_len - s->back_pos : n;
+        memcpy(buf, s->back + s->back_pos, k);
+        s->back_pos += k;
+        if (s->back_pos == s->back_len) {
+            free(s->back);
+            s->back = NULL;
+            s->back_len = s->back_pos = 0;
+        }
+        return (ssize_t)k;
+    }
     if (s->fd < 0) {
         zip_int64_t r = zip_fread(s->zf, buf, n);
         if (r < 0) {
@@ -168,6 +194,9 @@ ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
 
 int ap_stream_rewind(ap_context *ctx, ap_stream *s)
 {
+    free(s->back);
+    s->back = NULL;
+    s->back_len = s->back_pos = 0;
     if (s->fd < 0) {
         zip_fclose(s->zf);
         s->zf = NULL;
@@ -193,6 +222,7 @@ void ap_stream_close(ap_stream *s)
         close(s->fd);
     if (s->zf)
         zip_fclose(s->zf);
+    free(s->back);
     free(s->name);
     free(s);
 }

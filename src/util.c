@@ -192,10 +192,19 @@ static u128 pow10_u128(int k)
  * an exponent: trailing zeros of the fraction and a bare point dropped. */
 static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
     char dig[20];
     int nd = 0;
-    for (; nd < p; nd++, q /= 10)
-        dig[nd] = (char)('0' + q % 10); /* last digit first */
+    for (; nd + 2 <= p; nd += 2, q /= 100) { /* two digits a division, last first */
+        const char *two = pairs + 2 * (q % 100);
+        dig[nd] = two[1];
+        dig[nd + 1] = two[0];
+    }
+    if (nd < p)
+        dig[nd++] = (char)('0' + q % 10);
     int lo = 0;
     while (lo < nd - 1 && dig[lo] == '0' && nd - 1 - lo > x)
         lo++;

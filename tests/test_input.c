@@ -241,10 +241,59 @@ static void test_input_same_data_three_formats(void)
     ap_context_free(ctx);
 }
 
+/* Past the first files of a folder, files are probed when read: a file
+ * there that is not of the folder's format meets the same fate as when
+ * every file was probed first. */
+static void test_input_folder_probed_when_read(void)
+{
+    const char *d = t_dir("input_lazy");
+    char name[64], xml[512];
+    for (int i = 0; i < 30; i++) {
+        snprintf(name, sizeof name, "a%02d.xml", i);
+        snprintf(xml, sizeof xml, "<annotation><filename>%d.jpg</filename><size><width>100"
+                 "</width><height>50</height></size><object><name>cat</name><bndbox><xmin>1"
+                 "</xmin><ymin>2</ymin><xmax>30</xmax><ymax>40</ymax></bndbox></object>"
+                 "</annotation>", i);
+        t_write(t_path(d, name), xml);
+    }
+    t_write(t_path(d, "zz.xml"), "<config><setting>1</setting></config>");
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {d};
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.objects_read, 30); /* zz.xml: not VOC, skipped */
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 30);
+    ap_context_free(ctx);
+    char *err = NULL;
+    char args[1200];
+    snprintf(args, sizeof args, "validate '%s' --from voc", d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(err), "zz.xml: skipped: not a voc file"));
+    free(err);
+
+    /* COCO files, then a Clarifai one at the same level: which to read? */
+    const char *j = t_dir("input_lazy_json");
+    for (int i = 0; i < 30; i++) {
+        snprintf(name, sizeof name, "a%02d.json", i);
+        t_write(t_path(j, name), "{\"images\":[],\"annotations\":[],\"categories\":[]}");
+    }
+    size_t len = 0;
+    char *page = t_read("samples/clarifai/annotations-page.json", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+    t_write(t_path(j, "zz.json"), page);
+    free(page);
+    ctx = t_ctx();
+    in[0] = j;
+    CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_EUSAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "holds both coco and clarifai files at the "
+                                               "same level"));
+    ap_context_free(ctx);
+}
+
 CU_TestInfo input_tests[] = {
     {"test_input_zip_in_place", test_input_zip_in_place},
     {"test_input_zip_hostile_names", test_input_zip_hostile_names},
     {"test_input_folder_formats", test_input_folder_formats},
+    {"test_input_folder_probed_when_read", test_input_folder_probed_when_read},
     {"test_input_image_headers", test_input_image_headers},
     {"test_input_same_data_three_formats", test_input_same_data_three_formats},
     CU_TEST_INFO_NULL,
