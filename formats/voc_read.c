@@ -260,6 +260,11 @@ static char *file_name_of(voc *v, const xmlNode *root)
     return s;
 }
 
+static void free_parser(void *pc)
+{
+    xmlFreeParserCtxt(pc);
+}
+
 static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
 {
     voc v = {ctx, sink, src->path};
@@ -273,10 +278,14 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         return ap_error(ctx, AP_EDATA, "%s: too large for an XML annotation", src->path);
     }
     xmlSetExternalEntityLoader(refuse_entities);
-    xmlParserCtxtPtr pc = xmlNewParserCtxt();
+    /* one parser context for the run's files (xmlCtxtReadMemory resets it) */
+    xmlParserCtxtPtr pc = ap_sink_reader_state(sink, "voc");
     if (!pc) {
-        free(buf);
-        return ap_error_nomem(ctx);
+        pc = xmlNewParserCtxt();
+        if (!pc || ap_sink_set_reader_state(sink, "voc", pc, free_parser) != AP_OK) {
+            free(buf);
+            return pc ? ctx->err : ap_error_nomem(ctx);
+        }
     }
     xmlDocPtr doc = xmlCtxtReadMemory(pc, buf, (int)len, src->path, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR |
@@ -293,7 +302,6 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         }
         rc = ap_error_at(ctx, AP_EDATA, src->path, e && e->line > 0 ? (uint64_t)e->line : 0,
                          e && e->int2 > 0 ? (uint64_t)e->int2 : 0, "%s", msg);
-        xmlFreeParserCtxt(pc);
         return rc;
     }
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -323,7 +331,6 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
             rc = read_object(&v, c, in, index++);
 done:
     xmlFreeDoc(doc);
-    xmlFreeParserCtxt(pc);
     return rc;
 }
 

@@ -674,10 +674,35 @@ ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode)
     return s;
 }
 
+void *ap_sink_reader_state(ap_sink *sink, const char *format)
+{
+    for (size_t i = 0; i < sink->nreaders; i++)
+        if (strcmp(sink->readers[i].format, format) == 0)
+            return sink->readers[i].state;
+    return NULL;
+}
+
+int ap_sink_set_reader_state(ap_sink *sink, const char *format, void *state,
+                             void (*free_state)(void *))
+{
+    size_t n = sizeof sink->readers / sizeof sink->readers[0];
+    if (sink->nreaders == n || ap_sink_reader_state(sink, format)) {
+        free_state(state); /* cannot happen with the formats there are */
+        return ap_error(sink->ctx, AP_EIO, "reader state for %s: no room", format);
+    }
+    sink->readers[sink->nreaders].format = format;
+    sink->readers[sink->nreaders].state = state;
+    sink->readers[sink->nreaders].free_state = free_state;
+    sink->nreaders++;
+    return AP_OK;
+}
+
 void ap_sink_free(ap_sink *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->nreaders; i++)
+        s->readers[i].free_state(s->readers[i].state);
     for (size_t i = 0; i < s->ninputs; i++)
         input_free(s->inputs[i]);
     free(s->inputs);

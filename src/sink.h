@@ -42,6 +42,12 @@ struct ap_sink {
     uint64_t reason_counts[32];
     size_t nreasons;
     uint64_t box_small, box_medium, box_large, box_unsized;
+    struct {
+        const char *format;
+        void *state;
+        void (*free_state)(void *);
+    } readers[8];               /* ap_sink_set_reader_state */
+    size_t nreaders;
     int accepts;                /* AP_ACCEPT_* of the writer */
     int needs_size;             /* the writer writes pixels */
 };

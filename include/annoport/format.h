@@ -79,6 +79,13 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label);
  * Returns AP_OK, or an error (I/O, --strict, interrupted). */
 int ap_sink_object(ap_sink *sink, const ap_object *obj);
 
+/* One object a reader keeps across the files of a run (a parser context to
+ * reuse): NULL until the reader sets it, with the function that frees it
+ * when the run ends. Kept per format. */
+void *ap_sink_reader_state(ap_sink *sink, const char *format);
+int ap_sink_set_reader_state(ap_sink *sink, const char *format, void *state,
+                             void (*free_state)(void *));
+
 /* Whether the core reads the points of an object's polygons (not only
  * their count): a reader may leave them unconverted when it does not. */
 int ap_sink_wants_points(const ap_sink *sink, int has_box, int crowd);
