@@ -238,8 +238,14 @@ size_t ap_format_double(char *out, double v)
     memcpy(&bits, &a, sizeof bits);
     uint64_t f = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
     int s = 1075 - (int)(bits >> 52); /* a = f * 2^-s, 3 <= s <= 66 here */
-    /* the decimal exponent x of a: estimated, then fixed on the digits */
-    int x = (int)floor((52 - s) * 0.30102999566398120);
+    /* the decimal exponent x of a: floor((52 - s) * log10(2)) is x or x - 1;
+     * a comparison with the next power of ten picks, and the digits below
+     * correct a rare miss at its edge */
+    static const double p10[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1,  1e2,  1e3,  1e4, 1e5,
+                                 1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    int x = ((52 - s) * 78913) >> 18;
+    if (x >= -5 && x <= 14 && a >= p10[x + 5])
+        x++;
     u128 n = 0, mask = ((u128)1 << s) - 1;
     uint64_t d = 0;
     int k = 0, tries = 0;
@@ -286,9 +292,10 @@ size_t ap_format_double(char *out, double v)
 
 void ap_buf_json_number(ap_buf *b, double v)
 {
-    char tmp[32];
-    size_t n = ap_format_double(tmp, v);
-    ap_buf_put(b, tmp, n);
+    ap_buf_reserve(b, 32);
+    if (b->oom)
+        return;
+    b->len += ap_format_double(b->p + b->len, v); /* writes its NUL too */
 }
 
 int ap_grow(void *arr, size_t *cap, size_t need, size_t elem)

@@ -26,6 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUNS = 3
+OUT = "{out}"  # in a task's command: the output path of the run
 
 
 def run(cmd, runrss):
@@ -97,24 +98,24 @@ def main():
         ("floor: cat coco", ["sh", "-c", "cat '%s' > /dev/null" % coco], coco, n_coco, False),
         ("floor: simdjson DOM", [fl("floor_json"), coco], coco, n_coco, False),
         ("floor: simdjson On-Demand", [fl("floor_json_ondemand"), coco], coco, n_coco, False),
-        ("coco -> clarifai (bbox)", [binary, "convert", coco, "-o", out, "--quiet"], coco,
+        ("coco -> clarifai (bbox)", [binary, "convert", coco, "-o", OUT, "--quiet"], coco,
          n_coco, True),
-        ("coco -> clarifai (polygon)", [binary, "convert", coco, "-o", out, "--quiet",
+        ("coco -> clarifai (polygon)", [binary, "convert", coco, "-o", OUT, "--quiet",
                                         "--geometry", "polygon"], coco, n_coco, True),
-        ("coco -> clarifai (bbox) 1/10", [binary, "convert", tenth, "-o", out, "--quiet"],
+        ("coco -> clarifai (bbox) 1/10", [binary, "convert", tenth, "-o", OUT, "--quiet"],
          tenth, n_tenth, True),
         ("coco validate", [binary, "validate", coco, "--quiet"], coco, n_coco, False),
-        ("clarifai -> coco (export)", [binary, "convert", clarifai, "-o", out, "--quiet",
+        ("clarifai -> coco (export)", [binary, "convert", clarifai, "-o", OUT, "--quiet",
                                        "--to", "coco"], clarifai, n_clarifai, True),
         ("floor: cat voc", ["sh", "-c", "find '%s' -type f -exec cat {} + > /dev/null" % voc],
          voc, n_voc, False),
         ("floor: libxml2 voc", [fl("floor_xml"), voc_ann], voc, n_voc, False),
-        ("voc -> clarifai", [binary, "convert", voc, "-o", out, "--quiet"], voc, n_voc, True),
+        ("voc -> clarifai", [binary, "convert", voc, "-o", OUT, "--quiet"], voc, n_voc, True),
         ("floor: cat csv", ["sh", "-c", "cat '%s' > /dev/null" % csv], csv, n_csv, False),
         ("floor: libcsv csv", [fl("floor_csv"), csv], csv, n_csv, False),
-        ("csv -> clarifai", [binary, "convert", csv, "-o", out, "--quiet"], csv, n_csv, True),
+        ("csv -> clarifai", [binary, "convert", csv, "-o", OUT, "--quiet"], csv, n_csv, True),
         ("csv validate", [binary, "validate", csv, "--quiet"], csv, n_csv, False),
-        ("floor: copy csv's output", ["cp", "-r", fl("csv-output"), out], csv, n_csv, True),
+        ("floor: copy csv's output", ["cp", "-r", fl("csv-output"), OUT], csv, n_csv, True),
     ]
     shutil.rmtree(fl("csv-output"), ignore_errors=True)
     subprocess.check_call([binary, "convert", csv, "-o", fl("csv-output"), "--quiet"])
@@ -133,13 +134,21 @@ def main():
     best, peak = {}, {}
     floor_of = {"coco": "floor: simdjson", "clarifai": "coco -> clarifai (bbox)",
                 "voc": "floor: libxml2 voc", "csv": "floor: libcsv csv"}
+    # Each run writes to a path of its own, all removed at the end: ext4 is
+    # slow to create files right after a mass deletion (it skips recently
+    # freed inodes one by one), which would time the file system's clean-up
+    # of the run before rather than the run.
+    outs = []
     for name, cmd, path, nobj, writes in tasks:
         times, peaks = [], []
         mb = size_mb(path)
         for _ in range(RUNS):
             if writes:
-                shutil.rmtree(out, ignore_errors=True)
-            dt, rss = run(cmd, fl("runrss"))
+                fresh = "%s-%d" % (out, len(outs))
+                outs.append(fresh)
+                shutil.rmtree(fresh, ignore_errors=True)
+            argv = [fresh if a == OUT else a for a in cmd] if writes else cmd
+            dt, rss = run(argv, fl("runrss"))
             times.append(dt)
             peaks.append(rss)
         best[name], peak[name] = min(times), max(peaks)
@@ -152,7 +161,8 @@ def main():
             name, mb, best[name], statistics.median(times), mb / best[name], nobj / best[name],
             peak[name], ratio))
         sys.stdout.flush()
-    shutil.rmtree(out, ignore_errors=True)
+    for o in outs:
+        shutil.rmtree(o, ignore_errors=True)
 
     checks = [
         ("coco -> clarifai bbox <= 3x the JSON parse floor",
