@@ -472,7 +472,7 @@ static int map_grow(ap_map *m)
 
 static int map_put(ap_map *m, uint64_t h, const char *skey, int64_t ikey, void *value)
 {
-    if ((m->count + 1) * 2 > m->cap && map_grow(m) != 0)
+    if ((m->count + 1) * 4 > m->cap * 3 && map_grow(m) != 0)
         return -1;
     uint64_t tag = slot_tag(h, skey);
     map_slot *s = map_find(m, tag, skey, ikey);
