@@ -4,9 +4,12 @@
  * read through a window: a reader walks the top-level object key by key and
  * hands each array element, one at a time, to cJSON (ap_jscan_parse).
  *
- * This is not a JSON parser: it only matches quotes and brackets. Every
- * value a reader uses is parsed and validated by cJSON; a value that is only
- * skipped here is parsed by cJSON in the other pass of the reader.
+ * The scanner is not a JSON parser: it only matches quotes and brackets.
+ * Values are parsed by cJSON, or, for the shapes a reader reads by the
+ * million (COCO annotations), by the narrow strict-JSON helpers at the end
+ * of this file (ap_jf_*), which accept a subset of what cJSON accepts and
+ * hand everything else back to it; a value that is only skipped here is
+ * parsed by cJSON in the other pass of the reader.
  */
 #include <stdarg.h>
 #include <stdio.h>
