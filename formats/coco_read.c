@@ -635,8 +635,11 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
                 break;
             }
             ob.seg_given = 1;
-            seg = f.p; /* points read below, when it is known whether they are needed */
-            ok = fast_polygons(c, &f, 0, &ob.nparts);
+            seg = f.p;
+            /* under polygon or both the points are needed whatever else the
+             * annotation says; otherwise they are read below if needed */
+            ob.points = ap_sink_wants_points(c->sink, 1, 0);
+            ok = fast_polygons(c, &f, ob.points, &ob.nparts);
             break;
         default:
             ok = ap_jf_skip(&f);
@@ -649,11 +652,12 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
         return AP_JSCAN_PARSE;
     ob.crowd = crowd != 0;
     /* points for the box of a box-less object, or for the core */
-    ob.points = !ob.has_box || ap_sink_wants_points(c->sink, ob.has_box, ob.crowd);
-    if (seg && ob.nparts > 0 && ob.points) {
+    if (seg && ob.nparts > 0 && !ob.points &&
+        (!ob.has_box || ap_sink_wants_points(c->sink, ob.has_box, ob.crowd))) {
         ap_jfast sf = {seg, f.end};
         if (!fast_polygons(c, &sf, 1, &ob.nparts))
             return AP_JSCAN_PARSE;
+        ob.points = 1;
     }
     if (!ob.has_box && ob.nparts == 0 && (ob.bbox_given || ob.seg_given))
         return AP_JSCAN_PARSE; /* an error: cJSON's path words it */
