@@ -201,6 +201,40 @@ static int push_coord(coco *c, double v)
     return 0;
 }
 
+/* Polygon k starts at coords[start]: its place, recorded while the coords
+ * buffer may still move (part_len holds starts until parts_done). -1 when
+ * out of memory. */
+static int part_start(coco *c, size_t k, size_t start)
+{
+    if (k >= c->parts_cap) {
+        size_t nc = c->parts_cap ? c->parts_cap * 2 : 8;
+        while (nc <= k)
+            nc *= 2;
+        const double **np = realloc(c->parts, nc * sizeof *np);
+        if (!np)
+            return -1;
+        c->parts = np;
+        size_t *nl = realloc(c->part_len, nc * sizeof *nl);
+        if (!nl)
+            return -1;
+        c->part_len = nl;
+        c->parts_cap = nc;
+    }
+    c->part_len[k] = start;
+    return 0;
+}
+
+/* The coords buffer is final: the k starts become pointers and lengths. */
+static void parts_done(coco *c, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        size_t start = c->part_len[i];
+        size_t end = i + 1 < k ? c->part_len[i + 1] : c->ncoords;
+        c->parts[i] = c->coords + start;
+        c->part_len[i] = end - start;
+    }
+}
+
 /* Reads segmentation: polygons into c->coords/parts, or notes an RLE.
  * Returns the number of parts, or -1 (error set). */
 static int read_segmentation(coco *c, const cJSON *seg, size_t *nparts, int *rle,
@@ -224,21 +258,8 @@ static int read_segmentation(coco *c, const cJSON *seg, size_t *nparts, int *rle
     if (!cJSON_IsArray(seg))
         return elem_error(c, "%s: \"segmentation\" must be a list of polygons or an RLE "
                           "object", what), -1;
-    size_t count = (size_t)cJSON_GetArraySize(seg);
-    if (count > c->parts_cap) {
-        const double **np = realloc(c->parts, count * sizeof *np);
-        if (!np)
-            return ap_error_nomem(c->ctx), -1;
-        c->parts = np;
-        size_t *nl = realloc(c->part_len, count * sizeof *nl);
-        if (!nl)
-            return ap_error_nomem(c->ctx), -1;
-        c->part_len = nl;
-        c->parts_cap = count;
-    }
     const cJSON *poly;
     size_t k = 0;
-    size_t *starts = c->part_len; /* starts first, lengths after */
     cJSON_ArrayForEach(poly, seg)
     {
         if (!cJSON_IsArray(poly))
@@ -260,16 +281,10 @@ static int read_segmentation(coco *c, const cJSON *seg, size_t *nparts, int *rle
                               "pairs expected)", what, k + 1, len), -1;
         if (len == 0)
             continue;
-        starts[k] = start;
-        k++;
+        if (part_start(c, k++, start) != 0)
+            return ap_error_nomem(c->ctx), -1;
     }
-    /* the coords buffer is final now: turn starts into pointers */
-    for (size_t i = 0; i < k; i++) {
-        size_t start = starts[i];
-        size_t end = i + 1 < k ? starts[i + 1] : c->ncoords;
-        c->parts[i] = c->coords + start;
-        starts[i] = end - start;
-    }
+    parts_done(c, k);
     *nparts = k;
     return (int)k;
 }
@@ -512,7 +527,8 @@ static int key_bit(const char *k, size_t n)
 }
 
 /* A list of polygons: checked, counted, and with convert, its points
- * stored as read_segmentation stores them. 1, or 0 for cJSON. */
+ * stored as read_segmentation stores them. 1, or 0 for cJSON (which also
+ * reports running out of memory). */
 static int fast_polygons(coco *c, ap_jfast *f, int convert, size_t *nparts)
 {
     size_t k = 0;
@@ -545,32 +561,14 @@ static int fast_polygons(coco *c, ap_jfast *f, int convert, size_t *nparts)
             return 0;
         if (len == 0)
             continue;
-        if (convert) {
-            if (k >= c->parts_cap) {
-                size_t nc = c->parts_cap ? c->parts_cap * 2 : 8;
-                const double **np = realloc(c->parts, nc * sizeof *np);
-                if (!np)
-                    return 0;
-                c->parts = np;
-                size_t *nl = realloc(c->part_len, nc * sizeof *nl);
-                if (!nl)
-                    return 0;
-                c->part_len = nl;
-                c->parts_cap = nc;
-            }
-            c->part_len[k] = start; /* starts first, as read_segmentation */
-        }
+        if (convert && part_start(c, k, start) != 0)
+            return 0;
         k++;
     } while (ap_jf_take(f, ','));
     if (!ap_jf_take(f, ']'))
         return 0;
     if (convert)
-        for (size_t i = 0; i < k; i++) {
-            size_t start = c->part_len[i];
-            size_t end = i + 1 < k ? c->part_len[i + 1] : c->ncoords;
-            c->parts[i] = c->coords + start;
-            c->part_len[i] = end - start;
-        }
+        parts_done(c, k);
     *nparts = k;
     return 1;
 }
