@@ -38,6 +38,8 @@ typedef struct {
     ap_jscan *j;
     const char *path;
     ap_map *images;      /* COCO image id -> ap_input */
+    int64_t last_image_id; /* the image of the last annotation, and its */
+    ap_input *last_input;  /* input (NULL: none yet, or not in images) */
     ap_map *cats;        /* COCO category id -> coco_cat */
     coco_cat **catv;
     size_t ncats, catcap;
@@ -97,6 +99,17 @@ static int get_string(coco *c, const cJSON *obj, const char *what, const char *k
     }
     *out = v->valuestring;
     return 1;
+}
+
+/* The input of a COCO image id: annotations mostly come image by image,
+ * so the last one is remembered (the table may be on disk). */
+static ap_input *image(coco *c, int64_t image_id)
+{
+    if (!c->last_input || c->last_image_id != image_id) {
+        c->last_input = ap_map_get_int(c->images, image_id);
+        c->last_image_id = image_id;
+    }
+    return c->last_input;
 }
 
 /* ---- images and categories ---- */
@@ -460,7 +473,7 @@ static int read_annotation(coco *c, const cJSON *e)
         return c->ctx->err;
     if (r == 0)
         return elem_error(c, "%s has no \"image_id\"", what);
-    ap_input *in = ap_map_get_int(c->images, image_id);
+    ap_input *in = image(c, image_id);
 
     if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "caption"))) {
         c->captions++; /* a captions file: text, not an object */
@@ -662,7 +675,7 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
 
     c->index = index;
     c->line = line;
-    ap_input *in = ap_map_get_int(c->images, image_id);
+    ap_input *in = image(c, image_id);
     int rc;
     const coco_cat *cat = category(c, ob.cat_id);
     if (duplicate(c, id, in, cat ? cat->name : NULL, &rc))
@@ -739,9 +752,9 @@ static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     c.ctx = ctx;
     c.sink = sink;
     c.path = src->path;
-    c.images = ap_map_new();
+    c.images = ap_map_new_in(ap_sink_store(sink));
     c.cats = ap_map_new();
-    c.ann_ids = ap_idset_new();
+    c.ann_ids = ap_idset_new_in(ap_sink_store(sink));
     c.j = ap_jscan_new(ctx, src->stream, src->path);
     int rc = AP_OK;
     if (!c.images || !c.cats || !c.ann_ids || !c.j) {

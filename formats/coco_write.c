@@ -155,6 +155,7 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
                    "\"licenses\":[],\"images\":[");
     for (size_t i = 0; i < info->ninputs; i++) {
         const ap_input *in = info->inputs[i];
+        ap_store_tick(info->tables);
         ap_buf_puts(b, i ? ",\n{\"id\":" : "\n{\"id\":");
         ap_buf_u64(b, (uint64_t)in->index + 1);
         ap_buf_puts(b, ",\"file_name\":");
@@ -195,7 +196,7 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
     }
     fwrite(b->p, 1, b->len, f);
     int rc = ap_output_close(w->out, f, "annotations.json");
-    return rc ? rc : ap_manifest_write(ctx, w->out, info, "coco", NULL, NULL);
+    return rc ? rc : ap_manifest_write(ctx, w->out, info, "coco", NULL, NULL, NULL);
 }
 
 const ap_writer_ops ap_coco_writer = {

@@ -137,7 +137,7 @@ static int sw_close(ap_context *ctx, void *state, const ap_run_info *info)
 {
     csv_w *w = state;
     if (w->automl) /* images without objects: a row without a label */
-        for (size_t i = 0; i < info->ninputs; i++)
+        for (size_t i = 0; i < info->ninputs; i++, ap_store_tick(info->tables))
             if (info->inputs[i]->objects == 0) {
                 fputs("UNASSIGNED,", w->f);
                 field(w, info->inputs[i]->file_name);
@@ -146,7 +146,7 @@ static int sw_close(ap_context *ctx, void *state, const ap_run_info *info)
     FILE *f = w->f;
     w->f = NULL;
     int rc = ap_output_close(w->out, f, "annotations.csv");
-    return rc ? rc : ap_manifest_write(ctx, w->out, info, "csv", NULL, NULL);
+    return rc ? rc : ap_manifest_write(ctx, w->out, info, "csv", NULL, NULL, NULL);
 }
 
 const ap_writer_ops ap_csv_writer = {

@@ -120,6 +120,7 @@ static int write_image(void *user, uint32_t index, const unsigned char *recs, si
     voc_w *w = user;
     ap_context *ctx = w->ctx;
     const ap_input *in = w->info->inputs[index];
+    ap_store_tick(w->info->tables);
     xmlBufferPtr xb = xmlBufferCreate();
     xmlTextWriterPtr x = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
     if (!x) {
@@ -195,7 +196,7 @@ static int vw_close(ap_context *ctx, void *state, const ap_run_info *info)
     int rc2 = ap_output_close(w->out, w->list, "ImageSets/Main/default.txt");
     if (rc || rc2)
         return rc ? rc : rc2;
-    return ap_manifest_write(ctx, w->out, info, "voc", NULL, NULL);
+    return ap_manifest_write(ctx, w->out, info, "voc", NULL, NULL, NULL);
 }
 
 const ap_writer_ops ap_voc_writer = {

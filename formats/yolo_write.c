@@ -132,6 +132,7 @@ static int write_labels(void *user, uint32_t index, const unsigned char *recs, s
 {
     yolo_w *w = user;
     const ap_input *in = w->info->inputs[index];
+    ap_store_tick(w->info->tables);
     char *rel = label_path(in);
     if (!rel)
         return ap_error_nomem(w->ctx);
@@ -200,7 +201,7 @@ static int yw_close(ap_context *ctx, void *state, const ap_run_info *info)
     }
     if ((rc = ap_output_close(w->out, f, "data.yaml")) != AP_OK)
         return rc;
-    return ap_manifest_write(ctx, w->out, info, "yolo", NULL, NULL);
+    return ap_manifest_write(ctx, w->out, info, "yolo", NULL, NULL, NULL);
 }
 
 const ap_writer_ops ap_yolo_writer = {

@@ -23,6 +23,7 @@ void ap_options_init(ap_options *opt)
     opt->clamp_tolerance = 0.5;
     opt->match_iou = 0.5;
     opt->max_record = (size_t)256 << 20;
+    opt->table_memory = (size_t)32 << 20;
 }
 
 ap_context *ap_context_new(void)
@@ -43,7 +44,7 @@ static int set_error(ap_context *ctx, int code, const char *prefix, const char *
                      va_list ap)
 {
     if (ctx->err != AP_OK)
-        return code; /* the first error explains the run */
+        return ctx->err; /* the first error explains the run */
     ctx->err = code;
     size_t n = 0;
     if (prefix) {

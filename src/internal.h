@@ -49,14 +49,51 @@ char *ap_utf8_dup(const char *s);
 /* Grows *arr (an array of elem-byte items, *cap of them) to hold need
  * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
 int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);
+/* The capacity ap_grow moves to: cap doubled (from 16) until need fits. */
+size_t ap_grown_cap(size_t cap, size_t need);
 char *ap_strndup(const char *s, size_t n);
+
+/* ---- the tables' memory (store.c) ---- */
+
+/* Memory for what grows with the number of images: with a folder, a
+ * temporary file there, mapped, of which about budget bytes stay resident;
+ * without one, anonymous memory. Blocks come zeroed and go back together
+ * with the store. Errors are set on ctx; allocations then return NULL. */
+typedef struct ap_store ap_store;
+ap_store *ap_store_new(ap_context *ctx, const char *dir, size_t budget);
+void ap_store_free(ap_store *st);
+void *ap_store_alloc(ap_store *st, size_t n);
+char *ap_store_strdup(ap_store *st, const char *s);
+/* Gives back a block of n bytes early; only large blocks are really freed. */
+void ap_store_release(ap_store *st, void *p, size_t n);
+/* ap_grow for an array in st (or on the heap when st is NULL). */
+int ap_store_grow(ap_store *st, void *arr, size_t *cap, size_t need, size_t elem);
+/* Called once per record handled: now and then lets go of the pages
+ * brought in since the last trim when they may exceed the budget. */
+void ap_store_tick(ap_store *st);
+void ap_store_trim(ap_store *st);
+uint64_t ap_store_trims(const ap_store *st);
+/* Whether a table of this many bytes is better read and written through
+ * the file (pread/pwrite) than through memory: one too large for the
+ * budget, looked up at random, would fault a page in at every lookup. */
+int ap_store_io(const ap_store *st, size_t bytes);
+/* Where a block of st is in its file; -1 when it is not in the file. */
+long long ap_store_offset(const ap_store *st, const void *p);
+/* 0, or the error set on the context (the bytes read are then zeros). */
+int ap_store_pread(ap_store *st, void *dst, size_t n, long long off);
+int ap_store_pwrite(ap_store *st, const void *src, size_t n, long long off);
+int ap_store_on_disk(const ap_store *st);
+/* The store of a run's inputs, for a reader's own tables. */
+ap_store *ap_sink_store(ap_sink *sink);
 
 /* ---- hash maps (util.c): string or int64 keys, pointer values ---- */
 
 typedef struct ap_map ap_map;
 ap_map *ap_map_new(void);
+/* A map whose slots and keys live in st (NULL: the heap). */
+ap_map *ap_map_new_in(ap_store *st);
 void ap_map_free(ap_map *m);   /* does not free the values */
-void ap_map_free_values(ap_map *m); /* frees them too */
+void ap_map_free_values(ap_map *m); /* frees them too (unless in a store) */
 size_t ap_map_count(const ap_map *m);
 /* Lookups return NULL when absent. Puts return 0, or -1 out of memory; a
  * string key is copied. */
@@ -70,6 +107,7 @@ int ap_map_put_int(ap_map *m, int64_t key, void *value);
  * each, the others in a hash set. */
 typedef struct ap_idset ap_idset;
 ap_idset *ap_idset_new(void);
+ap_idset *ap_idset_new_in(ap_store *st);
 void ap_idset_free(ap_idset *s);
 /* 1 when id was there already, 0 when added, -1 out of memory. */
 int ap_idset_add(ap_idset *s, int64_t id);
@@ -260,13 +298,15 @@ void ap_group_free(ap_group *g);
 /* ---- manifests (manifest.c) ---- */
 
 /* Writes OUTPUT/manifest.json: tool, version, source, target (format, and
- * what add puts in it), counts, concepts and inputs (id, file name, size),
- * after checking that every object read is accounted for. add may put
- * more into the manifest and its target. */
+ * what add puts in it), counts, concepts, what list writes (a member that
+ * grows with the data, such as the request files: ",\n\t\"name\":\t[...]")
+ * and inputs (id, file name, size), after checking that every object read
+ * is accounted for. add may put more into the manifest and its target. The
+ * inputs and the list are written as they go, never held whole. */
 int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
                       const char *target_format,
                       void (*add)(void *user, struct cJSON *manifest, struct cJSON *target),
-                      void *user);
+                      void (*list)(void *user, FILE *f), void *user);
 
 /* The pixel value norm * dim + offset, as the shortest decimal (at most six
  * places) that normalizes back to exactly norm: so 71 and 201.5 survive a
@@ -281,6 +321,9 @@ double ap_tidy(double v);
 /* Prepares a temporary tree beside path (a folder, or a zip when path ends
  * in ".zip"). An existing non-empty output is AP_ECANTCREAT unless force. */
 int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **out);
+/* The temporary folder the output is built in (for the run's own
+ * temporary files, which must not be named: use O_TMPFILE). */
+const char *ap_output_tmpdir(const ap_output *out);
 /* Finishes the tree and renames it into place. Frees out. */
 int ap_output_commit(ap_output *out);
 /* Removes the temporary tree; leaves an existing output untouched. Frees

@@ -4,7 +4,9 @@
  * the exit status. The only file that prints or exits.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD, OPT_REFERENCE
+    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD, OPT_REFERENCE, OPT_TABLE_MEMORY
 };
 
 /* The one table of options: getopt's, every --help and the completion are
@@ -111,6 +113,8 @@ static const opt_doc opts[] = {
      "the largest JSON element, XML file or CSV field held (256M)"},
     {"reference-parsers", NULL, OPT_REFERENCE, C_READ, NULL,
      "read with cJSON and libcsv alone, no fast path (same output, slower)"},
+    {"table-memory", "SIZE", OPT_TABLE_MEMORY, C_CONVERT, NULL,
+     "the input tables kept in memory; the rest waits in a file beside OUTPUT (32M)"},
     {"help", NULL, OPT_HELP, C_ALL, NULL, "this help"},
     {"version", NULL, OPT_VERSION, C_ALL, NULL, "the version, and the libraries'"},
 };
@@ -228,6 +232,26 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, " (see 'annoport %s%s--help')\n", cur_cmd ? cur_cmd : "",
             cur_cmd ? " " : "");
     return AP_EUSAGE;
+}
+
+#define SIZE_BAD ULLONG_MAX
+
+/* "N", "NK", "NM" or "NG" in bytes; SIZE_BAD when it is none of them. */
+static unsigned long long parse_size(const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    int shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30, end++;
+    if (*end || end == arg || errno || *arg == '-' || v > (SIZE_BAD >> 30))
+        return SIZE_BAD;
+    return v << shift;
 }
 
 /* Index of word in the '|'-separated list, or -1. */
@@ -530,19 +554,19 @@ int main(int argc, char **argv)
                 rc = usage_error("--match-iou takes a number in (0, 1], not '%s'", optarg);
             break;
         case OPT_DELETE_MISSING: o->delete_missing_inputs = 1; break;
-        case OPT_MAX_RECORD: {
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end == 'K' || *end == 'k')
-                v <<= 10, end++;
-            else if (*end == 'M' || *end == 'm')
-                v <<= 20, end++;
-            else if (*end == 'G' || *end == 'g')
-                v <<= 30, end++;
-            if (*end || end == optarg || v < 1024)
-                rc = usage_error("--max-record takes a size of at least 1024 bytes (K, M, G "
-                                 "allowed), not '%s'", optarg);
-            else
+        case OPT_MAX_RECORD:
+        case OPT_TABLE_MEMORY: {
+            unsigned long long v = parse_size(optarg);
+            if (v == SIZE_BAD || v < 1024)
+                rc = usage_error(c == OPT_MAX_RECORD ?
+                                 "--max-record takes a size of at least 1024 bytes (K, M, "
+                                 "G allowed), not '%s'" :
+                                 "--table-memory takes a size of at least 1024 bytes (K, M, "
+                                 "G allowed), not '%s'", optarg);
+            else if (c == OPT_MAX_RECORD)
                 o->max_record = (size_t)v;
+            else
+                o->table_memory = (size_t)v;
             break;
         }
         case OPT_REFERENCE: o->reference_parsers = 1; break;

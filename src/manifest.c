@@ -39,7 +39,8 @@ double ap_tidy(double v)
 
 int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
                       const char *target_format,
-                      void (*add)(void *user, cJSON *manifest, cJSON *target), void *user)
+                      void (*add)(void *user, cJSON *manifest, cJSON *target),
+                      void (*list)(void *user, FILE *f), void *user)
 {
     const ap_counts *c = &ctx->counts;
     if (c->objects_read != c->objects_written + c->objects_rejected + c->objects_filtered)
@@ -73,8 +74,6 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
     if (add)
         add(user, m, tgt);
     cJSON_AddItemToObject(m, "counts", cnt);
-    if (add) /* the request list reads best after the counts */
-        cJSON_AddItemToObject(m, "requests", cJSON_DetachItemFromObject(m, "requests"));
     cJSON *cs = cJSON_AddArrayToObject(m, "concepts");
     for (size_t i = 0; i < info->nconcepts; i++) {
         const ap_concept *k = info->concepts[i];
@@ -104,10 +103,13 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
     }
     fwrite(text, 1, len, f);
     free(text);
+    if (list)
+        list(user, f);
     fputs(",\n\t\"inputs\":\t[", f);
     ap_buf b = {0};
     for (size_t i = 0; i < info->ninputs; i++) {
         const ap_input *in = info->inputs[i];
+        ap_store_tick(info->tables);
         b.len = 0;
         ap_buf_puts(&b, i ? ",\n\t\t{\"id\":" : "\n\t\t{\"id\":");
         ap_buf_json_string(&b, in->id);

@@ -234,6 +234,11 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
     return AP_OK;
 }
 
+const char *ap_output_tmpdir(const ap_output *out)
+{
+    return out->tmp;
+}
+
 /* A relative path that stays inside the tree: no leading '/', no "..". */
 static int safe_relpath(const char *rel)
 {

@@ -693,6 +693,7 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
     }
     for (size_t i = 0; i < sink->ninputs; i++) {
         uint64_t k = sink->inputs[i]->objects;
+        ap_store_tick(sink->store);
         if (k)
             res->images_with_objects++;
         if (k > res->max_objects_per_image)
@@ -781,6 +782,10 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             res->detected = 1;
     }
     ctx->progress_total = srcs.bytes;
+    if (mode == AP_RUN_CONVERT && (rc = ap_output_begin(ctx, output, ctx->opt.force, &out)))
+        goto done;
+    if ((rc = ap_sink_open_tables(sink, out ? ap_output_tmpdir(out) : NULL)) != AP_OK)
+        goto done;
     if ((rc = load_sizes(ctx, sink)) != AP_OK)
         goto done;
     if (own) { /* the caller's writer: no output tree */
@@ -791,9 +796,6 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     }
 
     if (mode == AP_RUN_CONVERT) {
-        rc = ap_output_begin(ctx, output, ctx->opt.force, &out);
-        if (rc)
-            goto done;
         sink->rejects = ap_output_create(out, "rejects.jsonl");
         if (!sink->rejects) {
             rc = ctx->err;
@@ -832,7 +834,7 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             goto done;
         ap_run_info info = {res->format, inputs, ninputs,
                             (const ap_concept *const *)sink->concepts, sink->nconcepts,
-                            sink->inputs, sink->ninputs};
+                            sink->inputs, sink->ninputs, sink->store};
         rc = sink->w->close(ctx, sink->wstate, &info);
         if (rc)
             goto done;
@@ -844,7 +846,7 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     if (own && own->close) {
         ap_run_info info = {res->format, inputs, ninputs,
                             (const ap_concept *const *)sink->concepts, sink->nconcepts,
-                            sink->inputs, sink->ninputs};
+                            sink->inputs, sink->ninputs, sink->store};
         if ((rc = own->close(ctx, sink->wstate, &info)) != AP_OK)
             goto done;
     }

@@ -32,15 +32,6 @@ static int same_text(const char *stored, const char *raw)
 
 /* ---- inputs ---- */
 
-static void input_free(ap_input *in)
-{
-    if (!in)
-        return;
-    free(in->id);
-    free(in->file_name);
-    free(in);
-}
-
 /* --images DIR: the size from the image file's header, looked up as
  * DIR/file_name and then DIR/basename (a name with ".." only by basename). */
 static int size_from_images(ap_sink *sink, const char *file_name, int64_t *w, int64_t *h)
@@ -73,27 +64,33 @@ static char *src_file(ap_sink *sink, const char *path)
     char *p = ap_map_get(sink->src_files, path);
     if (p)
         return p;
-    p = ap_strdup(path);
-    if (p && ap_map_put(sink->src_files, path, p) != 0) {
-        free(p);
+    p = ap_store_strdup(sink->store, path);
+    if (p && ap_map_put(sink->src_files, path, p) != 0)
         p = NULL;
-    }
     return p;
 }
 
+/* Inputs, their ids and names live in the sink's store. Takes id (a heap
+ * string) over. */
 static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
 {
     ap_context *ctx = sink->ctx;
-    ap_input *in = calloc(1, sizeof *in);
-    if (!in || ap_grow(&sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
-                       sizeof *sink->inputs) != 0) {
-        free(in);
-        free(id);
+    ap_input *in = ap_store_alloc(sink->store, sizeof *in);
+    char *name = ap_utf8_dup(d->file_name);
+    if (in) {
+        in->id = ap_store_strdup(sink->store, id);
+        in->file_name = name ? ap_store_strdup(sink->store, name) : NULL;
+    }
+    free(id);
+    free(name);
+    ap_store_tick(sink->store);
+    if (!in || !in->id || !in->file_name ||
+        ap_store_grow(sink->store, &sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
+                      sizeof *sink->inputs) != 0) {
         ap_error_nomem(ctx);
         return NULL;
     }
-    in->id = id;
-    in->file_name = ap_utf8_dup(d->file_name);
+    id = in->id;
     in->src_file = src_file(sink, d->pos.file ? d->pos.file : "-");
     in->src_line = d->pos.line;
     in->width = d->width > 0 ? d->width : 0;
@@ -106,8 +103,7 @@ static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
             in->height = h;
         }
     }
-    if (!in->file_name || !in->src_file || ap_map_put(sink->inputs_by_id, id, in) != 0) {
-        input_free(in);
+    if (!in->src_file || ap_map_put(sink->inputs_by_id, id, in) != 0) {
         ap_error_nomem(ctx);
         return NULL;
     }
@@ -134,12 +130,11 @@ static ap_input *clarifai_input(ap_sink *sink, const ap_image_desc *d)
         in->height = d->height;
     }
     if (strcmp(in->file_name, in->id) == 0 && strcmp(d->file_name, in->id) != 0) {
-        char *name = ap_strdup(d->file_name);
+        char *name = ap_store_strdup(sink->store, d->file_name);
         if (!name) {
             ap_error_nomem(sink->ctx);
             return NULL;
         }
-        free(in->file_name);
         in->file_name = name;
     }
     return in;
@@ -521,6 +516,7 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (ap_interrupted)
         return ap_error(ctx, AP_EINTR, "interrupted");
     ctx->counts.objects_read++;
+    ap_store_tick(sink->store);
     if (o->filtered || o->concept->filtered || (o->difficult && ctx->opt.skip_difficult)) {
         ctx->counts.objects_filtered++;
         return AP_OK;
@@ -663,15 +659,30 @@ ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode)
     s->mode = mode;
     s->cur_path = "-";
     s->accepts = AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT;
-    s->inputs_by_id = ap_map_new();
-    s->src_files = ap_map_new();
     s->concepts_by_label = ap_map_new();
     s->concepts_by_id = ap_map_new();
-    if (!s->inputs_by_id || !s->src_files || !s->concepts_by_label || !s->concepts_by_id) {
+    if (!s->concepts_by_label || !s->concepts_by_id) {
         ap_sink_free(s);
         return NULL;
     }
     return s;
+}
+
+int ap_sink_open_tables(ap_sink *s, const char *dir)
+{
+    s->store = ap_store_new(s->ctx, dir, s->ctx->opt.table_memory);
+    if (!s->store)
+        return s->ctx->err;
+    s->inputs_by_id = ap_map_new_in(s->store);
+    s->src_files = ap_map_new_in(s->store);
+    if (!s->inputs_by_id || !s->src_files)
+        return ap_error_nomem(s->ctx);
+    return AP_OK;
+}
+
+ap_store *ap_sink_store(ap_sink *s)
+{
+    return s->store;
 }
 
 void *ap_sink_reader_state(ap_sink *sink, const char *format)
@@ -703,14 +714,11 @@ void ap_sink_free(ap_sink *s)
         return;
     for (size_t i = 0; i < s->nreaders; i++)
         s->readers[i].free_state(s->readers[i].state);
-    for (size_t i = 0; i < s->ninputs; i++)
-        input_free(s->inputs[i]);
-    free(s->inputs);
     for (size_t i = 0; i < s->nconcepts; i++)
         concept_free(s->concepts[i]);
     free(s->concepts);
     ap_map_free(s->inputs_by_id);
-    ap_map_free_values(s->src_files);
+    ap_map_free(s->src_files);
     ap_map_free(s->concepts_by_label);
     ap_map_free(s->concepts_by_id);
     for (size_t i = 0; i < s->nmap_values; i++)
@@ -721,5 +729,6 @@ void ap_sink_free(ap_sink *s)
     free(s->pts);
     ap_buf_free(&s->idkey);
     ap_buf_free(&s->line);
+    ap_store_free(s->store);
     free(s);
 }

@@ -17,6 +17,7 @@ struct ap_sink {
     FILE *rejects;              /* rejects.jsonl, NULL when nothing is written */
     const char *cur_path;       /* the source being read, for messages */
 
+    ap_store *store;            /* inputs and their maps (ap_sink_open_tables) */
     ap_map *inputs_by_id;       /* input id -> ap_input */
     ap_map *src_files;          /* source paths, one copy each (inputs point
                                    into it): path -> the copy */
@@ -53,6 +54,9 @@ struct ap_sink {
 };
 
 ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode);
+/* Before the first input: the input tables, in a store in dir (NULL:
+ * memory). */
+int ap_sink_open_tables(ap_sink *s, const char *dir);
 void ap_sink_free(ap_sink *s);
 
 #endif

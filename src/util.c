@@ -298,13 +298,19 @@ void ap_buf_json_number(ap_buf *b, double v)
     b->len += ap_format_double(b->p + b->len, v); /* writes its NUL too */
 }
 
+size_t ap_grown_cap(size_t cap, size_t need)
+{
+    size_t nc = cap ? cap : 16;
+    while (nc < need)
+        nc *= 2;
+    return nc;
+}
+
 int ap_grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc *= 2;
+    size_t nc = ap_grown_cap(*cap, need);
     void **p = arr;
     void *np = realloc(*p, nc * elem);
     if (!np)
@@ -388,30 +394,62 @@ typedef struct {
 struct ap_map {
     map_slot *slots;
     size_t cap, count;
+    ap_store *st;  /* where slots and keys live; NULL: the heap */
+    long long off; /* io: the slots' place in the store's file */
+    int io;        /* the slots are read and written through the file */
 };
 
-ap_map *ap_map_new(void)
+/* Whether m's slots, cap of them, go through the store's file. */
+static void map_set_io(ap_map *m)
+{
+    m->io = ap_store_io(m->st, m->cap * sizeof(map_slot));
+    m->off = m->io ? ap_store_offset(m->st, m->slots) : -1;
+    if (m->off < 0)
+        m->io = 0;
+}
+
+static map_slot *slots_new(ap_store *st, size_t n)
+{
+    return st ? ap_store_alloc(st, n * sizeof(map_slot)) : calloc(n, sizeof(map_slot));
+}
+
+static void slots_free(ap_store *st, map_slot *s, size_t n)
+{
+    if (st)
+        ap_store_release(st, s, n * sizeof *s);
+    else
+        free(s);
+}
+
+ap_map *ap_map_new_in(ap_store *st)
 {
     ap_map *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->st = st;
     m->cap = 64;
-    m->slots = calloc(m->cap, sizeof *m->slots);
+    m->slots = slots_new(st, m->cap);
     if (!m->slots) {
         free(m);
         return NULL;
     }
+    map_set_io(m);
     return m;
+}
+
+ap_map *ap_map_new(void)
+{
+    return ap_map_new_in(NULL);
 }
 
 void ap_map_free(ap_map *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->cap; i++)
+    for (size_t i = 0; !m->st && i < m->cap; i++)
         if (m->slots[i].tag & SLOT_STR)
             free(m->slots[i].key.s);
-    free(m->slots);
+    slots_free(m->st, m->slots, m->cap);
     free(m);
 }
 
@@ -419,7 +457,7 @@ void ap_map_free_values(ap_map *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->cap; i++)
+    for (size_t i = 0; !m->st && i < m->cap; i++)
         if (m->slots[i].tag)
             free(m->slots[i].value);
     ap_map_free(m);
@@ -435,30 +473,56 @@ static uint64_t slot_tag(uint64_t h, const char *skey)
     return (h & ~(SLOT_USED | SLOT_STR)) | SLOT_USED | (skey ? SLOT_STR : 0);
 }
 
-static map_slot *map_find(const ap_map *m, uint64_t tag, const char *skey, int64_t ikey)
+static int slot_is(const map_slot *s, uint64_t tag, const char *skey, int64_t ikey)
+{
+    return !s->tag ||
+           (s->tag == tag && (skey ? strcmp(s->key.s, skey) == 0 : s->key.i == ikey));
+}
+
+/* The index of key's slot, or of the free slot where it would go; *out is
+ * a copy of it. Through the file, four slots a read. */
+static size_t map_find(const ap_map *m, uint64_t tag, const char *skey, int64_t ikey,
+                       map_slot *out)
 {
     size_t i = (size_t)tag & (m->cap - 1);
+    if (!m->io) {
+        while (!slot_is(&m->slots[i], tag, skey, ikey))
+            i = (i + 1) & (m->cap - 1);
+        *out = m->slots[i];
+        return i;
+    }
     for (;;) {
-        map_slot *s = &m->slots[i];
-        if (!s->tag)
-            return s;
-        if (s->tag == tag && (skey ? strcmp(s->key.s, skey) == 0 : s->key.i == ikey))
-            return s;
-        i = (i + 1) & (m->cap - 1);
+        map_slot run[4];
+        size_t n = m->cap - i < 4 ? m->cap - i : 4;
+        if (ap_store_pread(m->st, run, n * sizeof *run,
+                           m->off + (long long)(i * sizeof *run)) != 0) {
+            memset(out, 0, sizeof *out);
+            return i; /* the error is on the context */
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (slot_is(&run[k], tag, skey, ikey)) {
+                *out = run[k];
+                return i + k;
+            }
+        }
+        i = (i + n) & (m->cap - 1);
     }
 }
 
 static int map_grow(ap_map *m)
 {
     size_t ncap = m->cap * 2;
-    map_slot *ns = calloc(ncap, sizeof *ns);
+    map_slot *ns = slots_new(m->st, ncap);
     if (!ns)
         return -1;
     map_slot *old = m->slots;
     size_t ocap = m->cap;
     m->slots = ns;
     m->cap = ncap;
+    /* through memory even for a table on file: both are walked nearly in
+     * order, and the store lets go of the pages as they pile up */
     for (size_t i = 0; i < ocap; i++) {
+        ap_store_tick(m->st);
         if (!old[i].tag)
             continue;
         size_t k = (size_t)old[i].tag & (ncap - 1); /* keys are distinct: the first free */
@@ -466,7 +530,8 @@ static int map_grow(ap_map *m)
             k = (k + 1) & (ncap - 1);
         ns[k] = old[i];
     }
-    free(old);
+    slots_free(m->st, old, ocap);
+    map_set_io(m);
     return 0;
 }
 
@@ -475,28 +540,33 @@ static int map_put(ap_map *m, uint64_t h, const char *skey, int64_t ikey, void *
     if ((m->count + 1) * 4 > m->cap * 3 && map_grow(m) != 0)
         return -1;
     uint64_t tag = slot_tag(h, skey);
-    map_slot *s = map_find(m, tag, skey, ikey);
-    if (s->tag) {
-        s->value = value;
-        return 0;
+    map_slot s;
+    size_t i = map_find(m, tag, skey, ikey, &s);
+    int fresh = !s.tag;
+    if (fresh) {
+        if (skey) {
+            s.key.s = m->st ? ap_store_strdup(m->st, skey) : ap_strdup(skey);
+            if (!s.key.s)
+                return -1;
+        } else {
+            s.key.i = ikey;
+        }
+        s.tag = tag;
     }
-    if (skey) {
-        s->key.s = ap_strdup(skey);
-        if (!s->key.s)
-            return -1;
-    } else {
-        s->key.i = ikey;
-    }
-    s->tag = tag;
-    s->value = value;
-    m->count++;
+    s.value = value;
+    if (!m->io)
+        m->slots[i] = s;
+    else if (ap_store_pwrite(m->st, &s, sizeof s, m->off + (long long)(i * sizeof s)) != 0)
+        return -1;
+    m->count += fresh;
     return 0;
 }
 
 void *ap_map_get(const ap_map *m, const char *key)
 {
-    map_slot *s = map_find(m, slot_tag(ap_hash64(key, strlen(key), 0), key), key, 0);
-    return s->tag ? s->value : NULL;
+    map_slot s;
+    map_find(m, slot_tag(ap_hash64(key, strlen(key), 0), key), key, 0, &s);
+    return s.tag ? s.value : NULL;
 }
 
 int ap_map_put(ap_map *m, const char *key, void *value)
@@ -506,8 +576,9 @@ int ap_map_put(ap_map *m, const char *key, void *value)
 
 void *ap_map_get_int(const ap_map *m, int64_t key)
 {
-    map_slot *s = map_find(m, slot_tag(ap_hash64(&key, sizeof key, 1), NULL), NULL, key);
-    return s->tag ? s->value : NULL;
+    map_slot s;
+    map_find(m, slot_tag(ap_hash64(&key, sizeof key, 1), NULL), NULL, key, &s);
+    return s.tag ? s.value : NULL;
 }
 
 int ap_map_put_int(ap_map *m, int64_t key, void *value)
@@ -524,27 +595,38 @@ struct ap_idset {
     size_t len, cap;
     int64_t *first;       /* each block's first id (not in the log) */
     size_t *start;        /* and where its deltas start in log */
-    size_t nblocks, bcap;
+    size_t nblocks, bcap, scap;
     size_t in_block;      /* ids in the last block */
     int64_t last;         /* the largest id so far */
     int64_t *other;       /* ids that came below last: open addressing */
     size_t ocap, on;
     int other_zero;       /* 0 marks an empty slot; id 0 is kept here */
+    ap_store *st;         /* where the arrays live; NULL: the heap */
 };
+
+ap_idset *ap_idset_new_in(ap_store *st)
+{
+    ap_idset *s = calloc(1, sizeof(ap_idset));
+    if (s)
+        s->st = st;
+    return s;
+}
 
 ap_idset *ap_idset_new(void)
 {
-    return calloc(1, sizeof(ap_idset));
+    return ap_idset_new_in(NULL);
 }
 
 void ap_idset_free(ap_idset *s)
 {
     if (!s)
         return;
-    free(s->log);
-    free(s->first);
-    free(s->start);
-    free(s->other);
+    if (!s->st) {
+        free(s->log);
+        free(s->first);
+        free(s->start);
+        free(s->other);
+    }
     free(s);
 }
 
@@ -585,7 +667,7 @@ static int idset_other_add(ap_idset *s, int64_t id)
     }
     if ((s->on + 1) * 2 > s->ocap) {
         size_t nc = s->ocap ? s->ocap * 2 : 1024;
-        int64_t *ns = calloc(nc, sizeof *ns);
+        int64_t *ns = s->st ? ap_store_alloc(s->st, nc * sizeof *ns) : calloc(nc, sizeof *ns);
         if (!ns)
             return -1;
         for (size_t i = 0; i < s->ocap; i++) {
@@ -597,7 +679,10 @@ static int idset_other_add(ap_idset *s, int64_t id)
                 k = (k + 1) & (nc - 1);
             ns[k] = v;
         }
-        free(s->other);
+        if (s->st)
+            ap_store_release(s->st, s->other, s->ocap * sizeof *s->other);
+        else
+            free(s->other);
         s->other = ns;
         s->ocap = nc;
     }
@@ -617,13 +702,9 @@ int ap_idset_add(ap_idset *s, int64_t id)
     if (s->nblocks && id <= s->last)
         return idset_in_log(s, id) ? 1 : idset_other_add(s, id);
     if (!s->nblocks || s->in_block == IDS_BLOCK) { /* a new block starts at id */
-        if (ap_grow(&s->first, &s->bcap, s->nblocks + 1, sizeof *s->first) != 0)
+        if (ap_store_grow(s->st, &s->first, &s->bcap, s->nblocks + 1, sizeof *s->first) != 0 ||
+            ap_store_grow(s->st, &s->start, &s->scap, s->nblocks + 1, sizeof *s->start) != 0)
             return -1;
-        size_t bcap = s->bcap;
-        size_t *ns = realloc(s->start, bcap * sizeof *ns);
-        if (!ns)
-            return -1;
-        s->start = ns;
         s->first[s->nblocks] = id;
         s->start[s->nblocks] = s->len;
         s->nblocks++;
@@ -631,7 +712,7 @@ int ap_idset_add(ap_idset *s, int64_t id)
         s->last = id;
         return 0;
     }
-    if (ap_grow(&s->log, &s->cap, s->len + 10, 1) != 0)
+    if (ap_store_grow(s->st, &s->log, &s->cap, s->len + 10, 1) != 0)
         return -1;
     uint64_t d = (uint64_t)id - (uint64_t)s->last;
     while (d >= 0x80) {

@@ -25,10 +25,12 @@ extern CU_TestInfo diff_tests[];
 extern CU_TestInfo hardening_tests[];
 extern CU_TestInfo install_tests[];
 extern CU_TestInfo fastpath_tests[];
+extern CU_TestInfo store_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
     {"ids", NULL, NULL, NULL, NULL, ids_tests},
+    {"store", NULL, NULL, NULL, NULL, store_tests},
     {"batch", NULL, NULL, NULL, NULL, batch_tests},
     {"coco", NULL, NULL, NULL, NULL, coco_tests},
     {"writer", NULL, NULL, NULL, NULL, writer_tests},

@@ -74,6 +74,9 @@ typedef struct ap_options {
                                       a JSON array element, an XML file, a CSV
                                       field (default 256 MiB) */
     int delete_missing_inputs;     /* diff: clear inputs DESIRED does not have */
+    size_t table_memory;           /* how much of the input tables a conversion
+                                      keeps resident; the rest waits in a
+                                      temporary file beside the output (32 MiB) */
     int reference_parsers;         /* read every record with the libraries alone
                                       (cJSON, libcsv), never the fast paths: the
                                       same output, slower; for tests */
@@ -120,7 +123,8 @@ ap_context *ap_context_new(void);
 void ap_context_free(ap_context *ctx);
 
 /* Records an error (printf-style message) and returns code. The first error
- * of a run wins: a later one does not overwrite it. */
+ * of a run wins: a later one does not overwrite it, and gets the first one's
+ * code back, so that the exit status always goes with the message. */
 int ap_error(ap_context *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

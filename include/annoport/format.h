@@ -124,6 +124,9 @@ typedef struct ap_run_info {
     size_t nconcepts;
     ap_input *const *inputs;           /* every input, first-seen order */
     size_t ninputs;
+    struct ap_store *tables;           /* the memory the inputs live in: a writer
+                                          that walks them calls ap_store_tick
+                                          once an input (internal.h) */
 } ap_run_info;
 
 /* What a writer can hold (ap_writer_ops.accepts). */

@@ -16,7 +16,9 @@ libxml2 pass for VOC (read and free each file), a bare libcsv pass for CSV
 tests/bench/. Outputs go to BUILD_DIR/bench/out (removed before each run,
 not timed). Ends with the issue's targets, each met or missed.
 """
+import collections
 import json
+import re
 import os
 import shutil
 import statistics
@@ -57,13 +59,16 @@ def generate(shared, bench, images):
                                "--images", str(images), "--format", "all", "--out",
                                full + ".tmp", "--quiet"])
         os.rename(full + ".tmp", full)
-    tenth = os.path.join(bench, "coco-%d.json" % (images // 10))
-    if not os.path.exists(tenth):
-        subprocess.check_call([sys.executable, os.path.join(shared, "tools", "gen_dataset.py"),
-                               "--images", str(images // 10), "--out", tenth + ".tmp",
-                               "--quiet"])
-        os.rename(tenth + ".tmp", tenth)
-    return full, tenth
+    scaled = []
+    for n in (images // 10, images * 10):  # a tenth, and ten times the size
+        path = os.path.join(bench, "coco-%d.json" % n)
+        if not os.path.exists(path):
+            subprocess.check_call([sys.executable, os.path.join(shared, "tools",
+                                                                "gen_dataset.py"),
+                                   "--images", str(n), "--out", path + ".tmp", "--quiet"])
+            os.rename(path + ".tmp", path)
+        scaled.append(path)
+    return full, scaled[0], scaled[1]
 
 
 def main():
@@ -72,7 +77,8 @@ def main():
     images = int(sys.argv[3]) if len(sys.argv) > 3 else 118287
     bench = os.path.join(build, "bench")
     os.makedirs(bench, exist_ok=True)
-    full, tenth = generate(shared, bench, images)
+    full, tenth, tenfold = generate(shared, bench, images)
+    only = re.compile(os.environ.get("BENCH_ONLY", ""))  # a subset of the tasks, by name
     coco = os.path.join(full, "coco", "instances.json")
     voc = os.path.join(full, "voc")
     csv = os.path.join(full, "csv", "annotations.csv")
@@ -91,6 +97,7 @@ def main():
 
     n_coco, n_tenth, n_voc, n_csv = objects(coco), objects(tenth), objects(voc), objects(csv)
     n_clarifai = objects(clarifai)
+    n_tenfold = None  # from the run's own manifest: validate would take a minute
     fl = lambda name: os.path.join(bench, name)
     voc_ann = os.path.join(voc, "Annotations")
     # name, command, input path, objects, writes output
@@ -104,6 +111,9 @@ def main():
                                         "--geometry", "polygon"], coco, n_coco, True),
         ("coco -> clarifai (bbox) 1/10", [binary, "convert", tenth, "-o", OUT, "--quiet"],
          tenth, n_tenth, True),
+        # once: it is there for its memory, and takes minutes
+        ("coco -> clarifai (bbox) 10x", [binary, "convert", tenfold, "-o", OUT, "--quiet"],
+         tenfold, n_tenfold, True, 1),
         ("coco validate", [binary, "validate", coco, "--quiet"], coco, n_coco, False),
         ("clarifai -> coco (export)", [binary, "convert", clarifai, "-o", OUT, "--quiet",
                                        "--to", "coco"], clarifai, n_clarifai, True),
@@ -139,10 +149,12 @@ def main():
     # freed inodes one by one), which would time the file system's clean-up
     # of the run before rather than the run.
     outs = []
-    for name, cmd, path, nobj, writes in tasks:
+    for name, cmd, path, nobj, writes, *runs in tasks:
+        if not only.search(name):
+            continue
         times, peaks = [], []
         mb = size_mb(path)
-        for _ in range(RUNS):
+        for _ in range(runs[0] if runs else RUNS):
             if writes:
                 fresh = "%s-%d" % (out, len(outs))
                 outs.append(fresh)
@@ -152,6 +164,9 @@ def main():
             times.append(dt)
             peaks.append(rss)
         best[name], peak[name] = min(times), max(peaks)
+        if nobj is None:
+            with open(os.path.join(outs[-1], "manifest.json")) as f:
+                nobj = json.load(f)["counts"]["objects_read"]
         if name.startswith("floor: simdjson"):
             best["floor: simdjson"] = min(best.get("floor: simdjson", 1e99), best[name])
         key = name.split()[0] if not name.startswith("floor") else None
@@ -164,12 +179,15 @@ def main():
     for o in outs:
         shutil.rmtree(o, ignore_errors=True)
 
+    nan = float("nan")
+    best = collections.defaultdict(lambda: nan, best)
+    peak = collections.defaultdict(lambda: nan, peak)
     checks = [
         ("coco -> clarifai bbox <= 3x the JSON parse floor",
          best["coco -> clarifai (bbox)"] / best["floor: simdjson"], 3.0),
         ("peak memory of coco -> clarifai bbox < 150 MB", peak["coco -> clarifai (bbox)"], 150),
         ("its memory at 10x the file size < 1.5x",
-         peak["coco -> clarifai (bbox)"] / peak["coco -> clarifai (bbox) 1/10"], 1.5),
+         peak["coco -> clarifai (bbox) 10x"] / peak["coco -> clarifai (bbox)"], 1.5),
         ("voc -> clarifai <= 1.5x the libxml2 floor",
          best["voc -> clarifai"] / best["floor: libxml2 voc"], 1.5),
         ("csv -> clarifai <= 2x the libcsv floor",

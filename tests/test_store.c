@@ -1,0 +1,194 @@
+/*
+ * test_store.c: the memory the input tables live in (src/store.c): data
+ * survives every trim, blocks come zeroed, nothing is left in the folder,
+ * residency is let go of as the budget says, maps and id sets in a store
+ * answer as on the heap, and a conversion gives the same bytes whatever
+ * the budget.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/internal.h"
+#include "helpers.h"
+
+static unsigned char pattern(size_t block, size_t i)
+{
+    return (unsigned char)(block * 31 + i * 7 + 1);
+}
+
+static void test_store_file_keeps_data_through_trims(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *dir = t_dir("store-file");
+    ap_store *st = ap_store_new(ctx, dir, (size_t)1 << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(ap_store_on_disk(st), 1);
+    enum { N = 20000 };
+    unsigned char **blocks = calloc(N, sizeof *blocks);
+    size_t *sizes = calloc(N, sizeof *sizes);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(blocks);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sizes);
+    int zeroed = 1, aligned = 1;
+    for (size_t b = 0; b < N; b++) {
+        sizes[b] = 1 + (b * 37) % 300;
+        if (b % 5000 == 4999)
+            sizes[b] = (size_t)300 << 10; /* a block with a region of its own */
+        blocks[b] = ap_store_alloc(st, sizes[b]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(blocks[b]);
+        aligned &= ((uintptr_t)blocks[b] % 16) == 0;
+        for (size_t i = 0; i < sizes[b]; i++)
+            zeroed &= blocks[b][i] == 0;
+        for (size_t i = 0; i < sizes[b]; i++)
+            blocks[b][i] = pattern(b, i);
+        if (b % 1000 == 999)
+            ap_store_trim(st);
+    }
+    CU_ASSERT(zeroed);
+    CU_ASSERT(aligned);
+    ap_store_trim(st);
+    CU_ASSERT_EQUAL(ap_store_trims(st), N / 1000 + 1);
+    size_t wrong = 0;
+    for (size_t b = 0; b < N; b++)
+        for (size_t i = 0; i < sizes[b]; i++)
+            wrong += blocks[b][i] != pattern(b, i);
+    CU_ASSERT_EQUAL(wrong, 0);
+    /* a large block given back early; the next one is zeroed again */
+    ap_store_release(st, blocks[4999], sizes[4999]);
+    unsigned char *again = ap_store_alloc(st, sizes[4999]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < sizes[4999]; i++)
+        nonzero += again[i] != 0;
+    CU_ASSERT_EQUAL(nonzero, 0);
+    /* the file has no name: the folder stays empty */
+    CU_ASSERT_EQUAL(t_count_entries(dir), 0);
+    ap_store_free(st);
+    CU_ASSERT_EQUAL(t_count_entries(dir), 0);
+    free(blocks);
+    free(sizes);
+    ap_context_free(ctx);
+}
+
+/* Touching 48 MiB through ticks with a 1 MiB budget trims, and the data is
+ * all there; in memory (no folder) nothing is ever trimmed. */
+static void test_store_tick_trims_past_the_budget(void)
+{
+    ap_context *ctx = t_ctx();
+    for (int on_disk = 1; on_disk >= 0; on_disk--) {
+        ap_store *st = ap_store_new(ctx, on_disk ? t_dir("store-tick") : NULL, (size_t)1 << 20);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+        CU_ASSERT_EQUAL(ap_store_on_disk(st), on_disk);
+        enum { PAGES = 12288 };
+        uint32_t **p = calloc(PAGES, sizeof *p);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        for (uint32_t k = 0; k < PAGES; k++) {
+            p[k] = ap_store_alloc(st, 4096);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(p[k]);
+            for (int i = 0; i < 1024; i++)
+                p[k][i] = k * 1024u + (uint32_t)i;
+            ap_store_tick(st);
+        }
+        size_t wrong = 0;
+        for (uint32_t k = 0; k < PAGES; k++)
+            for (int i = 0; i < 1024; i++)
+                wrong += p[k][i] != k * 1024u + (uint32_t)i;
+        CU_ASSERT_EQUAL(wrong, 0);
+        /* 48 MiB past a 1 MiB budget; in memory, never */
+        CU_ASSERT(on_disk ? ap_store_trims(st) >= 10 : ap_store_trims(st) == 0);
+        ap_store_free(st);
+        free(p);
+    }
+    ap_store_tick(NULL); /* a writer called without tables */
+    ap_context_free(ctx);
+}
+
+/* Maps and id sets in a store, trimmed as they grow, answer like their
+ * heap twins. */
+static void test_store_maps_and_idsets(void)
+{
+    ap_context *ctx = t_ctx();
+    ap_store *st = ap_store_new(ctx, t_dir("store-maps"), 4096);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    ap_map *mi = ap_map_new_in(st), *ms = ap_map_new_in(st);
+    ap_idset *si = ap_idset_new_in(st), *hi = ap_idset_new();
+    CU_ASSERT_FATAL(mi && ms && si && hi);
+    enum { N = 60000 };
+    static int vals[N];
+    char key[32];
+    int put_fail = 0, set_differs = 0;
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < N; i++) {
+        int64_t k = (int64_t)i * 7919 - 100000;
+        snprintf(key, sizeof key, "%012d.jpg", i * 13);
+        put_fail |= ap_map_put_int(mi, k, &vals[i]) != 0;
+        put_fail |= ap_map_put(ms, key, &vals[i]) != 0;
+        /* mostly increasing ids, now and then one from before or a repeat */
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t id = (x % 10) ? (int64_t)i * 3 : (int64_t)(x % (uint64_t)(3 * i + 1));
+        set_differs |= ap_idset_add(si, id) != ap_idset_add(hi, id);
+        if (i % 2000 == 0)
+            ap_store_trim(st);
+    }
+    CU_ASSERT_EQUAL(put_fail, 0);
+    CU_ASSERT_EQUAL(set_differs, 0);
+    ap_store_trim(st);
+    size_t wrong = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "%012d.jpg", i * 13);
+        wrong += ap_map_get_int(mi, (int64_t)i * 7919 - 100000) != &vals[i];
+        wrong += ap_map_get(ms, key) != &vals[i];
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT_PTR_NULL(ap_map_get_int(mi, 1));
+    CU_ASSERT_PTR_NULL(ap_map_get(ms, "000000000001.jpg"));
+    CU_ASSERT_EQUAL(ap_map_count(mi), N);
+    CU_ASSERT_EQUAL(ap_map_count(ms), N);
+    ap_map_free(mi);
+    ap_map_free_values(ms); /* in a store: frees nothing of the values */
+    ap_idset_free(si);
+    ap_idset_free(hi);
+    ap_store_free(st);
+    ap_context_free(ctx);
+}
+
+/* The smallest budget (a trim at nearly every check) gives the same bytes
+ * as the default, importing and exporting, and leaves nothing beside the
+ * output. */
+static void test_store_conversion_same_under_any_budget(void)
+{
+    const char *d = t_dir("store-cli");
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd,
+             "%s '%s/tools/gen_dataset.py' --images 3000 --seed 5 --quiet --out '%s/gen.json'",
+             t_python(), t_shared(), d);
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "convert '%s/gen.json' -o '%s/out/a' --geometry both --quiet", d, d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "convert '%s/gen.json' -o '%s/out/b' --geometry both --quiet "
+             "--table-memory 1K", d, d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "diff -r '%s/out/a' '%s/out/b'", d, d);
+    CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(t_check(t_path(d, "out/b"), NULL), 0);
+    snprintf(cmd, sizeof cmd, "convert '%s/out/a' --to coco -o '%s/out/c.zip' --quiet", d, d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "convert '%s/out/a' --to coco -o '%s/out/d.zip' --quiet "
+             "--table-memory 1024", d, d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
+    CU_ASSERT(t_same_file(t_path(d, "out/c.zip"), t_path(d, "out/d.zip")));
+    CU_ASSERT_EQUAL(t_count_entries(t_path(d, "out")), 4);
+    char *err = NULL;
+    snprintf(cmd, sizeof cmd, "convert '%s/gen.json' -o '%s/out/e' --table-memory 1000", d, d);
+    CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), AP_EUSAGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(err), "--table-memory takes a size of at least 1024"));
+    free(err);
+}
+
+CU_TestInfo store_tests[] = {
+    {"test_store_file_keeps_data_through_trims", test_store_file_keeps_data_through_trims},
+    {"test_store_tick_trims_past_the_budget", test_store_tick_trims_past_the_budget},
+    {"test_store_maps_and_idsets", test_store_maps_and_idsets},
+    {"test_store_conversion_same_under_any_budget", test_store_conversion_same_under_any_budget},
+    CU_TEST_INFO_NULL,
+};
