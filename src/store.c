@@ -10,7 +10,8 @@
  * back on the next touch. Resident memory thus stays near the budget
  * however many images there are, and the kernel can write the tables to
  * disk when memory is short. Without a folder (validate, a
- * caller's own writer) the regions are anonymous memory, never trimmed.
+ * caller's own writer, or a file system without O_TMPFILE, with a warning)
+ * the regions are anonymous memory, never trimmed.
  *
  * Memory comes zeroed, 16-byte aligned, and goes back all at once when the
  * store is freed; a large block (a map's slots before it grows) can be
@@ -68,27 +69,6 @@ static size_t resident(int statm)
     return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static int open_file(const char *dir)
-{
-#ifdef O_TMPFILE
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        return fd;
-#endif
-    /* a file system without O_TMPFILE: a name, removed at once (inside the
-     * output's temporary folder, which a later run removes if this dies) */
-    size_t n = strlen(dir) + 32;
-    char *path = malloc(n);
-    if (!path)
-        return -1;
-    snprintf(path, n, "%s/.tables-XXXXXX", dir);
-    int fd2 = mkstemp(path);
-    if (fd2 >= 0)
-        unlink(path);
-    free(path);
-    return fd2;
-}
-
 ap_store *ap_store_new(ap_context *ctx, const char *dir, size_t budget)
 {
     ap_store *st = calloc(1, sizeof *st);
@@ -102,12 +82,12 @@ ap_store *ap_store_new(ap_context *ctx, const char *dir, size_t budget)
     st->budget = budget;
     st->chunk = STORE_CHUNK_MIN;
     if (dir) {
-        st->fd = open_file(dir);
+        /* unnamed: nothing to remove, even after a kill */
+        st->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         if (st->fd < 0) {
-            ap_error(ctx, AP_ECANTCREAT, "%s: cannot create a temporary file for the tables: %s",
-                     dir, strerror(errno));
-            free(st);
-            return NULL;
+            ap_warn(ctx, "%s: no unnamed temporary file can be made here (%s); the input "
+                    "tables stay in memory", dir, strerror(errno));
+            return st;
         }
         st->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
         st->rss_mark = resident(st->statm);

@@ -1,6 +1,7 @@
 /*
  * test_store.c: the memory the input tables live in (src/store.c): data
- * survives every trim, blocks come zeroed, nothing is left in the folder,
+ * survives every trim, blocks come zeroed, nothing is left in the folder
+ * (and where no unnamed file can be made, memory with a warning),
  * residency is let go of as the budget says, maps and id sets in a store
  * answer as on the heap, and a conversion gives the same bytes whatever
  * the budget.
@@ -100,6 +101,16 @@ static void test_store_tick_trims_past_the_budget(void)
         free(p);
     }
     ap_store_tick(NULL); /* a writer called without tables */
+    /* a folder where no unnamed file can be made: memory, and a warning */
+    uint64_t warned = ctx->warnings;
+    ap_store *mem = ap_store_new(ctx, t_path(t_dir("store-none"), "missing"), (size_t)1 << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
+    CU_ASSERT_EQUAL(ap_store_on_disk(mem), 0);
+    CU_ASSERT_EQUAL(ctx->warnings, warned + 1);
+    CU_ASSERT_EQUAL(ctx->err, AP_OK);
+    int *x = ap_store_alloc(mem, sizeof *x);
+    CU_ASSERT_PTR_NOT_NULL(x);
+    ap_store_free(mem);
     ap_context_free(ctx);
 }
 
