@@ -146,6 +146,10 @@ static ap_input *input_of(cr *c, const cJSON *e, const char *id)
         return NULL;
     }
     const char *fname = get_str(e, "file_name");
+    if (!fname || !*fname) /* the SDK's convention: the upload's file name */
+        fname = get_str(get(get(e, "data"), "metadata"), "filename");
+    if (fname && !*fname)
+        fname = NULL;
     char *from_url = NULL;
     if (!fname && get_str(image, "url"))
         fname = from_url = url_name(get_str(image, "url"));

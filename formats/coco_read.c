@@ -54,6 +54,8 @@ typedef struct {
     uint64_t line;       /* line of the element being read */
     int64_t index;       /* its index in its array */
     void *fn;            /* the elem_fn read_array calls */
+    char *idbuf;         /* the fast path's copy of an annotation's app id */
+    size_t idcap;
     int first;           /* the first pass over the file */
     int seen_images, seen_cats, ann_done, ann_present;
 } coco;
@@ -135,7 +137,12 @@ static int read_image(coco *c, const cJSON *e)
         return elem_error(c, "image %lld has a negative size", (long long)id);
     if (ap_map_get_int(c->images, id))
         return elem_error(c, "image id %lld appears twice in \"images\"", (long long)id);
-    ap_image_desc d = {NULL, name, w, h, 1, id, {c->path, c->line, c->index}};
+    /* an annoport export names the app's input: it is the id */
+    const char *app_input = NULL;
+    if (get_string(c, e, "image", "clarifai_input_id", &app_input) < 0)
+        return c->ctx->err;
+    ap_image_desc d = {app_input && *app_input ? app_input : NULL, name, w, h, 1, id,
+                       {c->path, c->line, c->index}};
     ap_input *in = ap_sink_input(c->sink, &d);
     if (!in)
         return c->ctx->err;
@@ -338,6 +345,8 @@ typedef struct {
     int has_box;      /* a bbox of four numbers */
     double box[4];
     int bbox_given, seg_given; /* the keys are there and not null */
+    const char *ann_id; /* "clarifai_annotation_id": the app's annotation id
+                           (an annoport export), NULL when absent */
     size_t nparts;    /* non-empty polygons; their points are in c->coords
                          and c->parts when points is set */
     int points;
@@ -367,6 +376,10 @@ static int obj_from_json(coco *c, const cJSON *o, const char *what, coco_obj *ob
     ob->points = 1;
     ob->bbox_given = present(o, "bbox");
     ob->seg_given = present(o, "segmentation");
+    if (get_string(c, o, what, "clarifai_annotation_id", &ob->ann_id) < 0)
+        return c->ctx->err;
+    if (ob->ann_id && !*ob->ann_id)
+        ob->ann_id = NULL;
     return AP_OK;
 }
 
@@ -402,6 +415,7 @@ static int emit_object(coco *c, const coco_obj *ob, ap_input *in, int64_t image_
     obj.units = AP_UNITS_PIXEL;
     obj.value = 1;
     obj.crowd = ob->crowd;
+    obj.ann_id = ob->ann_id;
     if (ob->has_box) {
         obj.box_form = AP_BOX_XYWH;
         memcpy(obj.box, ob->box, sizeof obj.box);
@@ -521,7 +535,10 @@ static int read_annotation(coco *c, const cJSON *e)
  * the two agree on every input; tests run both on the samples, the corpus
  * and generated data. */
 
-enum { K_ID = 1, K_IMAGE = 2, K_CAT = 4, K_CROWD = 8, K_SCORE = 16, K_BBOX = 32, K_SEG = 64 };
+enum {
+    K_ID = 1, K_IMAGE = 2, K_CAT = 4, K_CROWD = 8, K_SCORE = 16, K_BBOX = 32, K_SEG = 64,
+    K_APP_ID = 128
+};
 
 static int key_bit(const char *k, size_t n)
 {
@@ -533,6 +550,7 @@ static int key_bit(const char *k, size_t n)
     KEY("score", K_SCORE);
     KEY("bbox", K_BBOX);
     KEY("segmentation", K_SEG);
+    KEY("clarifai_annotation_id", K_APP_ID);
     if ((n == 13 && memcmp(k, "segments_info", 13) == 0) || (n == 7 && memcmp(k, "caption", 7) == 0))
         return -1;
 #undef KEY
@@ -583,6 +601,20 @@ static int fast_polygons(coco *c, ap_jfast *f, int convert, size_t *nparts)
     if (convert)
         parts_done(c, k);
     *nparts = k;
+    return 1;
+}
+
+/* The app's annotation id, kept for the object (no escapes in it: those
+ * go to cJSON). 1, or 0 out of memory (cJSON's path reports it). */
+static int app_id(coco *c, coco_obj *ob, const char *v, size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (ap_grow(&c->idbuf, &c->idcap, n + 1, 1) != 0)
+        return 0;
+    memcpy(c->idbuf, v, n);
+    c->idbuf[n] = '\0';
+    ob->ann_id = c->idbuf;
     return 1;
 }
 
@@ -652,6 +684,12 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
             ob.points = ap_sink_wants_points(c->sink, 1, 0);
             ok = fast_polygons(c, &f, ob.points, &ob.nparts);
             break;
+        case K_APP_ID: {
+            const char *v;
+            size_t vn;
+            ok = ap_jf_null(&f) || (ap_jf_string(&f, &v, &vn) && app_id(c, &ob, v, vn));
+            break;
+        }
         default:
             ok = ap_jf_skip(&f);
         }
@@ -819,6 +857,7 @@ done:
     ap_jscan_free(c.j);
     ap_idset_free(c.ann_ids);
     free(c.coords);
+    free(c.idbuf);
     free(c.parts);
     free(c.part_len);
     return rc;

@@ -9,6 +9,10 @@
  * the import formulas (x = left * W, w = right * W - x); a value within
  * 1e-6 of a whole pixel is written whole. An image-level label becomes an
  * annotation without bbox (as COCO "labels" files have it).
+ *
+ * Each image names its Clarifai input ("clarifai_input_id") and each
+ * annotation read from the app its annotation ("clarifai_annotation_id"),
+ * so that the file can be read back, diffed and sent to the same app.
  */
 #include <math.h>
 #include <stdio.h>
@@ -93,6 +97,10 @@ static int cw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     ap_buf_u64(b, (uint64_t)a->input->index + 1);
     ap_buf_puts(b, ",\"category_id\":");
     ap_buf_u64(b, cat);
+    if (a->src_id) {
+        ap_buf_puts(b, ",\"clarifai_annotation_id\":");
+        ap_buf_json_string(b, a->src_id);
+    }
     double W = (double)a->input->width, H = (double)a->input->height;
     if (a->kind == AP_REGION_BOX) {
         double x = ap_pixel(a->box.left, W, 0), y = ap_pixel(a->box.top, H, 0);
@@ -164,6 +172,8 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
         ap_buf_u64(b, (uint64_t)in->width);
         ap_buf_puts(b, ",\"height\":");
         ap_buf_u64(b, (uint64_t)in->height);
+        ap_buf_puts(b, ",\"clarifai_input_id\":");
+        ap_buf_json_string(b, in->id);
         ap_buf_putc(b, '}');
         if (b->len > 65536) {
             fwrite(b->p, 1, b->len, f);

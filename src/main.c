@@ -33,7 +33,7 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD, OPT_REFERENCE, OPT_TABLE_MEMORY
+    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD, OPT_REFERENCE, OPT_TABLE_MEMORY
 };
 
 /* The one table of options: getopt's, every --help and the completion are
@@ -99,6 +99,8 @@ static const opt_doc opts[] = {
     {"match-iou", "X", OPT_MATCH_IOU, C_DIFF, "Diff", "box IoU that matches two objects (0.5)"},
     {"delete-missing-inputs", NULL, OPT_DELETE_MISSING, C_DIFF, NULL,
      "delete the annotations of inputs DESIRED lacks"},
+    {"post-unknown-inputs", NULL, OPT_POST_UNKNOWN, C_DIFF, NULL,
+     "post the objects of images CURRENT does not hold"},
     {"label-map", "FILE", OPT_LABEL_MAP, C_READ, "Labels",
      "CSV from,to; an empty 'to' drops the label"},
     {"labels", "A,B", OPT_LABELS, C_READ, NULL, "keep only these labels"},
@@ -417,6 +419,31 @@ static void list_formats(void)
                (*f)->writer ? "yes" : "-", (*f)->description);
 }
 
+/* The diff's summary: what the plan holds, how DESIRED's images were
+ * paired with CURRENT's inputs, and what was not compared. */
+static void print_diff_summary(const ap_diff_result *dr, const char *output)
+{
+    printf("annoport: plan written to %s\n  deletes    %llu\n  patches    %llu\n"
+           "  posts      %llu\n  unchanged  %llu\n", output, (unsigned long long)dr->deletes,
+           (unsigned long long)dr->patches, (unsigned long long)dr->posts,
+           (unsigned long long)dr->unchanged);
+    printf("  inputs     %llu paired by id, %llu by file name, %llu unknown\n",
+           (unsigned long long)dr->paired_by_id, (unsigned long long)dr->paired_by_file_name,
+           (unsigned long long)dr->unknown_inputs);
+    if (dr->not_compared) {
+        static const char *const names[] = {"boxes", "polygons", "image-level labels",
+                                            "absent labels"};
+        printf("  not compared (DESIRED's format holds no");
+        const char *sep = " ";
+        for (int i = 0; i < 4; i++)
+            if (dr->not_compared_kinds & (1u << i)) {
+                printf("%s%s", sep, names[i]);
+                sep = ", ";
+            }
+        printf(")  %llu\n", (unsigned long long)dr->not_compared);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -554,6 +581,7 @@ int main(int argc, char **argv)
                 rc = usage_error("--match-iou takes a number in (0, 1], not '%s'", optarg);
             break;
         case OPT_DELETE_MISSING: o->delete_missing_inputs = 1; break;
+        case OPT_POST_UNKNOWN: o->post_unknown_inputs = 1; break;
         case OPT_MAX_RECORD:
         case OPT_TABLE_MEMORY: {
             unsigned long long v = parse_size(optarg);
@@ -667,14 +695,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
         else if (json)
             printf("{\"ok\":true,\"deletes\":%llu,\"patches\":%llu,\"posts\":%llu,"
-                   "\"unchanged\":%llu}\n", (unsigned long long)dr.deletes,
-                   (unsigned long long)dr.patches, (unsigned long long)dr.posts,
-                   (unsigned long long)dr.unchanged);
-        else if (!quiet)
-            printf("annoport: plan written to %s\n  deletes    %llu\n  patches    %llu\n"
-                   "  posts      %llu\n  unchanged  %llu\n", output,
+                   "\"unchanged\":%llu,\"not_compared\":%llu,\"unknown_inputs\":%llu,"
+                   "\"paired_by_id\":%llu,\"paired_by_file_name\":%llu}\n",
                    (unsigned long long)dr.deletes, (unsigned long long)dr.patches,
-                   (unsigned long long)dr.posts, (unsigned long long)dr.unchanged);
+                   (unsigned long long)dr.posts, (unsigned long long)dr.unchanged,
+                   (unsigned long long)dr.not_compared, (unsigned long long)dr.unknown_inputs,
+                   (unsigned long long)dr.paired_by_id,
+                   (unsigned long long)dr.paired_by_file_name);
+        else if (!quiet)
+            print_diff_summary(&dr, output);
         free(app_user);
         ap_context_free(ctx);
         return rc;

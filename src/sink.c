@@ -123,7 +123,10 @@ static ap_input *clarifai_input(ap_sink *sink, const ap_image_desc *d)
             ap_error_nomem(sink->ctx);
             return NULL;
         }
-        return input_new(sink, id, d);
+        in = input_new(sink, id, d);
+        if (in)
+            in->id_given = 1;
+        return in;
     }
     if (in->width <= 0 && d->width > 0 && d->height > 0) {
         in->width = d->width;

@@ -33,6 +33,8 @@ typedef struct ap_input {
     uint64_t src_line;
     uint64_t objects;   /* objects written for it (for stats) */
     uint32_t index;     /* its place in the input table, from 0 */
+    int id_given;       /* the source named its Clarifai input id (not derived
+                           from the file name) */
 } ap_input;
 
 /* A concept. Owned by the core's concept table. */

@@ -39,6 +39,10 @@ void ap_result_free(ap_result *res);
 /* What a diff plan holds (objects of CURRENT and DESIRED). */
 typedef struct ap_diff_result {
     uint64_t deletes, patches, posts, unchanged;
+    uint64_t not_compared;      /* CURRENT's objects DESIRED's format cannot hold */
+    unsigned not_compared_kinds;/* AP_ACCEPT_* bits DESIRED's format lacks */
+    uint64_t unknown_inputs;    /* DESIRED's images CURRENT does not hold */
+    uint64_t paired_by_id, paired_by_file_name;
     uint64_t current_rejected, desired_rejected;
 } ap_diff_result;
 

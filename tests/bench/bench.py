@@ -71,6 +71,45 @@ def generate(shared, bench, images):
     return full, scaled[0], scaled[1]
 
 
+def edit_for_diff(coco, path, seed=7):
+    """DESIRED for the diff row: the COCO file with a tenth of its objects
+    edited (moved down by a tenth of their height, relabeled or deleted, in
+    equal parts) and as many new boxes as a fortieth of them."""
+    if os.path.exists(path):
+        return
+    import random
+    rnd = random.Random(seed)
+    with open(coco) as f:
+        d = json.load(f)
+    cats = [c["id"] for c in d["categories"]]
+    size = {i["id"]: (i["width"], i["height"]) for i in d["images"]}
+    kept, next_id = [], max(a["id"] for a in d["annotations"]) + 1
+    for a in d["annotations"]:
+        r = rnd.random()
+        if r < 0.1 / 3:
+            continue
+        if r < 0.2 / 3 and a.get("bbox"):
+            by = int(a["bbox"][3] * 0.1)
+            if by >= 1 and a["bbox"][1] + a["bbox"][3] + by <= size[a["image_id"]][1]:
+                a["bbox"][1] += by
+                if isinstance(a.get("segmentation"), list):
+                    a["segmentation"] = [[v + by if k % 2 else v for k, v in enumerate(p)]
+                                         for p in a["segmentation"]]
+        elif r < 0.1:
+            a["category_id"] = rnd.choice(cats)
+        kept.append(a)
+    for i in rnd.sample(d["images"], len(d["annotations"]) // 40):
+        w, h = size[i["id"]]
+        kept.append({"id": next_id, "image_id": i["id"], "category_id": rnd.choice(cats),
+                     "bbox": [w / 4, h / 4, w / 3, h / 3], "area": w * h / 9, "iscrowd": 0,
+                     "segmentation": []})
+        next_id += 1
+    d["annotations"] = kept
+    with open(path + ".tmp", "w") as f:
+        json.dump(d, f)
+    os.rename(path + ".tmp", path)
+
+
 def main():
     shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared")
     build = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "build")
@@ -89,6 +128,18 @@ def main():
         shutil.rmtree(clarifai + ".tmp", ignore_errors=True)
         subprocess.check_call([binary, "convert", coco, "-o", clarifai + ".tmp", "--quiet"])
         os.rename(clarifai + ".tmp", clarifai)
+
+    # diff: the app (the conversion with annotation ids) against the COCO
+    # file with a tenth of its objects edited
+    current = os.path.join(bench, "clarifai-ids")
+    desired = os.path.join(bench, "coco-edited.json")
+    if only.search("diff (10% edited)"):
+        if not os.path.exists(current):
+            shutil.rmtree(current + ".tmp", ignore_errors=True)
+            subprocess.check_call([binary, "convert", coco, "-o", current + ".tmp", "--quiet",
+                                   "--annotation-ids", "hash"])
+            os.rename(current + ".tmp", current)
+        edit_for_diff(coco, desired)
 
     def objects(path, *extra):
         r = subprocess.run([binary, "validate", path, "--json", "--quiet", *extra],
@@ -117,6 +168,8 @@ def main():
         ("coco validate", [binary, "validate", coco, "--quiet"], coco, n_coco, False),
         ("clarifai -> coco (export)", [binary, "convert", clarifai, "-o", OUT, "--quiet",
                                        "--to", "coco"], clarifai, n_clarifai, True),
+        ("diff (10% edited)", [binary, "diff", current, desired, "-o", OUT, "--quiet"],
+         desired, n_coco, True),
         ("floor: cat voc", ["sh", "-c", "find '%s' -type f -exec cat {} + > /dev/null" % voc],
          voc, n_voc, False),
         ("floor: libxml2 voc", [fl("floor_xml"), voc_ann], voc, n_voc, False),
@@ -196,6 +249,8 @@ def main():
          best["clarifai -> coco (export)"] / best["coco -> clarifai (bbox)"], 2.0),
         ("--geometry polygon <= 3x bbox",
          best["coco -> clarifai (polygon)"] / best["coco -> clarifai (bbox)"], 3.0),
+        ("diff of the full set, 10% edited < 10 s", best["diff (10% edited)"], 10.0),
+        ("its peak memory < 500 MB", peak["diff (10% edited)"], 500.0),
     ]
     print("\ntargets:")
     for what, value, limit in checks:
