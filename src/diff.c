@@ -36,11 +36,15 @@
  * requests and a manifest listing them in sending order: delete, patch,
  * post.
  */
+#define _GNU_SOURCE /* mremap */
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <cJSON.h>
@@ -49,7 +53,38 @@
 
 #include "internal.h"
 
-/* ---- strings and points that live as long as the diff ---- */
+/* ---- memory that lives as long as the diff ----
+ *
+ * What grows with the number of objects (the objects, their ids and
+ * points) is mapped in large pages where the kernel offers them: a page
+ * fault costs tens of microseconds on a virtual machine, and a plan of a
+ * million objects touches hundreds of megabytes. */
+
+/* Grows a mapped array to hold need elements (munmap with big_free). */
+static int big_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 4096;
+    while (n < need)
+        n *= 2;
+    void **p = arr;
+    void *q = *p ? mremap(*p, *cap * elem, n * elem, MREMAP_MAYMOVE)
+                 : mmap(NULL, n * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                        0);
+    if (q == MAP_FAILED)
+        return -1;
+    madvise(q, n * elem, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static void big_free(void *p, size_t cap, size_t elem)
+{
+    if (p)
+        munmap(p, cap * elem);
+}
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
@@ -66,10 +101,12 @@ static void *arena_alloc(arena *a, size_t n)
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     arena_chunk *c = a->head;
     if (!c || c->size - c->used < n) {
-        size_t size = n > (1u << 20) ? n : (1u << 20);
-        c = malloc(sizeof *c + size);
-        if (!c)
+        size_t size = n > (8u << 20) ? n : (8u << 20) - sizeof *c;
+        c = mmap(NULL, sizeof *c + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+        if (c == MAP_FAILED)
             return NULL;
+        madvise(c, sizeof *c + size, MADV_HUGEPAGE);
         c->next = a->head;
         c->used = 0;
         c->size = size;
@@ -95,7 +132,7 @@ static void arena_free(arena *a)
 {
     while (a->head) {
         arena_chunk *next = a->head->next;
-        free(a->head);
+        munmap(a->head, sizeof *a->head + a->head->size);
         a->head = next;
     }
 }
@@ -152,6 +189,8 @@ typedef struct {
     size_t ninputs, inputs_cap;
     size_t ngrouped;         /* inputs with objects grouped (the rest: none) */
     uint32_t *first, *order; /* objects grouped by input: order[first[i]..first[i+1]) */
+    uint32_t *known;         /* the sink's concept index -> table index + 1 */
+    size_t nknown;
     /* where the last object came from, to join concepts and geometries */
     ap_srcpos obj_pos;
     int has_polygons;        /* any polygon region */
@@ -161,10 +200,11 @@ static void dside_free(dside *s)
 {
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i].more);
-    free(s->v);
+    big_free(s->v, s->cap, sizeof *s->v);
     free(s->inputs);
     free(s->first);
     free(s->order);
+    free(s->known);
 }
 
 static int same_str(const char *a, const char *b)
@@ -195,7 +235,30 @@ static ap_box bounds(const ap_point *p, size_t n)
     return b;
 }
 
+static int concept_slot(dside *s, const ap_concept *c, uint32_t *out);
+
+/* The concept table's index of a concept of the side's run. */
 static int concept_index(dside *s, const ap_concept *c, uint32_t *out)
+{
+    /* the sink's concepts are few and numbered: each is looked up once */
+    if (c->index < s->nknown && s->known[c->index]) {
+        *out = s->known[c->index] - 1;
+        return AP_OK;
+    }
+    if (c->index >= s->nknown) {
+        size_t cap = s->nknown;
+        if (ap_grow(&s->known, &cap, (size_t)c->index + 1, sizeof *s->known) != 0)
+            return ap_error_nomem(s->ctx);
+        memset(s->known + s->nknown, 0, (cap - s->nknown) * sizeof *s->known);
+        s->nknown = cap;
+    }
+    int rc = concept_slot(s, c, out);
+    if (rc == AP_OK)
+        s->known[c->index] = *out + 1;
+    return rc;
+}
+
+static int concept_slot(dside *s, const ap_concept *c, uint32_t *out)
 {
     void *v = ap_map_get(s->kind_of, c->id);
     if (v) {
@@ -331,7 +394,7 @@ static int diff_take(ap_context *ctx, void *state, const ap_annotation *a)
     }
     if (how == 1)
         return has_concept(o, k) ? AP_OK : add_concept(s, o, k, a->value);
-    if (ap_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
+    if (big_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
         return ap_error_nomem(ctx);
     o = &s->v[s->n++];
     memset(o, 0, sizeof *o);
@@ -1075,53 +1138,124 @@ static int make_plan(ap_context *ctx, plan *p, dside *cur, dside *des, const pai
     return rc;
 }
 
+/* One side read on a thread of its own, with a context of its own. */
+typedef struct {
+    ap_context *ctx;
+    const char *path;
+    dside *s;
+    ap_options opt;
+    char format[32];
+    uint64_t rejected;
+    int rc;
+} side_job;
+
+static void *read_job(void *arg)
+{
+    side_job *j = arg;
+    j->rc = read_side(j->ctx, j->path, j->s, &j->opt, j->format, sizeof j->format,
+                      &j->rejected);
+    return NULL;
+}
+
+/* DESIRED's concepts into CURRENT's table (DESIRED names them), and its
+ * objects renumbered. */
+static int merge_kinds(ap_context *ctx, dside *cur, dside *des)
+{
+    uint32_t *to = malloc((*des->nkinds + 1) * sizeof *to);
+    if (!to)
+        return ap_error_nomem(ctx);
+    int rc = AP_OK;
+    cur->desired = 1; /* what it adds or renames, DESIRED names */
+    for (size_t i = 0; rc == AP_OK && i < *des->nkinds; i++) {
+        ap_concept c = {.id = (*des->kinds)[i].id, .name = (*des->kinds)[i].name};
+        rc = concept_slot(cur, &c, &to[i]);
+    }
+    cur->desired = 0;
+    for (size_t i = 0; rc == AP_OK && i < des->n; i++)
+        for (size_t k = 0; k < des->v[i].nc; k++)
+            concept_at(&des->v[i], k)->k = to[concept_at(&des->v[i], k)->k];
+    free(to);
+    return rc;
+}
+
+/* Reads both sides at once. DESIRED is read as for an app without polygons;
+ * when CURRENT holds some (and the geometry is the default), it is read
+ * again keeping each object's box and polygon together. */
+static int read_both(ap_context *ctx, const char *current, const char *desired, dside *cur,
+                     dside *des, char *des_format, ap_diff_result *res)
+{
+    ap_context *ctx2 = ap_context_new();
+    if (!ctx2)
+        return ap_error_nomem(ctx);
+    ctx2->warn = ctx->warn;
+    ctx2->warn_user = ctx->warn_user;
+    des->ctx = ctx2;
+    side_job j = {.ctx = ctx2, .path = desired, .s = des, .opt = ctx->opt};
+    j.opt.input_pages = NULL; /* the pages are CURRENT's */
+    j.opt.ninput_pages = 0;
+    j.opt.sizes = NULL;
+    ap_options o1 = ctx->opt;
+    o1.from = "clarifai";
+    o1.geometry = AP_GEOM_AUTO;
+    pthread_t t;
+    int threaded = pthread_create(&t, NULL, read_job, &j) == 0;
+    char cur_format[32];
+    int rc = read_side(ctx, current, cur, &o1, cur_format, sizeof cur_format,
+                       &res->current_rejected);
+    if (threaded)
+        pthread_join(t, NULL);
+    else if (rc == AP_OK)
+        read_job(&j);
+    for (size_t i = 0; rc == AP_OK && i < cur->n; i++)
+        if (!cur->v[i].src_id)
+            rc = ap_error(ctx, AP_EDATA, "%s: annotations of input \"%s\" have no ids: CURRENT "
+                          "must be a Clarifai export of the app", current,
+                          cur->inputs[cur->v[i].input].id);
+    if (rc == AP_OK && j.rc == AP_OK && ctx->opt.geometry == AP_GEOM_AUTO && cur->has_polygons) {
+        dside again = {.ctx = ctx2, .mem = des->mem, .kinds = des->kinds,
+                       .nkinds = des->nkinds, .kinds_cap = des->kinds_cap,
+                       .kind_of = des->kind_of, .desired = 1, .aware = 1};
+        dside_free(des);
+        *des = again;
+        j.opt.geometry = AP_GEOM_BOTH;
+        read_job(&j);
+    }
+    des->ctx = ctx;
+    if (rc == AP_OK && j.rc != AP_OK)
+        rc = ap_error(ctx, j.rc, "%s", ctx2->errmsg);
+    snprintf(des_format, 32, "%s", j.format);
+    res->desired_rejected = j.rejected;
+    ctx->warnings += ctx2->warnings;
+    if (rc == AP_OK)
+        snprintf(ctx->detail, sizeof ctx->detail, "%s", ctx2->detail);
+    ap_context_free(ctx2);
+    return rc == AP_OK ? merge_kinds(ctx, cur, des) : rc;
+}
+
 int ap_diff(ap_context *ctx, const char *current, const char *desired, const char *output,
             ap_diff_result *res)
 {
     memset(res, 0, sizeof *res);
     if (!(ctx->opt.match_iou > 0 && ctx->opt.match_iou <= 1))
         return ap_error(ctx, AP_EUSAGE, "--match-iou must be in (0, 1]");
-    arena mem = {0};
-    dkind *kinds = NULL;
-    size_t nkinds = 0, kinds_cap = 0;
-    ap_map *kind_of = ap_map_new();
+    arena mem = {0}, mem2 = {0};
+    dkind *kinds = NULL, *kinds2 = NULL;
+    size_t nkinds = 0, kinds_cap = 0, nkinds2 = 0, kinds_cap2 = 0;
+    ap_map *kind_of = ap_map_new(), *kind_of2 = ap_map_new();
     dside cur = {.ctx = ctx, .mem = &mem, .kinds = &kinds, .nkinds = &nkinds,
                  .kinds_cap = &kinds_cap, .kind_of = kind_of};
-    dside des = cur;
-    des.desired = 1;
+    dside des = {.ctx = ctx, .mem = &mem2, .kinds = &kinds2, .nkinds = &nkinds2,
+                 .kinds_cap = &kinds_cap2, .kind_of = kind_of2, .desired = 1};
     pairing pr;
     memset(&pr, 0, sizeof pr);
     ap_output *out = NULL;
     plan p;
     memset(&p, 0, sizeof p);
     p.ctx = ctx;
-    int rc = kind_of ? AP_OK : ap_error_nomem(ctx);
-    char cur_format[32] = "", des_format[32] = "";
-
-    /* CURRENT is Clarifai JSON, read with its --inputs pages (file names);
-     * DESIRED in any format (--from), on its own */
-    ap_options o1 = ctx->opt, o2 = ctx->opt;
-    o1.from = "clarifai";
-    o1.geometry = AP_GEOM_AUTO;
-    o2.input_pages = NULL;
-    o2.ninput_pages = 0;
-    o2.sizes = NULL;
+    int rc = kind_of && kind_of2 ? AP_OK : ap_error_nomem(ctx);
+    char des_format[32] = "";
     if (rc == AP_OK)
-        rc = read_side(ctx, current, &cur, &o1, cur_format, sizeof cur_format,
-                       &res->current_rejected);
-    for (size_t i = 0; rc == AP_OK && i < cur.n; i++)
-        if (!cur.v[i].src_id)
-            rc = ap_error(ctx, AP_EDATA, "%s: annotations of input \"%s\" have no ids: CURRENT "
-                          "must be a Clarifai export of the app", current,
-                          cur.inputs[cur.v[i].input].id);
-    /* the default geometry: a DESIRED object keeps its box and its polygon
-     * when CURRENT holds polygons, to compare each with what CURRENT has */
-    des.aware = ctx->opt.geometry == AP_GEOM_AUTO && cur.has_polygons;
-    if (des.aware)
-        o2.geometry = AP_GEOM_BOTH;
-    if (rc == AP_OK)
-        rc = read_side(ctx, desired, &des, &o2, des_format, sizeof des_format,
-                       &res->desired_rejected);
+        rc = read_both(ctx, current, desired, &cur, &des, des_format, res);
     if (rc == AP_OK) {
         p.holds = desired_holds(ctx, des_format);
         p.kinds = kinds;
@@ -1166,7 +1300,10 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
     dside_free(&cur);
     dside_free(&des);
     ap_map_free(kind_of);
+    ap_map_free(kind_of2);
     free(kinds);
+    free(kinds2);
     arena_free(&mem);
+    arena_free(&mem2);
     return rc;
 }
