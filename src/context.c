@@ -61,7 +61,7 @@ int ap_error(ap_context *ctx, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    set_error(ctx, code, NULL, fmt, ap);
+    code = set_error(ctx, code, NULL, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -71,7 +71,7 @@ int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
 {
     va_list ap;
     va_start(ap, fmt);
-    ap_error_vat(ctx, code, file, line, col, fmt, ap);
+    code = ap_error_vat(ctx, code, file, line, col, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -87,8 +87,7 @@ int ap_error_vat(ap_context *ctx, int code, const char *file, uint64_t line, uin
         snprintf(prefix, sizeof prefix, "%s:%llu: ", file, (unsigned long long)line);
     else
         snprintf(prefix, sizeof prefix, "%s: ", file);
-    set_error(ctx, code, prefix, fmt, ap);
-    return code;
+    return set_error(ctx, code, prefix, fmt, ap);
 }
 
 int ap_error_nomem(ap_context *ctx)
