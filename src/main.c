@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <annoport/annoport.h>
@@ -33,7 +34,8 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD, OPT_REFERENCE, OPT_TABLE_MEMORY
+    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_MAX_RECORD, OPT_REFERENCE, OPT_TABLE_MEMORY,
+    OPT_ALLOW_EMPTY
 };
 
 /* The one table of options: getopt's, every --help and the completion are
@@ -49,7 +51,7 @@ typedef struct {
 
 static const opt_doc opts[] = {
     {"output", "OUTPUT", 'o', C_CONVERT | C_DIFF, "Input and output",
-     "where to write: a folder, or a path ending in .zip (-o)"},
+     "where to write: a folder, or a path ending in .zip (-o); not FILE.json"},
     {"from", "FORMAT", OPT_FROM, C_READ, NULL, "reader: coco, voc, csv, clarifai (default: detected)"},
     {"to", "FORMAT", OPT_TO, C_CONVERT, NULL, "writer: clarifai (default), coco, voc, csv, yolo"},
     {"force", NULL, OPT_FORCE, C_CONVERT | C_DIFF, NULL, "replace an existing output"},
@@ -104,6 +106,8 @@ static const opt_doc opts[] = {
     {"labels", "A,B", OPT_LABELS, C_READ, NULL, "keep only these labels"},
     {"strict", NULL, OPT_STRICT, C_CONVERT | C_VALIDATE, "Behaviour",
      "any reject fails the run; nothing is written"},
+    {"allow-empty", NULL, OPT_ALLOW_EMPTY, C_CONVERT, NULL,
+     "write the output even when no object read was written (default: exit 65)"},
     {"quiet", NULL, OPT_QUIET, C_ALL, NULL, "no summary, no warnings"},
     {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "a progress bar on standard error"},
     {"no-progress", NULL, OPT_NO_PROGRESS, C_ALL, NULL,
@@ -133,6 +137,7 @@ static const struct {
     {"diff", C_DIFF, "diff CURRENT DESIRED -o PLAN [options]",
      "the requests that make an app (CURRENT, a Clarifai export) match DESIRED"},
     {"formats", 0, "formats", "the readers and writers built in"},
+    {"completion", 0, "completion bash|zsh", "a shell completion script"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -169,17 +174,24 @@ static void print_help(FILE *f, int mask)
                "writing. See annoport(1).\n");
 }
 
-/* bash completion, from the tables. */
-static void print_completion(void)
+/* bash completion, from the tables; zsh runs the same through bashcompinit. */
+static void print_completion(int zsh)
 {
-    printf("# bash completion for annoport (written by annoport completion bash)\n"
-           "_annoport() {\n"
+    if (zsh)
+        printf("#compdef annoport\n"
+               "# zsh completion for annoport (written by annoport completion zsh)\n"
+               "autoload -U +X bashcompinit && bashcompinit\n");
+    else
+        printf("# bash completion for annoport (written by annoport completion bash)\n");
+    printf("_annoport() {\n"
            "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
            "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
            "        COMPREPLY=($(compgen -W \"");
     for (size_t i = 0; i < NCOMMANDS; i++)
         printf("%s ", commands[i].name);
     printf("--help --version\" -- \"$cur\")); return\n    fi\n"
+           "    if [ \"${COMP_WORDS[1]}\" = completion ]; then\n"
+           "        COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")); return\n    fi\n"
            "    case $prev in\n"
            "        --from) COMPREPLY=($(compgen -W \"");
     for (const ap_format *const *f = ap_formats; *f; f++)
@@ -221,17 +233,69 @@ static void print_version(void)
 
 static int quiet = 0;
 static int progress_shown = 0;
+static int json_mode = 0;       /* --json anywhere on the command line */
 
 static const char *cur_cmd = NULL;
 
-/* A one-line hint on standard error; the usage exit code. */
+static void json_string(const char *s);
+
+/* The --json summary of a run that stopped before reading: the same keys as
+ * any other, counts at zero. */
+static void print_json_error(int rc, const char *msg)
+{
+    printf("{\"ok\":false,\"exit\":%d,\"format\":\"\",\"error\":", rc);
+    json_string(msg);
+    printf(",\"counts\":{\"inputs\":0,\"objects_read\":0,\"objects_written\":0,"
+           "\"objects_rejected\":0,\"objects_filtered\":0,\"annotations_written\":0,"
+           "\"clamped\":0,\"requests\":0},\"rejects\":{},\"first_rejects\":[],"
+           "\"concepts\":[]}\n");
+}
+
+/* A one-line hint on standard error (and the --json summary on standard
+ * output); the usage exit code. near: a "did you mean" candidate or NULL. */
+static int usage_error_near(const char *fmt, const char *arg, const char *near)
+{
+    char msg[1024];
+    size_t n = (size_t)snprintf(msg, sizeof msg, fmt, arg);
+    if (near && n < sizeof msg)
+        snprintf(msg + n, sizeof msg - n, " (did you mean '%s'?)", near);
+    fprintf(stderr, "annoport: %s (see 'annoport %s%s--help')\n", msg, cur_cmd ? cur_cmd : "",
+            cur_cmd ? " " : "");
+    if (json_mode)
+        print_json_error(AP_EUSAGE, msg);
+    return AP_EUSAGE;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "annoport: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see 'annoport %s%s--help')\n", cur_cmd ? cur_cmd : "",
-            cur_cmd ? " " : "");
-    return AP_EUSAGE;
+    return usage_error_near(fmt, arg, NULL);
+}
+
+/* The candidate closest to word, when it is close enough to offer. */
+static const char *closest(const char *word, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = ap_edit_distance(word, cands[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    return best && ap_close_enough(word, bestd) ? best : NULL;
+}
+
+/* The closest word of a '|'-separated list (in a static buffer), or NULL. */
+static const char *closest_in(const char *word, const char *list)
+{
+    static char buf[256];
+    const char *cands[16];
+    size_t n = 0;
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *p = strtok(buf, "|"); p && n < 16; p = strtok(NULL, "|"))
+        cands[n++] = p;
+    return closest(word, cands, n);
 }
 
 #define SIZE_BAD ULLONG_MAX
@@ -309,27 +373,61 @@ static void on_signal(int sig)
     ap_interrupted = 1;
 }
 
+/* Where the rejects of a conversion to output are. */
+static void rejects_place(char *buf, size_t size, const char *output)
+{
+    size_t n = strlen(output);
+    while (n > 1 && output[n - 1] == '/')
+        n--;
+    if (n > 4 && strcasecmp(output + n - 4, ".zip") == 0)
+        snprintf(buf, size, "rejects.jsonl in %.*s", (int)n, output);
+    else
+        snprintf(buf, size, "%.*s/rejects.jsonl", (int)n, output);
+}
+
+/* The first rejects, one a line, each line starting with indent. */
+static void print_first_rejects(FILE *f, const ap_result *res, const char *indent)
+{
+    for (size_t i = 0; i < res->nfirst_rejects; i++)
+        fprintf(f, "%s%s\n", indent, res->first_rejects[i]);
+}
+
 static void print_summary(const ap_context *ctx, const ap_result *res, int mode,
                           const char *output)
 {
     const ap_counts *c = &ctx->counts;
-    printf("annoport: %s %s input%s%s%s\n", mode == AP_RUN_CONVERT ? "converted" : "checked",
-           res->format, res->detected ? " (detected)" : "", ctx->detail[0] ? ", " : "",
-           ctx->detail);
+    const char *to = ctx->opt.to ? ctx->opt.to : "clarifai";
+    int convert = mode == AP_RUN_CONVERT;
+    printf("annoport: %s %s input%s%s%s%s%s\n", convert ? "converted" : "checked",
+           res->format, res->detected ? " (detected)" : "", convert ? " to " : "",
+           convert ? to : "", ctx->detail[0] ? ", " : "", ctx->detail);
     printf("  inputs               %llu\n", (unsigned long long)c->inputs);
     printf("  objects read         %llu\n", (unsigned long long)c->objects_read);
-    printf("  objects written      %llu\n", (unsigned long long)c->objects_written);
+    if (convert)
+        printf("  objects written      %llu\n", (unsigned long long)c->objects_written);
+    else
+        printf("  objects accepted     %llu\n", (unsigned long long)c->objects_written);
     printf("  objects rejected     %llu", (unsigned long long)c->objects_rejected);
     for (size_t i = 0; i < res->rejects_by_reason_n; i++)
         printf("%s%s %llu", i ? ", " : "  (", res->reject_reasons[i],
                (unsigned long long)res->reject_counts[i]);
     printf("%s\n", res->rejects_by_reason_n ? ")" : "");
     printf("  objects filtered     %llu\n", (unsigned long long)c->objects_filtered);
-    printf("  annotations written  %llu\n", (unsigned long long)c->annotations_written);
+    if (convert)
+        printf("  annotations written  %llu\n", (unsigned long long)c->annotations_written);
+    else
+        printf("  annotations accepted %llu\n", (unsigned long long)c->annotations_written);
     printf("  clamped              %llu\n", (unsigned long long)c->clamped);
-    if (mode == AP_RUN_CONVERT) {
+    if (!convert)
+        return;
+    if (!strcmp(to, "clarifai"))
         printf("  requests             %llu\n", (unsigned long long)c->requests);
-        printf("  output               %s\n", output);
+    printf("  output               %s (%s)\n", output, to);
+    if (c->objects_rejected) {
+        char where[4200];
+        rejects_place(where, sizeof where, output);
+        printf("  rejects              %s; the first:\n", where);
+        print_first_rejects(stdout, res, "    ");
     }
 }
 
@@ -369,9 +467,19 @@ static void print_json(const ap_context *ctx, const ap_result *res, int mode, in
     const ap_counts *c = &ctx->counts;
     printf("{\"ok\":%s,\"exit\":%d,\"format\":", rc ? "false" : "true", rc);
     json_string(res->format);
+    if (mode == AP_RUN_CONVERT) {
+        printf(",\"to\":");
+        json_string(ctx->opt.to ? ctx->opt.to : "clarifai");
+    }
     if (mode == AP_RUN_CONVERT && output && !rc) {
+        char where[4200];
         printf(",\"output\":");
         json_string(output);
+        if (ctx->counts.objects_rejected) {
+            rejects_place(where, sizeof where, output);
+            printf(",\"rejects_file\":");
+            json_string(where);
+        }
     }
     if (rc) {
         printf(",\"error\":");
@@ -390,7 +498,12 @@ static void print_json(const ap_context *ctx, const ap_result *res, int mode, in
         json_string(res->reject_reasons[i]);
         printf(":%llu", (unsigned long long)res->reject_counts[i]);
     }
-    printf("},\"concepts\":[");
+    printf("},\"first_rejects\":[");
+    for (size_t i = 0; i < res->nfirst_rejects; i++) {
+        printf(i ? "," : "");
+        json_string(res->first_rejects[i]);
+    }
+    printf("],\"concepts\":[");
     for (size_t i = 0; i < res->nconcepts; i++) {
         printf(i ? ",{\"id\":" : "{\"id\":");
         json_string(res->concepts[i]->id);
@@ -409,6 +522,43 @@ static void print_json(const ap_context *ctx, const ap_result *res, int mode, in
     printf("}\n");
 }
 
+/* An option getopt did not take: one of another command's (say whose), or
+ * a mistyped one (offer the closest). */
+static int unknown_option(const char *arg, int mask, const struct option *lo, size_t nlo)
+{
+    char name[128];
+    const char *a = arg;
+    while (*a == '-')
+        a++;
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+    for (size_t i = 0; arg[0] == '-' && arg[1] == '-' && i < NOPTS; i++) {
+        if (strcmp(opts[i].name, name) != 0 || (opts[i].cmds & mask))
+            continue;
+        char msg[512];
+        size_t n = (size_t)snprintf(msg, sizeof msg, "'--%s' is an option of", name);
+        size_t left = 0;
+        for (size_t k = 0; k < NCOMMANDS; k++)
+            left += (opts[i].cmds & commands[k].mask) != 0;
+        for (size_t k = 0; k < NCOMMANDS && n < sizeof msg; k++)
+            if (opts[i].cmds & commands[k].mask) {
+                left--;
+                n += (size_t)snprintf(msg + n, sizeof msg - n, " %s%s", commands[k].name,
+                                      left > 1 ? "," : left == 1 ? " and" : "");
+            }
+        if (n < sizeof msg)
+            snprintf(msg + n, sizeof msg - n, ", not of %s", cur_cmd);
+        return usage_error("%s", msg);
+    }
+    const char *cands[NOPTS];
+    for (size_t i = 0; i < nlo; i++)
+        cands[i] = lo[i].name;
+    const char *near = arg[0] == '-' && arg[1] == '-' ? closest(name, cands, nlo) : NULL;
+    char full[130];
+    if (near)
+        snprintf(full, sizeof full, "--%s", near);
+    return usage_error_near("unknown option '%s'", arg, near ? full : NULL);
+}
+
 static void list_formats(void)
 {
     printf("%-10s %-6s %-6s %s\n", "name", "read", "write", "description");
@@ -419,6 +569,8 @@ static void list_formats(void)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        json_mode |= !strcmp(argv[i], "--json");
     if (argc < 2)
         return usage_error("%s", "no command given");
     const char *cmd = argv[1];
@@ -434,8 +586,14 @@ int main(int argc, char **argv)
         list_formats();
         return 0;
     }
-    if (!strcmp(cmd, "completion")) { /* annoport completion bash */
-        print_completion();
+    if (!strcmp(cmd, "completion")) { /* annoport completion bash|zsh */
+        if (argc != 3)
+            return usage_error("%s", "completion takes one shell: bash or zsh");
+        int k = pick(argv[2], "bash|zsh");
+        if (k < 0)
+            return usage_error_near("completion takes bash or zsh, not '%s'", argv[2],
+                                    closest_in(argv[2], "bash|zsh"));
+        print_completion(k == 1);
         return 0;
     }
     ap_run_mode mode;
@@ -448,8 +606,13 @@ int main(int argc, char **argv)
         mode = AP_RUN_VALIDATE;
     else if (!strcmp(cmd, "stats"))
         mode = AP_RUN_STATS;
-    else
-        return usage_error("unknown command '%s'", cmd);
+    else {
+        const char *names[NCOMMANDS + 1];
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            names[i] = commands[i].name;
+        names[NCOMMANDS] = "help";
+        return usage_error_near("unknown command '%s'", cmd, closest(cmd, names, NCOMMANDS + 1));
+    }
     cur_cmd = cmd;
     int mask = diff ? C_DIFF : mode == AP_RUN_CONVERT ? C_CONVERT
                                : mode == AP_RUN_VALIDATE ? C_VALIDATE : C_STATS;
@@ -506,44 +669,50 @@ int main(int argc, char **argv)
         case OPT_ANN_USER: o->annotation_user_id = optarg; break;
         case OPT_STATUS:
             if ((k = pick(optarg, "success|pending")) < 0)
-                rc = usage_error("--status takes success or pending, not '%s'", optarg);
+                rc = usage_error_near("--status takes success or pending, not '%s'", optarg,
+                                      closest_in(optarg, "success|pending"));
             else
                 o->status = k == 0 ? AP_STATUS_SUCCESS : AP_STATUS_PENDING;
             break;
         case OPT_GEOMETRY:
             if ((k = pick(optarg, "bbox|polygon|both")) < 0)
-                rc = usage_error("--geometry takes bbox, polygon or both, not '%s'", optarg);
+                rc = usage_error_near("--geometry takes bbox, polygon or both, not '%s'", optarg,
+                                      closest_in(optarg, "bbox|polygon|both"));
             else
                 o->geometry = (ap_geometry)k;
             break;
         case OPT_INPUT_ID:
             if ((k = pick(optarg, "clean|stem|id")) < 0)
-                rc = usage_error("--input-id takes clean, stem or id, not '%s'", optarg);
+                rc = usage_error_near("--input-id takes clean, stem or id, not '%s'", optarg,
+                                      closest_in(optarg, "clean|stem|id"));
             else
                 o->input_id = (ap_input_id_mode)k;
             break;
         case OPT_ANN_IDS:
             if ((k = pick(optarg, "none|hash")) < 0)
-                rc = usage_error("--annotation-ids takes none or hash, not '%s'", optarg);
+                rc = usage_error_near("--annotation-ids takes none or hash, not '%s'", optarg,
+                                      closest_in(optarg, "none|hash"));
             else
                 o->annotation_ids_hash = k;
             break;
         case OPT_VOC_EDGES:
             if ((k = pick(optarg, "inclusive|zero-based|clarifai-sdk")) < 0)
-                rc = usage_error("--voc-edges takes inclusive, zero-based or clarifai-sdk, "
-                                 "not '%s'", optarg);
+                rc = usage_error_near("--voc-edges takes inclusive, zero-based or clarifai-sdk, "
+                                 "not '%s'", optarg, closest_in(optarg, "inclusive|zero-based|clarifai-sdk"));
             else
                 o->voc_edges = (ap_voc_edges)k;
             break;
         case OPT_REQUEST:
             if (pick(optarg, "post|patch|delete") < 0)
-                rc = usage_error("--request takes post, patch or delete, not '%s'", optarg);
+                rc = usage_error_near("--request takes post, patch or delete, not '%s'", optarg,
+                                      closest_in(optarg, "post|patch|delete"));
             else
                 o->request = optarg;
             break;
         case OPT_ACTION:
             if (pick(optarg, "merge|overwrite|remove") < 0)
-                rc = usage_error("--action takes merge, overwrite or remove, not '%s'", optarg);
+                rc = usage_error_near("--action takes merge, overwrite or remove, not '%s'", optarg,
+                                      closest_in(optarg, "merge|overwrite|remove"));
             else
                 o->action = optarg;
             break;
@@ -575,15 +744,16 @@ int main(int argc, char **argv)
         case OPT_IMAGES: o->images_dir = optarg; break;
         case OPT_CSV_DIALECT:
             if (pick(optarg, "tfod|automl|classification|generic") < 0)
-                rc = usage_error("--csv-dialect takes tfod, automl, classification or "
-                                 "generic, not '%s'", optarg);
+                rc = usage_error_near("--csv-dialect takes tfod, automl, classification or "
+                                 "generic, not '%s'", optarg, closest_in(optarg, "tfod|automl|classification|generic"));
             else
                 o->csv_dialect = optarg;
             break;
         case OPT_COLUMNS: o->columns = optarg; break;
         case OPT_COORDS:
             if ((k = pick(optarg, "pixel|normalized")) < 0)
-                rc = usage_error("--coords takes pixel or normalized, not '%s'", optarg);
+                rc = usage_error_near("--coords takes pixel or normalized, not '%s'", optarg,
+                                      closest_in(optarg, "pixel|normalized"));
             else
                 o->coords_normalized = k;
             break;
@@ -601,6 +771,7 @@ int main(int argc, char **argv)
         case OPT_LABEL_MAP: o->label_map = optarg; break;
         case OPT_LABELS: o->labels = optarg; break;
         case OPT_STRICT: o->strict = 1; break;
+        case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
         case OPT_NO_PROGRESS: progress = 0; break;
@@ -627,7 +798,7 @@ int main(int argc, char **argv)
             rc = usage_error("option '%s' needs a value", argv[optind - 1]);
             break;
         default:
-            rc = usage_error("unknown option '%s'", argv[optind - 1]);
+            rc = unknown_option(argv[optind - 1], mask, long_opts, nlong);
         }
     }
     if (rc == AP_OK && optind >= argc)
@@ -688,6 +859,11 @@ int main(int argc, char **argv)
         print_json(ctx, &res, mode, rc, output);
     if (rc != AP_OK) {
         fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
+        if (res.nfirst_rejects && !o->strict && ctx->counts.objects_written == 0 &&
+            rc == AP_EDATA) {
+            fprintf(stderr, "annoport: the first rejects:\n");
+            print_first_rejects(stderr, &res, "  ");
+        }
     } else if (!quiet && !json) {
         if (mode == AP_RUN_STATS)
             print_stats(ctx, &res);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,11 +154,36 @@ void ap_output_abort(ap_output *out)
     free(out);
 }
 
+/* The extension of a single-file format the last component of path ends in
+ * ("json"), or NULL. A path ending in '/' names a folder whatever it says. */
+static const char *file_extension(const char *path)
+{
+    static const char *const exts[] = {"json", "jsonl", "csv", "xml", "txt", "yaml", "yml"};
+    size_t n = strlen(path);
+    if (n == 0 || path[n - 1] == '/')
+        return NULL;
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || dot == path || (slash && dot <= slash + 1))
+        return NULL;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0)
+            return dot + 1;
+    return NULL;
+}
+
 int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **outp)
 {
     *outp = NULL;
     if (!path || !*path)
         return ap_error(ctx, AP_EUSAGE, "no output given (-o OUTPUT)");
+    const char *ext = file_extension(path);
+    if (ext) {
+        int stem = (int)(ext - 1 - path);
+        return ap_error(ctx, AP_EUSAGE, "-o %s: names a .%s file, but the output is a folder "
+                        "(the converted files, manifest.json and rejects.jsonl in it) or one "
+                        ".zip archive; give %.*s/ or %.*s.zip (or %s/ for a folder of that "
+                        "name)", path, ext, stem, path, stem, path, path);
+    }
     ap_output *out = calloc(1, sizeof *out);
     if (!out)
         return ap_error_nomem(ctx);

@@ -476,15 +476,19 @@ static void map_row(int c, void *data)
         } else if (mp->row == 1 && !strcmp(mp->field[0], "from") && !strcmp(mp->field[1], "to")) {
             /* header */
         } else {
-            char **nv = realloc(sink->map_values, (sink->nmap_values + 1) * sizeof *nv);
-            if (!nv) {
+            ap_label_rule **nv = realloc(sink->rules, (sink->nrules + 1) * sizeof *nv);
+            ap_label_rule *r = nv ? calloc(1, sizeof *r) : NULL;
+            if (nv)
+                sink->rules = nv;
+            if (!r) {
                 mp->rc = ap_error_nomem(sink->ctx);
             } else {
-                sink->map_values = nv;
-                sink->map_values[sink->nmap_values++] = mp->field[1];
-                mp->field[1] = NULL;
-                if (ap_map_put(sink->label_map, mp->field[0],
-                               sink->map_values[sink->nmap_values - 1]) != 0)
+                r->from = mp->field[0];
+                r->to = mp->field[1];
+                r->row = mp->row;
+                mp->field[0] = mp->field[1] = NULL;
+                sink->rules[sink->nrules++] = r;
+                if (ap_map_put(sink->label_map, r->from, r) != 0)
                     mp->rc = ap_error_nomem(sink->ctx);
             }
         }
@@ -537,11 +541,22 @@ static int load_labels(ap_sink *sink, const char *list)
         char *name = ap_strndup(p, len);
         if (!name)
             return ap_error_nomem(sink->ctx);
-        if (*name && ap_map_put(sink->keep, name, sink) != 0) {
+        ap_label_rule *r = NULL, **nv = NULL;
+        if (*name && !ap_map_get(sink->keep, name)) {
+            nv = realloc(sink->wanted, (sink->nwanted + 1) * sizeof *nv);
+            if (nv)
+                sink->wanted = nv;
+            if (!nv || !(r = calloc(1, sizeof *r))) {
+                free(name);
+                return ap_error_nomem(sink->ctx);
+            }
+            r->from = name;
+            sink->wanted[sink->nwanted++] = r;
+            if (ap_map_put(sink->keep, name, r) != 0)
+                return ap_error_nomem(sink->ctx);
+        } else {
             free(name);
-            return ap_error_nomem(sink->ctx);
         }
-        free(name);
         p += len;
         if (*p == ',')
             p++;
@@ -699,6 +714,9 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
         if (k > res->max_objects_per_image)
             res->max_objects_per_image = k;
     }
+    for (size_t i = 0; i < sink->nfirst_rejects; i++)
+        memcpy(res->first_rejects[i], sink->first_rejects[i], sizeof res->first_rejects[i]);
+    res->nfirst_rejects = sink->nfirst_rejects;
     res->box_small = sink->box_small;
     res->box_medium = sink->box_medium;
     res->box_large = sink->box_large;
@@ -822,9 +840,21 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     }
     if (rc)
         goto done;
+    ap_sink_warn_unmatched(sink);
     /* the summary first: once the output is in place, nothing may fail */
     if ((rc = fill_result(ctx, sink, res)) != AP_OK)
         goto done;
+    const ap_counts *n = &ctx->counts;
+    if (mode == AP_RUN_CONVERT && n->objects_read > 0 && n->objects_written == 0 &&
+        !ctx->opt.allow_empty) {
+        rc = ap_error(ctx, AP_EDATA, "no object was written: of the %llu objects read, %llu "
+                      "were rejected and %llu filtered out, so the output would be empty; "
+                      "nothing is written (give --allow-empty to write it anyway)",
+                      (unsigned long long)n->objects_read,
+                      (unsigned long long)n->objects_rejected,
+                      (unsigned long long)n->objects_filtered);
+        goto done;
+    }
 
     if (mode == AP_RUN_CONVERT) {
         FILE *rj = sink->rejects;

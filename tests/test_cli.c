@@ -8,6 +8,9 @@
 
 #include "helpers.h"
 
+/* s begins with prefix. */
+#define T_STARTS(s, prefix) CU_ASSERT_EQUAL(strncmp(t_str(s), prefix, strlen(prefix)), 0)
+
 static void test_cli_usage(void)
 {
     char *out = NULL, *err = NULL;
@@ -142,7 +145,173 @@ static void test_cli_validate_and_stats(void)
     CU_ASSERT_EQUAL(t_count_entries(d), 0);
 }
 
+/* convert says where the rejects are and shows the first ones. */
+static void test_cli_convert_lists_rejects(void)
+{
+    const char *d = t_dir("cli_rejects");
+    char args[1024], want[2048], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "convert samples/coco/instances.json -o %s/out", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, &err), 0);
+    snprintf(want, sizeof want, "  output               %s/out (clarifai)\n"
+             "  rejects              %s/out/rejects.jsonl; the first:\n"
+             "    samples/coco/instances.json:16: zero_area: the box is empty or inverted "
+             "after clamping to the image\n", d, d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    T_ASSERT_STR(err, "");
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json -o %s/out.zip", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    snprintf(want, sizeof want, "  rejects              rejects.jsonl in %s/out.zip; the first:\n"
+             "    samples/coco/instances.json:16: zero_area: ", d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    free(out);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json -o %s/j --json", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    snprintf(want, sizeof want, "\"rejects_file\":\"%s/j/rejects.jsonl\"", d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "\"first_rejects\":[\"samples/coco/instances.json:"
+                                              "16: zero_area: the box is empty or inverted "
+                                              "after clamping to the image\"]"));
+    free(out);
+}
+
+/* The summary names the format written; only Clarifai output counts requests. */
+static void test_cli_summary_names_the_format(void)
+{
+    const char *d = t_dir("cli_format");
+    char args[1024], want[1200], *out = NULL;
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/c", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    CU_ASSERT_EQUAL(strncmp(t_str(out), "annoport: converted coco input (detected) to coco\n",
+                            50), 0);
+    snprintf(want, sizeof want, "  clamped              1\n  output               %s/c (coco)\n",
+             d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    CU_ASSERT_PTR_NULL(strstr(t_str(out), "requests"));
+    free(out);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/j --json",
+             d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "\"format\":\"coco\",\"to\":\"coco\""));
+    free(out);
+}
+
+/* validate writes nothing, and its summary does not say it did. */
+static void test_cli_validate_says_accepted(void)
+{
+    char *out = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate samples/coco/instances.json", &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "  objects accepted     5\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "  annotations accepted 5\n"));
+    CU_ASSERT_PTR_NULL(strstr(t_str(out), "written"));
+    free(out);
+}
+
+/* --json: a usage error prints the same object as a data error. */
+static void test_cli_json_usage_error(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("convert samples/coco/instances.json -o x --json --batch-size 0", &out,
+                          &err), 64);
+    T_ASSERT_STR(out, "{\"ok\":false,\"exit\":64,\"format\":\"\",\"error\":\"--batch-size must be "
+                      "a number from 1 to 128, not '0'\",\"counts\":{\"inputs\":0,\"objects_read\":0,"
+                      "\"objects_written\":0,\"objects_rejected\":0,\"objects_filtered\":0,"
+                      "\"annotations_written\":0,\"clamped\":0,\"requests\":0},\"rejects\":{},"
+                      "\"first_rejects\":[],\"concepts\":[]}\n");
+    T_ASSERT_STR(err, "annoport: --batch-size must be a number from 1 to 128, not '0' (see "
+                      "'annoport convert --help')\n");
+    free(out);
+    free(err);
+    /* the keys of a data error's object, in the same order */
+    t_write("build/tmp/broken.json", "{\"images\": [,]}");
+    CU_ASSERT_EQUAL(t_cli("validate --json build/tmp/broken.json", &out, NULL), 65);
+    T_STARTS(out, "{\"ok\":false,\"exit\":65,\"format\":");
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "\"counts\":{\"inputs\":"));
+    free(out);
+    CU_ASSERT_EQUAL(t_cli("validate x --output y --json", &out, NULL), 64);
+    T_STARTS(out, "{\"ok\":false,\"exit\":64,\"format\":\"\",\"error\":");
+    free(out);
+    CU_ASSERT_EQUAL(t_cli("convrt x --json", &out, NULL), 64);
+    T_STARTS(out, "{\"ok\":false,\"exit\":64,");
+    free(out);
+}
+
+/* A mistyped command, option or value: the closest one is offered. */
+static void test_cli_did_you_mean(void)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("convrt x", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: unknown command 'convrt' (did you mean 'convert'?) (see "
+                      "'annoport --help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("convert x --outptu y", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: unknown option '--outptu' (did you mean '--output'?) (see "
+                      "'annoport convert --help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("convert x -o y --geometry box", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: --geometry takes bbox, polygon or both, not 'box' (did you "
+                      "mean 'bbox'?) (see 'annoport convert --help')\n");
+    free(err);
+    /* nothing close: no guess */
+    CU_ASSERT_EQUAL(t_cli("convert x -o y --frobnicate", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: unknown option '--frobnicate' (see 'annoport convert --help')\n");
+    free(err);
+    CU_ASSERT_FALSE(t_exists("y"));
+}
+
+/* An option of another command says which commands take it. */
+static void test_cli_option_of_another_command(void)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("convert x -o y --match-iou 0.7", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: '--match-iou' is an option of diff, not of convert (see "
+                      "'annoport convert --help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("validate x --force", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: '--force' is an option of convert and diff, not of validate "
+                      "(see 'annoport validate --help')\n");
+    free(err);
+}
+
+/* completion: bash or zsh (each its own script), listed in the help and
+ * the man page. */
+static void test_cli_completion(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("completion bash", &out, NULL), 0);
+    T_STARTS(out, "# bash completion for annoport");
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "complete -o filenames -F _annoport annoport\n"));
+    free(out);
+    CU_ASSERT_EQUAL(t_cli("completion zsh", &out, NULL), 0);
+    T_STARTS(out, "#compdef annoport\n# zsh completion for annoport "
+                            "(written by annoport completion zsh)\nautoload -U +X bashcompinit "
+                            "&& bashcompinit\n");
+    free(out);
+    /* zsh reads it, when zsh is there */
+    CU_ASSERT_EQUAL(t_cli("completion zsh > build/tmp/annoport.zsh && { ! command -v zsh "
+                          ">/dev/null || zsh -fc 'source build/tmp/annoport.zsh'; }", NULL,
+                          NULL), 0);
+    CU_ASSERT_EQUAL(t_cli("completion fish", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: completion takes bash or zsh, not 'fish' (see 'annoport "
+                      "--help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("--help", &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "annoport completion bash|zsh "));
+    free(out);
+    char *man = t_read("src/annoport.1", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(man), ".B annoport completion\n.BR bash | zsh\n"));
+    free(man);
+}
+
 CU_TestInfo cli_tests[] = {
+    {"test_cli_json_usage_error", test_cli_json_usage_error},
+    {"test_cli_did_you_mean", test_cli_did_you_mean},
+    {"test_cli_option_of_another_command", test_cli_option_of_another_command},
+    {"test_cli_completion", test_cli_completion},
+    {"test_cli_convert_lists_rejects", test_cli_convert_lists_rejects},
+    {"test_cli_summary_names_the_format", test_cli_summary_names_the_format},
+    {"test_cli_validate_says_accepted", test_cli_validate_says_accepted},
     {"test_cli_usage", test_cli_usage},
     {"test_cli_convert_sample", test_cli_convert_sample},
     {"test_cli_errors_name_the_file", test_cli_errors_name_the_file},

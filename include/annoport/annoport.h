@@ -80,6 +80,8 @@ typedef struct ap_options {
     int reference_parsers;         /* read every record with the libraries alone
                                       (cJSON, libcsv), never the fast paths: the
                                       same output, slower; for tests */
+    int allow_empty;               /* a conversion that read objects and wrote
+                                      none succeeds (default: an error, 65) */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */
@@ -146,6 +148,13 @@ void ap_warn(ap_context *ctx, const char *fmt, ...)
 
 /* Adds n bytes to the progress and reports it. */
 void ap_progress_add(ap_context *ctx, uint64_t n);
+
+/* The optimal string alignment distance of two strings (insertions,
+ * deletions, substitutions and swaps of two neighbours), for "did you mean". */
+size_t ap_edit_distance(const char *a, const char *b);
+/* Whether a candidate at that distance from word is close enough to offer:
+ * one edit for a word of up to four characters, two for a longer one. */
+int ap_close_enough(const char *word, size_t distance);
 
 /* Set by a signal handler: the run stops at the next object with AP_EINTR. */
 extern volatile int ap_interrupted;
