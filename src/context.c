@@ -108,6 +108,22 @@ void ap_warn(ap_context *ctx, const char *fmt, ...)
     ctx->warn(ctx->warn_user, msg);
 }
 
+void ap_progress_phase(ap_context *ctx, const char *phase, uint64_t total)
+{
+    ctx->progress_phase = phase;
+    ctx->progress_done = 0;
+    ctx->progress_total = total;
+    if (ctx->progress)
+        ctx->progress(ctx->progress_user, 0, total);
+}
+
+void ap_progress_set(ap_context *ctx, uint64_t done)
+{
+    ctx->progress_done = done;
+    if (ctx->progress)
+        ctx->progress(ctx->progress_user, ctx->progress_done, ctx->progress_total);
+}
+
 void ap_progress_add(ap_context *ctx, uint64_t n)
 {
     ctx->progress_done += n;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <annoport/annoport.h>
@@ -109,7 +110,7 @@ static const opt_doc opts[] = {
     {"allow-empty", NULL, OPT_ALLOW_EMPTY, C_CONVERT, NULL,
      "write the output even when no object read was written (default: exit 65)"},
     {"quiet", NULL, OPT_QUIET, C_ALL, NULL, "no summary, no warnings"},
-    {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "a progress bar on standard error"},
+    {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "the progress on standard error, even with --quiet"},
     {"no-progress", NULL, OPT_NO_PROGRESS, C_ALL, NULL,
      "none (default: a bar when standard error is a terminal)"},
     {"json", NULL, OPT_JSON, C_ALL, NULL, "the summary as JSON on standard output"},
@@ -347,24 +348,138 @@ static void on_warning(void *user, const char *msg)
     fprintf(stderr, "annoport: warning: %s\n", msg);
 }
 
+/* The progress: on a terminal, one line redrawn at most ten times a
+ * second; elsewhere (with --progress), a plain line every few seconds.
+ * Each phase is shown when it starts and, with its final numbers, when the
+ * next one starts or the run ends. */
+static struct {
+    const ap_context *ctx;
+    int tty;
+    double start;           /* of the run */
+    double phase_start, last_draw;
+    const char *phase;
+    uint64_t phase_done;    /* done when the phase started */
+    uint64_t done, total;   /* the last report */
+    uint64_t drawn_done, drawn_objects; /* the last line drawn */
+    const char *drawn_phase;
+} prog;
+
+#define PROGRESS_TTY_EVERY 0.1
+#define PROGRESS_LINE_EVERY 5.0
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "1:05" or "1:02:05". */
+static void hms(char *buf, size_t size, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* One state of the phase under way: "reading [###   ] 45%, 1234 objects,
+ * 2000 objects/s, 0:06 elapsed, 0:07 left". */
+static void draw_progress(double t)
+{
+    const ap_context *ctx = prog.ctx;
+    uint64_t done = prog.done, total = prog.total;
+    int writing = strncmp(prog.phase, "writing", 7) == 0;
+    uint64_t objects = writing ? ctx->counts.objects_written : ctx->counts.objects_read;
+    double elapsed = t - prog.start, in_phase = t - prog.phase_start;
+    if (prog.drawn_phase == prog.phase && prog.drawn_done == done &&
+        prog.drawn_objects == objects)
+        return; /* nothing new to say */
+    prog.drawn_phase = prog.phase;
+    prog.drawn_done = done;
+    prog.drawn_objects = objects;
+    char pct[64] = "", rate[64] = "", el[32], left[48] = "";
+    if (total) {
+        int p = done >= total ? 100 : (int)(done * 100 / total);
+        if (prog.tty) {
+            char bar[21];
+            memset(bar, ' ', 20);
+            memset(bar, '#', (size_t)(p * 20 / 100));
+            bar[20] = '\0';
+            snprintf(pct, sizeof pct, " [%s] %3d%%", bar, p);
+        } else {
+            snprintf(pct, sizeof pct, " %d%%", p);
+        }
+    } else if (!writing) { /* a size not known in advance: what was read */
+        if (done < 1000000)
+            snprintf(pct, sizeof pct, " %.1f kB", (double)done / 1e3);
+        else
+            snprintf(pct, sizeof pct, " %.1f MB", (double)done / 1e6);
+    }
+    if (elapsed >= 0.5)
+        snprintf(rate, sizeof rate, ", %.0f objects/s", (double)objects / elapsed);
+    hms(el, sizeof el, elapsed);
+    if (total && done > prog.phase_done && done < total && in_phase >= 1.0) {
+        char l[32]; /* once it can be told: at the pace of the phase so far */
+        hms(l, sizeof l, in_phase * (double)(total - done) / (double)(done - prog.phase_done));
+        snprintf(left, sizeof left, ", %s left", l);
+    }
+    if (prog.tty) {
+        fprintf(stderr, "\r%s%s, %llu objects%s, %s elapsed%s\033[K", prog.phase, pct,
+                (unsigned long long)objects, rate, el, left);
+        progress_shown = 1;
+    } else {
+        fprintf(stderr, "annoport: %s%s, %llu objects%s, %s elapsed%s\n", prog.phase, pct,
+                (unsigned long long)objects, rate, el, left);
+    }
+    prog.last_draw = t;
+}
+
 static void on_progress(void *user, uint64_t done, uint64_t total)
 {
-    static int last = -1;
-    (void)user;
-    if (total == 0)
+    const ap_context *ctx = user;
+    if (!ctx->progress_phase)
         return;
-    int pct = (int)(done * 100 / total);
-    if (pct > 100)
-        pct = 100;
-    if (pct == last)
+    double t = now_s();
+    if (ctx->progress_phase != prog.phase) {
+        if (prog.phase)
+            draw_progress(t); /* the phase that ends, as it ends */
+        prog.phase = ctx->progress_phase;
+        prog.phase_start = t;
+        prog.phase_done = done;
+        prog.done = done;
+        prog.total = total;
+        draw_progress(t);
         return;
-    last = pct;
-    char bar[41];
-    memset(bar, ' ', 40);
-    memset(bar, '#', (size_t)(pct * 40 / 100));
-    bar[40] = '\0';
-    fprintf(stderr, "\r[%s] %3d%% %.1f MB", bar, pct, (double)done / 1e6);
-    progress_shown = 1;
+    }
+    prog.done = done;
+    prog.total = total;
+    if (t - prog.last_draw >= (prog.tty ? PROGRESS_TTY_EVERY : PROGRESS_LINE_EVERY))
+        draw_progress(t);
+}
+
+/* The last word of the progress: the terminal's line is cleared; a plain
+ * line says how the run ended. */
+static void progress_end(const ap_context *ctx, int rc, int convert)
+{
+    if (prog.phase && rc == AP_OK)
+        draw_progress(now_s()); /* the last phase, as it ended */
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = 0;
+    if (prog.tty || !prog.phase)
+        return;
+    double elapsed = now_s() - prog.start;
+    char el[32];
+    hms(el, sizeof el, elapsed);
+    char written[48] = "";
+    if (convert)
+        snprintf(written, sizeof written, ", %llu written",
+                 (unsigned long long)ctx->counts.objects_written);
+    fprintf(stderr, "annoport: %s, %llu objects read%s, %s elapsed\n",
+            rc == AP_OK ? "done" : "stopped", (unsigned long long)ctx->counts.objects_read,
+            written, el);
 }
 
 static void on_signal(int sig)
@@ -818,10 +933,16 @@ int main(int argc, char **argv)
     o->input_pages = input_pages;
     o->ninput_pages = ninput_pages;
     ctx->warn = on_warning;
+    /* an explicit --progress holds even with --quiet */
     if (progress == -1)
         progress = !quiet && isatty(STDERR_FILENO);
-    if (progress)
+    if (progress) {
         ctx->progress = on_progress;
+        ctx->progress_user = ctx;
+        prog.ctx = ctx;
+        prog.tty = isatty(STDERR_FILENO);
+        prog.start = now_s();
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -832,8 +953,7 @@ int main(int argc, char **argv)
     if (diff) {
         ap_diff_result dr;
         rc = ap_diff(ctx, argv[optind], argv[optind + 1], output, &dr);
-        if (progress_shown)
-            fputs("\r\033[K", stderr);
+        progress_end(ctx, rc, 1);
         if (rc != AP_OK)
             fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
         else if (json)
@@ -853,8 +973,7 @@ int main(int argc, char **argv)
     ap_result res;
     rc = ap_run(ctx, mode, (const char *const *)argv + optind, (size_t)(argc - optind), output,
                 &res);
-    if (progress_shown)
-        fputs("\r\033[K", stderr);
+    progress_end(ctx, rc, mode == AP_RUN_CONVERT);
     if (json)
         print_json(ctx, &res, mode, rc, output);
     if (rc != AP_OK) {

@@ -317,6 +317,12 @@ int ap_output_close(ap_output *out, FILE *f, const char *relpath)
 
 /* ---- packing the tree into a zip ---- */
 
+static void zip_progress(zip_t *za, double done, void *user)
+{
+    (void)za;
+    ap_progress_set(user, (uint64_t)(done * 1000));
+}
+
 static int pack_zip(ap_output *out)
 {
     ap_context *ctx = out->ctx;
@@ -371,6 +377,10 @@ static int pack_zip(ap_output *out)
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
     }
     if (rc == AP_OK) {
+        /* the archive is compressed and written here: most of a zip run */
+        ap_progress_phase(ctx, "writing the archive", 1000);
+        if (ctx->progress)
+            zip_register_progress_callback_with_state(za, 0.001, zip_progress, NULL, ctx);
         if (zip_close(za) != 0) {
             rc = ap_error(ctx, AP_EIO, "%s: cannot write the archive: %s", out->final,
                           zip_strerror(za));

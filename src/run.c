@@ -69,6 +69,8 @@ static int sources_add(ap_context *ctx, source_list *l, ap_container *c, const c
     struct stat st;
     if (!c && strcmp(name, "-") && stat(name, &st) == 0)
         l->bytes += (uint64_t)st.st_size;
+    else if (c && ctx->progress) /* a stat per file: only for the progress */
+        l->bytes += ap_container_file_size(c, name);
     return AP_OK;
 }
 
@@ -378,11 +380,6 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
     free(lazyv);
     if (rc == AP_OK && !forced)
         snprintf(detected, dlen, "%s", chosen->name);
-    if (rc == AP_OK) {
-        struct stat st;
-        if (ap_container_is_zip(c) && stat(path, &st) == 0)
-            l->bytes += (uint64_t)st.st_size;
-    }
     free(fmts);
     free(lazy);
     ap_names_free(&all);
@@ -755,6 +752,8 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     ctx->errmsg[0] = '\0';
     ctx->detail[0] = '\0';
     ctx->progress_done = 0;
+    ctx->progress_total = 0;
+    ctx->progress_phase = NULL;
 
     if (ninputs == 0)
         return ap_error(ctx, AP_EUSAGE, "no input given");
@@ -799,7 +798,6 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         if (*detected)
             res->detected = 1;
     }
-    ctx->progress_total = srcs.bytes;
     if (mode == AP_RUN_CONVERT && (rc = ap_output_begin(ctx, output, ctx->opt.force, &out)))
         goto done;
     if ((rc = ap_sink_open_tables(sink, out ? ap_output_tmpdir(out) : NULL)) != AP_OK)
@@ -827,8 +825,11 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             goto done;
     }
 
+    /* (standard input adds its size once it is copied) */
+    ap_progress_phase(ctx, "reading", srcs.bytes);
     for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
         ap_source src = {srcs.v[i].display, NULL};
+        ctx->progress_phase = "reading"; /* after another file's second pass */
         rc = source_ready(ctx, &srcs.v[i], &src.stream);
         if (rc || !src.stream)
             continue; /* an error ends the loop; a skipped file, the next */
@@ -865,6 +866,7 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         ap_run_info info = {res->format, inputs, ninputs,
                             (const ap_concept *const *)sink->concepts, sink->nconcepts,
                             sink->inputs, sink->ninputs, sink->store};
+        ap_progress_phase(ctx, "writing", 0);
         rc = sink->w->close(ctx, sink->wstate, &info);
         if (rc)
             goto done;

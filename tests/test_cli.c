@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "helpers.h"
 
@@ -304,7 +305,114 @@ static void test_cli_completion(void)
     free(man);
 }
 
+/* On a terminal the bar is on by default, redrawn in place: the phases,
+ * each with its final numbers, then the line is cleared. */
+static void test_cli_progress_on_a_terminal(void)
+{
+    const char *d = t_dir("cli_tty");
+    char cmd[2048], *tty = NULL;
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/out'", t_bin(), d);
+    CU_ASSERT_EQUAL(t_sh_tty(cmd, &tty), 0);
+    /* the sample's annotations come before its categories: read twice */
+    const char *want[] = {
+        "\rreading [                    ]   0%, 0 objects, ",
+        "\rreading [####################] 100%, 0 objects, ",
+        "\rreading again (second pass) [##########          ]  50%, 0 objects, ",
+        "\rreading again (second pass) [####################] 100%, 6 objects, ",
+        "\rwriting, 5 objects, "};
+    const char *at = t_str(tty);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *p = strstr(at, want[i]);
+        if (!p)
+            fprintf(stderr, "\nnot on the terminal (in order): %s\n", want[i] + 1);
+        CU_ASSERT_PTR_NOT_NULL(p);
+        at = p ? p + 1 : at;
+    }
+    size_t n = strlen(t_str(tty));
+    CU_ASSERT(n > 4 && !strcmp(t_str(tty) + n - 4, "\r\033[K"));
+    CU_ASSERT_PTR_NULL(strchr(t_str(tty), '\n')); /* the summary is on standard output */
+    free(tty);
+    /* --quiet: no bar, unless --progress says otherwise */
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/q' --quiet", t_bin(),
+             d);
+    CU_ASSERT_EQUAL(t_sh_tty(cmd, &tty), 0);
+    T_ASSERT_STR(tty, "");
+    free(tty);
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/qp' --quiet "
+             "--progress", t_bin(), d);
+    CU_ASSERT_EQUAL(t_sh_tty(cmd, &tty), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(tty), "\rwriting, 5 objects, "));
+    free(tty);
+}
+
+/* The lines of --progress when standard error is not a terminal, one line
+ * per state, in order, each starting as given. */
+static void expect_lines(const char *args, const char *const *want, size_t n)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    const char *p = t_str(err);
+    size_t i = 0;
+    for (; i < n && *p; i++) {
+        int ok = strncmp(p, want[i], strlen(want[i])) == 0;
+        if (!ok)
+            fprintf(stderr, "\nline %zu: want %s...\n%s", i + 1, want[i], t_str(err));
+        CU_ASSERT_TRUE(ok);
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    CU_ASSERT_EQUAL(i, n);
+    T_ASSERT_STR(p, "");
+    free(err);
+}
+
+/* --progress into a pipe: plain lines for every phase, on every kind of
+ * input and output. */
+static void test_cli_progress_lines_on_a_pipe(void)
+{
+    const char *d = t_dir("cli_pipe");
+    char args[2048], *err = NULL;
+    /* not a terminal and no --progress: nothing */
+    snprintf(args, sizeof args, "convert samples/voc -o '%s/none' --quiet", d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    T_ASSERT_STR(err, "");
+    free(err);
+    /* a VOC folder into a zip: the archive is a phase of its own */
+    const char *voc[] = {"annoport: reading 0%, 0 objects, ", "annoport: reading 100%, 4 objects, ",
+                         "annoport: writing, 3 objects, ",
+                         "annoport: writing the archive 0%, 3 objects, ",
+                         "annoport: writing the archive 100%, 3 objects, ",
+                         "annoport: done, 4 objects read, 3 written, "};
+    snprintf(args, sizeof args, "convert samples/voc -o '%s/voc.zip' --progress --quiet", d);
+    expect_lines(args, voc, 6);
+    /* a CSV file, validated */
+    const char *csv[] = {"annoport: reading 0%, 0 objects, ", "annoport: reading 100%, 6 objects, ",
+                         "annoport: done, 6 objects read, "};
+    expect_lines("validate samples/csv/tfod.csv --progress --quiet", csv, 3);
+    /* a COCO folder (annotations before categories: two passes) */
+    const char *coco[] = {"annoport: reading 0%, 0 objects, ",
+                          "annoport: reading 100%, 0 objects, ",
+                          "annoport: reading again (second pass) 50%, 0 objects, ",
+                          "annoport: reading again (second pass) 100%, 6 objects, ",
+                          "annoport: done, 6 objects read, "};
+    expect_lines("validate samples/coco --progress --quiet", coco, 5);
+    /* standard input: copied first, then read with its size known */
+    char size[64];
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat("samples/csv/tfod.csv", &st), 0);
+    snprintf(size, sizeof size, "annoport: copying standard input %.1f kB, 0 objects, ",
+             (double)st.st_size / 1e3);
+    const char *in[] = {"annoport: reading 0.0 kB, 0 objects, ",
+                        "annoport: copying standard input 0.0 kB, 0 objects, ", size,
+                        "annoport: reading 100%, 0 objects, ",
+                        "annoport: reading 100%, 6 objects, ",
+                        "annoport: done, 6 objects read, "};
+    expect_lines("validate - --from csv --progress --quiet < samples/csv/tfod.csv", in, 6);
+}
+
 CU_TestInfo cli_tests[] = {
+    {"test_cli_progress_on_a_terminal", test_cli_progress_on_a_terminal},
+    {"test_cli_progress_lines_on_a_pipe", test_cli_progress_lines_on_a_pipe},
     {"test_cli_json_usage_error", test_cli_json_usage_error},
     {"test_cli_did_you_mean", test_cli_did_you_mean},
     {"test_cli_option_of_another_command", test_cli_option_of_another_command},
