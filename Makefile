@@ -16,7 +16,11 @@ CC      ?= cc
 SHARED  ?= ../shared
 PYTHON  ?= python3
 PKGS     = libcjson libzip libxml-2.0
-DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3 groff-base
+# libbz2-dev, libssl-dev and liblzma-dev: the private link dependencies of
+# libzip and libxml2, which `pkg-config --static --libs annoport` (the
+# README's library example) asks for; nothing else installs them.
+DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3 groff-base \
+           libbz2-dev libssl-dev liblzma-dev
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CSTD     = -std=c11 -D_DEFAULT_SOURCE
@@ -48,7 +52,7 @@ LDFLAGS += $(SANFLAGS)
 LIB_OBJ  = $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 TEST_OBJ = $(patsubst %.c,$(B)/%.o,$(TEST_SRC))
 
-.PHONY: all deps run test asan check check-variant bench bench-deps fuzz fuzz-deps install uninstall clean
+.PHONY: all deps shared-check run test asan check check-variant bench bench-deps fuzz fuzz-deps install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory B=build annoport libannoport.a
@@ -94,20 +98,29 @@ $(B)/libfault.so: tests/fault/fault.c
 run: all
 	./annoport convert samples/coco/instances.json -o build/run-output --force \
 	  --embed-model-version-id bb186755eda04f9cbb6fe32e816be104
-	$(PYTHON) $(SHARED)/tools/check_requests.py build/run-output | tail -n 1
+	@out=$$($(PYTHON) $(SHARED)/tools/check_requests.py build/run-output 2>&1); rc=$$?; \
+	  printf '%s\n' "$$out" | tail -n 1; \
+	  [ $$rc = 0 ] || echo "make run: check_requests.py failed (exit $$rc)"; exit $$rc
+
+# The suites need the shared folder (its tools/ and corpus/): say so first.
+shared-check:
+	@[ -f $(SHARED)/tools/check_requests.py ] && [ -d $(SHARED)/corpus ] || { \
+	  echo "annoport: the tests need the shared folder (with tools/ and corpus/), and" \
+	       "'$(SHARED)' is not one; point to it with: make test SHARED=/path/to/shared" >&2; \
+	  exit 1; }
 
 # The suites run from the top folder; they find the CLI and shared/ here.
-check-variant:
+check-variant: shared-check
 	@$(MAKE) --no-print-directory B=$(B) $(B)/test_annoport
 	AP_BIN=$(B)/annoport AP_SHARED=$(SHARED) AP_PYTHON=$(PYTHON) AP_TMP=$(B)/tmp \
 	  AP_FAULT=$(B)/libfault.so AP_PLAIN_BIN=build/annoport ./$(B)/test_annoport
 
-test: deps
+test: shared-check deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory B=build check-variant
 	@$(MAKE) --no-print-directory B=build-asan check-variant
 
-asan: deps
+asan: shared-check deps
 	@$(MAKE) --no-print-directory B=build-asan check-variant
 
 # make test, then every sample once under valgrind (no leak, no invalid read)

@@ -575,7 +575,6 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         }
         if (n == 0)
             break;
-        ap_progress_add(ctx, (uint64_t)n);
         size_t pos = 0, len = (size_t)n;
         if (first && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
             pos = 3;

@@ -61,7 +61,7 @@ int ap_error(ap_context *ctx, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    set_error(ctx, code, NULL, fmt, ap);
+    code = set_error(ctx, code, NULL, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -71,7 +71,7 @@ int ap_error_at(ap_context *ctx, int code, const char *file, uint64_t line,
 {
     va_list ap;
     va_start(ap, fmt);
-    ap_error_vat(ctx, code, file, line, col, fmt, ap);
+    code = ap_error_vat(ctx, code, file, line, col, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -87,8 +87,7 @@ int ap_error_vat(ap_context *ctx, int code, const char *file, uint64_t line, uin
         snprintf(prefix, sizeof prefix, "%s:%llu: ", file, (unsigned long long)line);
     else
         snprintf(prefix, sizeof prefix, "%s: ", file);
-    set_error(ctx, code, prefix, fmt, ap);
-    return code;
+    return set_error(ctx, code, prefix, fmt, ap);
 }
 
 int ap_error_nomem(ap_context *ctx)
@@ -107,6 +106,22 @@ void ap_warn(ap_context *ctx, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     ctx->warn(ctx->warn_user, msg);
+}
+
+void ap_progress_phase(ap_context *ctx, const char *phase, uint64_t total)
+{
+    ctx->progress_phase = phase;
+    ctx->progress_done = 0;
+    ctx->progress_total = total;
+    if (ctx->progress)
+        ctx->progress(ctx->progress_user, 0, total);
+}
+
+void ap_progress_set(ap_context *ctx, uint64_t done)
+{
+    ctx->progress_done = done;
+    if (ctx->progress)
+        ctx->progress(ctx->progress_user, ctx->progress_done, ctx->progress_total);
 }
 
 void ap_progress_add(ap_context *ctx, uint64_t n)

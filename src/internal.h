@@ -134,6 +134,9 @@ int ap_container_is_zip(const ap_container *c);
 int ap_container_list(ap_context *ctx, ap_container *c, ap_names *out);
 ap_stream *ap_container_open_file(ap_context *ctx, ap_container *c, const char *rel);
 int ap_container_has(ap_container *c, const char *rel);
+/* The size of a file in a container (uncompressed for an archive member);
+ * 0 when unknown. */
+uint64_t ap_container_file_size(ap_container *c, const char *rel);
 /* "folder/rel" or "archive.zip:rel" (free it). */
 char *ap_container_display(const ap_container *c, const char *rel);
 void ap_names_free(ap_names *l);

@@ -127,7 +127,6 @@ static int fill(ap_jscan *j)
         return 0;
     }
     j->end += (size_t)n;
-    ap_progress_add(j->ctx, (uint64_t)n);
     return 1;
 }
 

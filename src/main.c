@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <annoport/annoport.h>
@@ -33,7 +35,8 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD, OPT_REFERENCE, OPT_TABLE_MEMORY
+    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD, OPT_REFERENCE,
+    OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY
 };
 
 /* The one table of options: getopt's, every --help and the completion are
@@ -49,7 +52,7 @@ typedef struct {
 
 static const opt_doc opts[] = {
     {"output", "OUTPUT", 'o', C_CONVERT | C_DIFF, "Input and output",
-     "where to write: a folder, or a path ending in .zip (-o)"},
+     "where to write: a folder, or a path ending in .zip (-o); not FILE.json"},
     {"from", "FORMAT", OPT_FROM, C_READ, NULL, "reader: coco, voc, csv, clarifai (default: detected)"},
     {"to", "FORMAT", OPT_TO, C_CONVERT, NULL, "writer: clarifai (default), coco, voc, csv, yolo"},
     {"force", NULL, OPT_FORCE, C_CONVERT | C_DIFF, NULL, "replace an existing output"},
@@ -106,8 +109,10 @@ static const opt_doc opts[] = {
     {"labels", "A,B", OPT_LABELS, C_READ, NULL, "keep only these labels"},
     {"strict", NULL, OPT_STRICT, C_CONVERT | C_VALIDATE, "Behaviour",
      "any reject fails the run; nothing is written"},
+    {"allow-empty", NULL, OPT_ALLOW_EMPTY, C_CONVERT, NULL,
+     "write the output even when no object read was written (default: exit 65)"},
     {"quiet", NULL, OPT_QUIET, C_ALL, NULL, "no summary, no warnings"},
-    {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "a progress bar on standard error"},
+    {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "the progress on standard error, even with --quiet"},
     {"no-progress", NULL, OPT_NO_PROGRESS, C_ALL, NULL,
      "none (default: a bar when standard error is a terminal)"},
     {"json", NULL, OPT_JSON, C_ALL, NULL, "the summary as JSON on standard output"},
@@ -135,6 +140,7 @@ static const struct {
     {"diff", C_DIFF, "diff CURRENT DESIRED -o PLAN [options]",
      "the requests that make an app (CURRENT, a Clarifai export) match DESIRED"},
     {"formats", 0, "formats", "the readers and writers built in"},
+    {"completion", 0, "completion bash|zsh", "a shell completion script"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -171,17 +177,24 @@ static void print_help(FILE *f, int mask)
                "writing. See annoport(1).\n");
 }
 
-/* bash completion, from the tables. */
-static void print_completion(void)
+/* bash completion, from the tables; zsh runs the same through bashcompinit. */
+static void print_completion(int zsh)
 {
-    printf("# bash completion for annoport (written by annoport completion bash)\n"
-           "_annoport() {\n"
+    if (zsh)
+        printf("#compdef annoport\n"
+               "# zsh completion for annoport (written by annoport completion zsh)\n"
+               "autoload -U +X bashcompinit && bashcompinit\n");
+    else
+        printf("# bash completion for annoport (written by annoport completion bash)\n");
+    printf("_annoport() {\n"
            "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
            "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
            "        COMPREPLY=($(compgen -W \"");
     for (size_t i = 0; i < NCOMMANDS; i++)
         printf("%s ", commands[i].name);
     printf("--help --version\" -- \"$cur\")); return\n    fi\n"
+           "    if [ \"${COMP_WORDS[1]}\" = completion ]; then\n"
+           "        COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")); return\n    fi\n"
            "    case $prev in\n"
            "        --from) COMPREPLY=($(compgen -W \"");
     for (const ap_format *const *f = ap_formats; *f; f++)
@@ -223,17 +236,69 @@ static void print_version(void)
 
 static int quiet = 0;
 static int progress_shown = 0;
+static int json_mode = 0;       /* --json anywhere on the command line */
 
 static const char *cur_cmd = NULL;
 
-/* A one-line hint on standard error; the usage exit code. */
+static void json_string(const char *s);
+
+/* The --json summary of a run that stopped before reading: the same keys as
+ * any other, counts at zero. */
+static void print_json_error(int rc, const char *msg)
+{
+    printf("{\"ok\":false,\"exit\":%d,\"format\":\"\",\"error\":", rc);
+    json_string(msg);
+    printf(",\"counts\":{\"inputs\":0,\"objects_read\":0,\"objects_written\":0,"
+           "\"objects_rejected\":0,\"objects_filtered\":0,\"annotations_written\":0,"
+           "\"clamped\":0,\"requests\":0},\"rejects\":{},\"first_rejects\":[],"
+           "\"concepts\":[]}\n");
+}
+
+/* A one-line hint on standard error (and the --json summary on standard
+ * output); the usage exit code. near: a "did you mean" candidate or NULL. */
+static int usage_error_near(const char *fmt, const char *arg, const char *near)
+{
+    char msg[1024];
+    size_t n = (size_t)snprintf(msg, sizeof msg, fmt, arg);
+    if (near && n < sizeof msg)
+        snprintf(msg + n, sizeof msg - n, " (did you mean '%s'?)", near);
+    fprintf(stderr, "annoport: %s (see 'annoport %s%s--help')\n", msg, cur_cmd ? cur_cmd : "",
+            cur_cmd ? " " : "");
+    if (json_mode)
+        print_json_error(AP_EUSAGE, msg);
+    return AP_EUSAGE;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "annoport: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see 'annoport %s%s--help')\n", cur_cmd ? cur_cmd : "",
-            cur_cmd ? " " : "");
-    return AP_EUSAGE;
+    return usage_error_near(fmt, arg, NULL);
+}
+
+/* The candidate closest to word, when it is close enough to offer. */
+static const char *closest(const char *word, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = ap_edit_distance(word, cands[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    return best && ap_close_enough(word, bestd) ? best : NULL;
+}
+
+/* The closest word of a '|'-separated list (in a static buffer), or NULL. */
+static const char *closest_in(const char *word, const char *list)
+{
+    static char buf[256];
+    const char *cands[16];
+    size_t n = 0;
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *p = strtok(buf, "|"); p && n < 16; p = strtok(NULL, "|"))
+        cands[n++] = p;
+    return closest(word, cands, n);
 }
 
 #define SIZE_BAD ULLONG_MAX
@@ -285,24 +350,138 @@ static void on_warning(void *user, const char *msg)
     fprintf(stderr, "annoport: warning: %s\n", msg);
 }
 
+/* The progress: on a terminal, one line redrawn at most ten times a
+ * second; elsewhere (with --progress), a plain line every few seconds.
+ * Each phase is shown when it starts and, with its final numbers, when the
+ * next one starts or the run ends. */
+static struct {
+    const ap_context *ctx;
+    int tty;
+    double start;           /* of the run */
+    double phase_start, last_draw;
+    const char *phase;
+    uint64_t phase_done;    /* done when the phase started */
+    uint64_t done, total;   /* the last report */
+    uint64_t drawn_done, drawn_objects; /* the last line drawn */
+    const char *drawn_phase;
+} prog;
+
+#define PROGRESS_TTY_EVERY 0.1
+#define PROGRESS_LINE_EVERY 5.0
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "1:05" or "1:02:05". */
+static void hms(char *buf, size_t size, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* One state of the phase under way: "reading [###   ] 45%, 1234 objects,
+ * 2000 objects/s, 0:06 elapsed, 0:07 left". */
+static void draw_progress(double t)
+{
+    const ap_context *ctx = prog.ctx;
+    uint64_t done = prog.done, total = prog.total;
+    int writing = strncmp(prog.phase, "writing", 7) == 0;
+    uint64_t objects = writing ? ctx->counts.objects_written : ctx->counts.objects_read;
+    double elapsed = t - prog.start, in_phase = t - prog.phase_start;
+    if (prog.drawn_phase == prog.phase && prog.drawn_done == done &&
+        prog.drawn_objects == objects)
+        return; /* nothing new to say */
+    prog.drawn_phase = prog.phase;
+    prog.drawn_done = done;
+    prog.drawn_objects = objects;
+    char pct[64] = "", rate[64] = "", el[32], left[48] = "";
+    if (total) {
+        int p = done >= total ? 100 : (int)(done * 100 / total);
+        if (prog.tty) {
+            char bar[21];
+            memset(bar, ' ', 20);
+            memset(bar, '#', (size_t)(p * 20 / 100));
+            bar[20] = '\0';
+            snprintf(pct, sizeof pct, " [%s] %3d%%", bar, p);
+        } else {
+            snprintf(pct, sizeof pct, " %d%%", p);
+        }
+    } else if (!writing) { /* a size not known in advance: what was read */
+        if (done < 1000000)
+            snprintf(pct, sizeof pct, " %.1f kB", (double)done / 1e3);
+        else
+            snprintf(pct, sizeof pct, " %.1f MB", (double)done / 1e6);
+    }
+    if (elapsed >= 0.5)
+        snprintf(rate, sizeof rate, ", %.0f objects/s", (double)objects / elapsed);
+    hms(el, sizeof el, elapsed);
+    if (total && done > prog.phase_done && done < total && in_phase >= 1.0) {
+        char l[32]; /* once it can be told: at the pace of the phase so far */
+        hms(l, sizeof l, in_phase * (double)(total - done) / (double)(done - prog.phase_done));
+        snprintf(left, sizeof left, ", %s left", l);
+    }
+    if (prog.tty) {
+        fprintf(stderr, "\r%s%s, %llu objects%s, %s elapsed%s\033[K", prog.phase, pct,
+                (unsigned long long)objects, rate, el, left);
+        progress_shown = 1;
+    } else {
+        fprintf(stderr, "annoport: %s%s, %llu objects%s, %s elapsed%s\n", prog.phase, pct,
+                (unsigned long long)objects, rate, el, left);
+    }
+    prog.last_draw = t;
+}
+
 static void on_progress(void *user, uint64_t done, uint64_t total)
 {
-    static int last = -1;
-    (void)user;
-    if (total == 0)
+    const ap_context *ctx = user;
+    if (!ctx->progress_phase)
         return;
-    int pct = (int)(done * 100 / total);
-    if (pct > 100)
-        pct = 100;
-    if (pct == last)
+    double t = now_s();
+    if (ctx->progress_phase != prog.phase) {
+        if (prog.phase)
+            draw_progress(t); /* the phase that ends, as it ends */
+        prog.phase = ctx->progress_phase;
+        prog.phase_start = t;
+        prog.phase_done = done;
+        prog.done = done;
+        prog.total = total;
+        draw_progress(t);
         return;
-    last = pct;
-    char bar[41];
-    memset(bar, ' ', 40);
-    memset(bar, '#', (size_t)(pct * 40 / 100));
-    bar[40] = '\0';
-    fprintf(stderr, "\r[%s] %3d%% %.1f MB", bar, pct, (double)done / 1e6);
-    progress_shown = 1;
+    }
+    prog.done = done;
+    prog.total = total;
+    if (t - prog.last_draw >= (prog.tty ? PROGRESS_TTY_EVERY : PROGRESS_LINE_EVERY))
+        draw_progress(t);
+}
+
+/* The last word of the progress: the terminal's line is cleared; a plain
+ * line says how the run ended. */
+static void progress_end(const ap_context *ctx, int rc, int convert)
+{
+    if (prog.phase && rc == AP_OK)
+        draw_progress(now_s()); /* the last phase, as it ended */
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = 0;
+    if (prog.tty || !prog.phase)
+        return;
+    double elapsed = now_s() - prog.start;
+    char el[32];
+    hms(el, sizeof el, elapsed);
+    char written[48] = "";
+    if (convert)
+        snprintf(written, sizeof written, ", %llu written",
+                 (unsigned long long)ctx->counts.objects_written);
+    fprintf(stderr, "annoport: %s, %llu objects read%s, %s elapsed\n",
+            rc == AP_OK ? "done" : "stopped", (unsigned long long)ctx->counts.objects_read,
+            written, el);
 }
 
 static void on_signal(int sig)
@@ -311,27 +490,61 @@ static void on_signal(int sig)
     ap_interrupted = 1;
 }
 
+/* Where the rejects of a conversion to output are. */
+static void rejects_place(char *buf, size_t size, const char *output)
+{
+    size_t n = strlen(output);
+    while (n > 1 && output[n - 1] == '/')
+        n--;
+    if (n > 4 && strcasecmp(output + n - 4, ".zip") == 0)
+        snprintf(buf, size, "rejects.jsonl in %.*s", (int)n, output);
+    else
+        snprintf(buf, size, "%.*s/rejects.jsonl", (int)n, output);
+}
+
+/* The first rejects, one a line, each line starting with indent. */
+static void print_first_rejects(FILE *f, const ap_result *res, const char *indent)
+{
+    for (size_t i = 0; i < res->nfirst_rejects; i++)
+        fprintf(f, "%s%s\n", indent, res->first_rejects[i]);
+}
+
 static void print_summary(const ap_context *ctx, const ap_result *res, int mode,
                           const char *output)
 {
     const ap_counts *c = &ctx->counts;
-    printf("annoport: %s %s input%s%s%s\n", mode == AP_RUN_CONVERT ? "converted" : "checked",
-           res->format, res->detected ? " (detected)" : "", ctx->detail[0] ? ", " : "",
-           ctx->detail);
+    const char *to = ctx->opt.to ? ctx->opt.to : "clarifai";
+    int convert = mode == AP_RUN_CONVERT;
+    printf("annoport: %s %s input%s%s%s%s%s\n", convert ? "converted" : "checked",
+           res->format, res->detected ? " (detected)" : "", convert ? " to " : "",
+           convert ? to : "", ctx->detail[0] ? ", " : "", ctx->detail);
     printf("  inputs               %llu\n", (unsigned long long)c->inputs);
     printf("  objects read         %llu\n", (unsigned long long)c->objects_read);
-    printf("  objects written      %llu\n", (unsigned long long)c->objects_written);
+    if (convert)
+        printf("  objects written      %llu\n", (unsigned long long)c->objects_written);
+    else
+        printf("  objects accepted     %llu\n", (unsigned long long)c->objects_written);
     printf("  objects rejected     %llu", (unsigned long long)c->objects_rejected);
     for (size_t i = 0; i < res->rejects_by_reason_n; i++)
         printf("%s%s %llu", i ? ", " : "  (", res->reject_reasons[i],
                (unsigned long long)res->reject_counts[i]);
     printf("%s\n", res->rejects_by_reason_n ? ")" : "");
     printf("  objects filtered     %llu\n", (unsigned long long)c->objects_filtered);
-    printf("  annotations written  %llu\n", (unsigned long long)c->annotations_written);
+    if (convert)
+        printf("  annotations written  %llu\n", (unsigned long long)c->annotations_written);
+    else
+        printf("  annotations accepted %llu\n", (unsigned long long)c->annotations_written);
     printf("  clamped              %llu\n", (unsigned long long)c->clamped);
-    if (mode == AP_RUN_CONVERT) {
+    if (!convert)
+        return;
+    if (!strcmp(to, "clarifai"))
         printf("  requests             %llu\n", (unsigned long long)c->requests);
-        printf("  output               %s\n", output);
+    printf("  output               %s (%s)\n", output, to);
+    if (c->objects_rejected) {
+        char where[4200];
+        rejects_place(where, sizeof where, output);
+        printf("  rejects              %s; the first:\n", where);
+        print_first_rejects(stdout, res, "    ");
     }
 }
 
@@ -371,9 +584,19 @@ static void print_json(const ap_context *ctx, const ap_result *res, int mode, in
     const ap_counts *c = &ctx->counts;
     printf("{\"ok\":%s,\"exit\":%d,\"format\":", rc ? "false" : "true", rc);
     json_string(res->format);
+    if (mode == AP_RUN_CONVERT) {
+        printf(",\"to\":");
+        json_string(ctx->opt.to ? ctx->opt.to : "clarifai");
+    }
     if (mode == AP_RUN_CONVERT && output && !rc) {
+        char where[4200];
         printf(",\"output\":");
         json_string(output);
+        if (ctx->counts.objects_rejected) {
+            rejects_place(where, sizeof where, output);
+            printf(",\"rejects_file\":");
+            json_string(where);
+        }
     }
     if (rc) {
         printf(",\"error\":");
@@ -392,7 +615,12 @@ static void print_json(const ap_context *ctx, const ap_result *res, int mode, in
         json_string(res->reject_reasons[i]);
         printf(":%llu", (unsigned long long)res->reject_counts[i]);
     }
-    printf("},\"concepts\":[");
+    printf("},\"first_rejects\":[");
+    for (size_t i = 0; i < res->nfirst_rejects; i++) {
+        printf(i ? "," : "");
+        json_string(res->first_rejects[i]);
+    }
+    printf("],\"concepts\":[");
     for (size_t i = 0; i < res->nconcepts; i++) {
         printf(i ? ",{\"id\":" : "{\"id\":");
         json_string(res->concepts[i]->id);
@@ -409,6 +637,43 @@ static void print_json(const ap_context *ctx, const ap_result *res, int mode, in
                (unsigned long long)res->box_small, (unsigned long long)res->box_medium,
                (unsigned long long)res->box_large, (unsigned long long)res->box_unsized);
     printf("}\n");
+}
+
+/* An option getopt did not take: one of another command's (say whose), or
+ * a mistyped one (offer the closest). */
+static int unknown_option(const char *arg, int mask, const struct option *lo, size_t nlo)
+{
+    char name[128];
+    const char *a = arg;
+    while (*a == '-')
+        a++;
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+    for (size_t i = 0; arg[0] == '-' && arg[1] == '-' && i < NOPTS; i++) {
+        if (strcmp(opts[i].name, name) != 0 || (opts[i].cmds & mask))
+            continue;
+        char msg[512];
+        size_t n = (size_t)snprintf(msg, sizeof msg, "'--%s' is an option of", name);
+        size_t left = 0;
+        for (size_t k = 0; k < NCOMMANDS; k++)
+            left += (opts[i].cmds & commands[k].mask) != 0;
+        for (size_t k = 0; k < NCOMMANDS && n < sizeof msg; k++)
+            if (opts[i].cmds & commands[k].mask) {
+                left--;
+                n += (size_t)snprintf(msg + n, sizeof msg - n, " %s%s", commands[k].name,
+                                      left > 1 ? "," : left == 1 ? " and" : "");
+            }
+        if (n < sizeof msg)
+            snprintf(msg + n, sizeof msg - n, ", not of %s", cur_cmd);
+        return usage_error("%s", msg);
+    }
+    const char *cands[NOPTS];
+    for (size_t i = 0; i < nlo; i++)
+        cands[i] = lo[i].name;
+    const char *near = arg[0] == '-' && arg[1] == '-' ? closest(name, cands, nlo) : NULL;
+    char full[130];
+    if (near)
+        snprintf(full, sizeof full, "--%s", near);
+    return usage_error_near("unknown option '%s'", arg, near ? full : NULL);
 }
 
 static void list_formats(void)
@@ -446,6 +711,8 @@ static void print_diff_summary(const ap_diff_result *dr, const char *output)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        json_mode |= !strcmp(argv[i], "--json");
     if (argc < 2)
         return usage_error("%s", "no command given");
     const char *cmd = argv[1];
@@ -461,8 +728,14 @@ int main(int argc, char **argv)
         list_formats();
         return 0;
     }
-    if (!strcmp(cmd, "completion")) { /* annoport completion bash */
-        print_completion();
+    if (!strcmp(cmd, "completion")) { /* annoport completion bash|zsh */
+        if (argc != 3)
+            return usage_error("%s", "completion takes one shell: bash or zsh");
+        int k = pick(argv[2], "bash|zsh");
+        if (k < 0)
+            return usage_error_near("completion takes bash or zsh, not '%s'", argv[2],
+                                    closest_in(argv[2], "bash|zsh"));
+        print_completion(k == 1);
         return 0;
     }
     ap_run_mode mode;
@@ -475,8 +748,13 @@ int main(int argc, char **argv)
         mode = AP_RUN_VALIDATE;
     else if (!strcmp(cmd, "stats"))
         mode = AP_RUN_STATS;
-    else
-        return usage_error("unknown command '%s'", cmd);
+    else {
+        const char *names[NCOMMANDS + 1];
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            names[i] = commands[i].name;
+        names[NCOMMANDS] = "help";
+        return usage_error_near("unknown command '%s'", cmd, closest(cmd, names, NCOMMANDS + 1));
+    }
     cur_cmd = cmd;
     int mask = diff ? C_DIFF : mode == AP_RUN_CONVERT ? C_CONVERT
                                : mode == AP_RUN_VALIDATE ? C_VALIDATE : C_STATS;
@@ -533,44 +811,50 @@ int main(int argc, char **argv)
         case OPT_ANN_USER: o->annotation_user_id = optarg; break;
         case OPT_STATUS:
             if ((k = pick(optarg, "success|pending")) < 0)
-                rc = usage_error("--status takes success or pending, not '%s'", optarg);
+                rc = usage_error_near("--status takes success or pending, not '%s'", optarg,
+                                      closest_in(optarg, "success|pending"));
             else
                 o->status = k == 0 ? AP_STATUS_SUCCESS : AP_STATUS_PENDING;
             break;
         case OPT_GEOMETRY:
             if ((k = pick(optarg, "bbox|polygon|both")) < 0)
-                rc = usage_error("--geometry takes bbox, polygon or both, not '%s'", optarg);
+                rc = usage_error_near("--geometry takes bbox, polygon or both, not '%s'", optarg,
+                                      closest_in(optarg, "bbox|polygon|both"));
             else
                 o->geometry = (ap_geometry)k;
             break;
         case OPT_INPUT_ID:
             if ((k = pick(optarg, "clean|stem|id")) < 0)
-                rc = usage_error("--input-id takes clean, stem or id, not '%s'", optarg);
+                rc = usage_error_near("--input-id takes clean, stem or id, not '%s'", optarg,
+                                      closest_in(optarg, "clean|stem|id"));
             else
                 o->input_id = (ap_input_id_mode)k;
             break;
         case OPT_ANN_IDS:
             if ((k = pick(optarg, "none|hash")) < 0)
-                rc = usage_error("--annotation-ids takes none or hash, not '%s'", optarg);
+                rc = usage_error_near("--annotation-ids takes none or hash, not '%s'", optarg,
+                                      closest_in(optarg, "none|hash"));
             else
                 o->annotation_ids_hash = k;
             break;
         case OPT_VOC_EDGES:
             if ((k = pick(optarg, "inclusive|zero-based|clarifai-sdk")) < 0)
-                rc = usage_error("--voc-edges takes inclusive, zero-based or clarifai-sdk, "
-                                 "not '%s'", optarg);
+                rc = usage_error_near("--voc-edges takes inclusive, zero-based or clarifai-sdk, "
+                                 "not '%s'", optarg, closest_in(optarg, "inclusive|zero-based|clarifai-sdk"));
             else
                 o->voc_edges = (ap_voc_edges)k;
             break;
         case OPT_REQUEST:
             if (pick(optarg, "post|patch|delete") < 0)
-                rc = usage_error("--request takes post, patch or delete, not '%s'", optarg);
+                rc = usage_error_near("--request takes post, patch or delete, not '%s'", optarg,
+                                      closest_in(optarg, "post|patch|delete"));
             else
                 o->request = optarg;
             break;
         case OPT_ACTION:
             if (pick(optarg, "merge|overwrite|remove") < 0)
-                rc = usage_error("--action takes merge, overwrite or remove, not '%s'", optarg);
+                rc = usage_error_near("--action takes merge, overwrite or remove, not '%s'", optarg,
+                                      closest_in(optarg, "merge|overwrite|remove"));
             else
                 o->action = optarg;
             break;
@@ -603,15 +887,16 @@ int main(int argc, char **argv)
         case OPT_IMAGES: o->images_dir = optarg; break;
         case OPT_CSV_DIALECT:
             if (pick(optarg, "tfod|automl|classification|generic") < 0)
-                rc = usage_error("--csv-dialect takes tfod, automl, classification or "
-                                 "generic, not '%s'", optarg);
+                rc = usage_error_near("--csv-dialect takes tfod, automl, classification or "
+                                 "generic, not '%s'", optarg, closest_in(optarg, "tfod|automl|classification|generic"));
             else
                 o->csv_dialect = optarg;
             break;
         case OPT_COLUMNS: o->columns = optarg; break;
         case OPT_COORDS:
             if ((k = pick(optarg, "pixel|normalized")) < 0)
-                rc = usage_error("--coords takes pixel or normalized, not '%s'", optarg);
+                rc = usage_error_near("--coords takes pixel or normalized, not '%s'", optarg,
+                                      closest_in(optarg, "pixel|normalized"));
             else
                 o->coords_normalized = k;
             break;
@@ -629,6 +914,7 @@ int main(int argc, char **argv)
         case OPT_LABEL_MAP: o->label_map = optarg; break;
         case OPT_LABELS: o->labels = optarg; break;
         case OPT_STRICT: o->strict = 1; break;
+        case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
         case OPT_NO_PROGRESS: progress = 0; break;
@@ -655,7 +941,7 @@ int main(int argc, char **argv)
             rc = usage_error("option '%s' needs a value", argv[optind - 1]);
             break;
         default:
-            rc = usage_error("unknown option '%s'", argv[optind - 1]);
+            rc = unknown_option(argv[optind - 1], mask, long_opts, nlong);
         }
     }
     if (rc == AP_OK && optind >= argc)
@@ -675,10 +961,16 @@ int main(int argc, char **argv)
     o->input_pages = input_pages;
     o->ninput_pages = ninput_pages;
     ctx->warn = on_warning;
+    /* an explicit --progress holds even with --quiet */
     if (progress == -1)
         progress = !quiet && isatty(STDERR_FILENO);
-    if (progress)
+    if (progress) {
         ctx->progress = on_progress;
+        ctx->progress_user = ctx;
+        prog.ctx = ctx;
+        prog.tty = isatty(STDERR_FILENO);
+        prog.start = now_s();
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -689,8 +981,7 @@ int main(int argc, char **argv)
     if (diff) {
         ap_diff_result dr;
         rc = ap_diff(ctx, argv[optind], argv[optind + 1], output, &dr);
-        if (progress_shown)
-            fputs("\r\033[K", stderr);
+        progress_end(ctx, rc, 1);
         if (rc != AP_OK)
             fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
         else if (json)
@@ -711,12 +1002,16 @@ int main(int argc, char **argv)
     ap_result res;
     rc = ap_run(ctx, mode, (const char *const *)argv + optind, (size_t)(argc - optind), output,
                 &res);
-    if (progress_shown)
-        fputs("\r\033[K", stderr);
+    progress_end(ctx, rc, mode == AP_RUN_CONVERT);
     if (json)
         print_json(ctx, &res, mode, rc, output);
     if (rc != AP_OK) {
         fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
+        if (res.nfirst_rejects && !o->strict && ctx->counts.objects_written == 0 &&
+            rc == AP_EDATA) {
+            fprintf(stderr, "annoport: the first rejects:\n");
+            print_first_rejects(stderr, &res, "  ");
+        }
     } else if (!quiet && !json) {
         if (mode == AP_RUN_STATS)
             print_stats(ctx, &res);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,11 +154,36 @@ void ap_output_abort(ap_output *out)
     free(out);
 }
 
+/* The extension of a single-file format the last component of path ends in
+ * ("json"), or NULL. A path ending in '/' names a folder whatever it says. */
+static const char *file_extension(const char *path)
+{
+    static const char *const exts[] = {"json", "jsonl", "csv", "xml", "txt", "yaml", "yml"};
+    size_t n = strlen(path);
+    if (n == 0 || path[n - 1] == '/')
+        return NULL;
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || dot == path || (slash && dot <= slash + 1))
+        return NULL;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0)
+            return dot + 1;
+    return NULL;
+}
+
 int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **outp)
 {
     *outp = NULL;
     if (!path || !*path)
         return ap_error(ctx, AP_EUSAGE, "no output given (-o OUTPUT)");
+    const char *ext = file_extension(path);
+    if (ext) {
+        int stem = (int)(ext - 1 - path);
+        return ap_error(ctx, AP_EUSAGE, "-o %s: names a .%s file, but the output is a folder "
+                        "(the converted files, manifest.json and rejects.jsonl in it) or one "
+                        ".zip archive; give %.*s/ or %.*s.zip (or %s/ for a folder of that "
+                        "name)", path, ext, stem, path, stem, path, path);
+    }
     ap_output *out = calloc(1, sizeof *out);
     if (!out)
         return ap_error_nomem(ctx);
@@ -291,6 +317,12 @@ int ap_output_close(ap_output *out, FILE *f, const char *relpath)
 
 /* ---- packing the tree into a zip ---- */
 
+static void zip_progress(zip_t *za, double done, void *user)
+{
+    (void)za;
+    ap_progress_set(user, (uint64_t)(done * 1000));
+}
+
 static int pack_zip(ap_output *out)
 {
     ap_context *ctx = out->ctx;
@@ -345,6 +377,10 @@ static int pack_zip(ap_output *out)
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
     }
     if (rc == AP_OK) {
+        /* the archive is compressed and written here: most of a zip run */
+        ap_progress_phase(ctx, "writing the archive", 1000);
+        if (ctx->progress)
+            zip_register_progress_callback_with_state(za, 0.001, zip_progress, NULL, ctx);
         if (zip_close(za) != 0) {
             rc = ap_error(ctx, AP_EIO, "%s: cannot write the archive: %s", out->final,
                           zip_strerror(za));

@@ -69,6 +69,8 @@ static int sources_add(ap_context *ctx, source_list *l, ap_container *c, const c
     struct stat st;
     if (!c && strcmp(name, "-") && stat(name, &st) == 0)
         l->bytes += (uint64_t)st.st_size;
+    else if (c && ctx->progress) /* a stat per file: only for the progress */
+        l->bytes += ap_container_file_size(c, name);
     return AP_OK;
 }
 
@@ -378,11 +380,6 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
     free(lazyv);
     if (rc == AP_OK && !forced)
         snprintf(detected, dlen, "%s", chosen->name);
-    if (rc == AP_OK) {
-        struct stat st;
-        if (ap_container_is_zip(c) && stat(path, &st) == 0)
-            l->bytes += (uint64_t)st.st_size;
-    }
     free(fmts);
     free(lazy);
     ap_names_free(&all);
@@ -476,15 +473,19 @@ static void map_row(int c, void *data)
         } else if (mp->row == 1 && !strcmp(mp->field[0], "from") && !strcmp(mp->field[1], "to")) {
             /* header */
         } else {
-            char **nv = realloc(sink->map_values, (sink->nmap_values + 1) * sizeof *nv);
-            if (!nv) {
+            ap_label_rule **nv = realloc(sink->rules, (sink->nrules + 1) * sizeof *nv);
+            ap_label_rule *r = nv ? calloc(1, sizeof *r) : NULL;
+            if (nv)
+                sink->rules = nv;
+            if (!r) {
                 mp->rc = ap_error_nomem(sink->ctx);
             } else {
-                sink->map_values = nv;
-                sink->map_values[sink->nmap_values++] = mp->field[1];
-                mp->field[1] = NULL;
-                if (ap_map_put(sink->label_map, mp->field[0],
-                               sink->map_values[sink->nmap_values - 1]) != 0)
+                r->from = mp->field[0];
+                r->to = mp->field[1];
+                r->row = mp->row;
+                mp->field[0] = mp->field[1] = NULL;
+                sink->rules[sink->nrules++] = r;
+                if (ap_map_put(sink->label_map, r->from, r) != 0)
                     mp->rc = ap_error_nomem(sink->ctx);
             }
         }
@@ -537,11 +538,22 @@ static int load_labels(ap_sink *sink, const char *list)
         char *name = ap_strndup(p, len);
         if (!name)
             return ap_error_nomem(sink->ctx);
-        if (*name && ap_map_put(sink->keep, name, sink) != 0) {
+        ap_label_rule *r = NULL, **nv = NULL;
+        if (*name && !ap_map_get(sink->keep, name)) {
+            nv = realloc(sink->wanted, (sink->nwanted + 1) * sizeof *nv);
+            if (nv)
+                sink->wanted = nv;
+            if (!nv || !(r = calloc(1, sizeof *r))) {
+                free(name);
+                return ap_error_nomem(sink->ctx);
+            }
+            r->from = name;
+            sink->wanted[sink->nwanted++] = r;
+            if (ap_map_put(sink->keep, name, r) != 0)
+                return ap_error_nomem(sink->ctx);
+        } else {
             free(name);
-            return ap_error_nomem(sink->ctx);
         }
-        free(name);
         p += len;
         if (*p == ',')
             p++;
@@ -699,6 +711,9 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
         if (k > res->max_objects_per_image)
             res->max_objects_per_image = k;
     }
+    for (size_t i = 0; i < sink->nfirst_rejects; i++)
+        memcpy(res->first_rejects[i], sink->first_rejects[i], sizeof res->first_rejects[i]);
+    res->nfirst_rejects = sink->nfirst_rejects;
     res->box_small = sink->box_small;
     res->box_medium = sink->box_medium;
     res->box_large = sink->box_large;
@@ -737,6 +752,8 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     ctx->errmsg[0] = '\0';
     ctx->detail[0] = '\0';
     ctx->progress_done = 0;
+    ctx->progress_total = 0;
+    ctx->progress_phase = NULL;
 
     if (ninputs == 0)
         return ap_error(ctx, AP_EUSAGE, "no input given");
@@ -781,7 +798,6 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         if (*detected)
             res->detected = 1;
     }
-    ctx->progress_total = srcs.bytes;
     if (mode == AP_RUN_CONVERT && (rc = ap_output_begin(ctx, output, ctx->opt.force, &out)))
         goto done;
     if ((rc = ap_sink_open_tables(sink, out ? ap_output_tmpdir(out) : NULL)) != AP_OK)
@@ -809,8 +825,11 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             goto done;
     }
 
+    /* (standard input adds its size once it is copied) */
+    ap_progress_phase(ctx, "reading", srcs.bytes);
     for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
         ap_source src = {srcs.v[i].display, NULL};
+        ctx->progress_phase = "reading"; /* after another file's second pass */
         rc = source_ready(ctx, &srcs.v[i], &src.stream);
         if (rc || !src.stream)
             continue; /* an error ends the loop; a skipped file, the next */
@@ -822,9 +841,21 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     }
     if (rc)
         goto done;
+    ap_sink_warn_unmatched(sink);
     /* the summary first: once the output is in place, nothing may fail */
     if ((rc = fill_result(ctx, sink, res)) != AP_OK)
         goto done;
+    const ap_counts *n = &ctx->counts;
+    if (mode == AP_RUN_CONVERT && n->objects_read > 0 && n->objects_written == 0 &&
+        !ctx->opt.allow_empty) {
+        rc = ap_error(ctx, AP_EDATA, "no object was written: of the %llu objects read, %llu "
+                      "were rejected and %llu filtered out, so the output would be empty; "
+                      "nothing is written (give --allow-empty to write it anyway)",
+                      (unsigned long long)n->objects_read,
+                      (unsigned long long)n->objects_rejected,
+                      (unsigned long long)n->objects_filtered);
+        goto done;
+    }
 
     if (mode == AP_RUN_CONVERT) {
         FILE *rj = sink->rejects;
@@ -835,6 +866,7 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         ap_run_info info = {res->format, inputs, ninputs,
                             (const ap_concept *const *)sink->concepts, sink->nconcepts,
                             sink->inputs, sink->ninputs, sink->store};
+        ap_progress_phase(ctx, "writing", 0);
         rc = sink->w->close(ctx, sink->wstate, &info);
         if (rc)
             goto done;

@@ -230,7 +230,13 @@ static int keep_label(ap_sink *sink, const char *name, const char *id)
 {
     if (!sink->keep)
         return 1;
-    return ap_map_get(sink->keep, name) != NULL || ap_map_get(sink->keep, id) != NULL;
+    ap_label_rule *r = ap_map_get(sink->keep, name);
+    ap_label_rule *by_id = ap_map_get(sink->keep, id);
+    if (r)
+        r->used = 1;
+    if (by_id)
+        by_id->used = 1;
+    return r || by_id;
 }
 
 const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
@@ -242,10 +248,11 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
     const char *name = label;
     int filtered = 0;
     if (sink->label_map) {
-        const char *to = ap_map_get(sink->label_map, label);
-        if (to) {
-            name = to;
-            filtered = *to == '\0';
+        ap_label_rule *r = ap_map_get(sink->label_map, label);
+        if (r) {
+            r->used = 1;
+            name = r->to;
+            filtered = *r->to == '\0';
         }
     }
     char *id = filtered ? ap_strdup("") : ap_concept_id(name);
@@ -327,6 +334,9 @@ static int reject_v(ap_sink *sink, const ap_srcpos *pos, const char *input,
         snprintf(where, sizeof where, "%s:%llu", pos->file, (unsigned long long)pos->line);
     else
         snprintf(where, sizeof where, "%s", pos->file);
+    if (sink->nfirst_rejects < AP_FIRST_REJECTS)
+        snprintf(sink->first_rejects[sink->nfirst_rejects++], sizeof sink->first_rejects[0],
+                 "%.300s: %s: %.150s", where, reason, msg);
     if (ctx->opt.strict)
         return ap_error(ctx, AP_EDATA, "%s: %s: %s (--strict: no output written)", where,
                         reason, msg);
@@ -711,6 +721,44 @@ int ap_sink_set_reader_state(ap_sink *sink, const char *format, void *state,
     return AP_OK;
 }
 
+/* The closest name of a label seen in the input, for a "did you mean". */
+static const char *closest_label(const ap_sink *s, const char *word)
+{
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    for (size_t i = 0; i < s->nconcepts; i++) {
+        size_t d = ap_edit_distance(word, s->concepts[i]->name);
+        if (d < bestd) {
+            bestd = d;
+            best = s->concepts[i]->name;
+        }
+    }
+    return best && ap_close_enough(word, bestd) ? best : NULL;
+}
+
+void ap_sink_warn_unmatched(ap_sink *s)
+{
+    ap_context *ctx = s->ctx;
+    for (size_t i = 0; i < s->nrules; i++) {
+        const ap_label_rule *r = s->rules[i];
+        if (r->used)
+            continue;
+        const char *near = closest_label(s, r->from);
+        ap_warn(ctx, "%s:%llu: --label-map row \"%s\" matched no label of the input%s%s%s",
+                ctx->opt.label_map, (unsigned long long)r->row, r->from,
+                near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
+    }
+    for (size_t i = 0; i < s->nwanted; i++) {
+        const ap_label_rule *r = s->wanted[i];
+        if (r->used)
+            continue;
+        const char *near = closest_label(s, r->from);
+        ap_warn(ctx, "--labels \"%s\" matched no label of the input, so it kept nothing%s%s%s",
+                r->from, near ? " (did you mean \"" : "", near ? near : "",
+                near ? "\"?)" : "");
+    }
+}
+
 void ap_sink_free(ap_sink *s)
 {
     if (!s)
@@ -724,9 +772,17 @@ void ap_sink_free(ap_sink *s)
     ap_map_free(s->src_files);
     ap_map_free(s->concepts_by_label);
     ap_map_free(s->concepts_by_id);
-    for (size_t i = 0; i < s->nmap_values; i++)
-        free(s->map_values[i]);
-    free(s->map_values);
+    for (size_t i = 0; i < s->nrules; i++) {
+        free(s->rules[i]->from);
+        free(s->rules[i]->to);
+        free(s->rules[i]);
+    }
+    free(s->rules);
+    for (size_t i = 0; i < s->nwanted; i++) {
+        free(s->wanted[i]->from);
+        free(s->wanted[i]);
+    }
+    free(s->wanted);
     ap_map_free(s->label_map);
     ap_map_free(s->keep);
     free(s->pts);

@@ -9,6 +9,14 @@
 
 #include "internal.h"
 
+/* A --label-map row or a --labels entry, and whether a label matched it. */
+typedef struct {
+    char *from;                 /* the label (or --labels name) */
+    char *to;                   /* --label-map: the new name; NULL for --labels */
+    uint64_t row;               /* --label-map: its line */
+    int used;
+} ap_label_rule;
+
 struct ap_sink {
     ap_context *ctx;
     ap_run_mode mode;
@@ -29,10 +37,12 @@ struct ap_sink {
     ap_concept **concepts;      /* every concept, first-seen order */
     size_t nconcepts, nconcepts_cap;
 
-    ap_map *label_map;          /* --label-map: from -> to ("" drops) */
-    char **map_values;          /* the "to" strings, owned */
-    size_t nmap_values;
-    ap_map *keep;               /* --labels: the set kept, NULL = all */
+    ap_map *label_map;          /* --label-map: from -> its rule ("" drops) */
+    ap_label_rule **rules;      /* the label map's rows, file order, owned */
+    size_t nrules;
+    ap_map *keep;               /* --labels: name -> its entry, NULL = all */
+    ap_label_rule **wanted;     /* --labels entries, given order, owned */
+    size_t nwanted;
 
     ap_point *pts;              /* polygon scratch */
     size_t pts_cap;
@@ -42,6 +52,8 @@ struct ap_sink {
     const char *reasons[32];    /* reject reasons, first-seen order */
     uint64_t reason_counts[32];
     size_t nreasons;
+    char first_rejects[AP_FIRST_REJECTS][512]; /* "file:line: reason: message" */
+    size_t nfirst_rejects;
     uint64_t box_small, box_medium, box_large, box_unsized;
     struct {
         const char *format;
@@ -58,5 +70,8 @@ ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode);
  * memory). */
 int ap_sink_open_tables(ap_sink *s, const char *dir);
 void ap_sink_free(ap_sink *s);
+/* Warns about every --label-map row and --labels entry that no label of
+ * the input matched (after the inputs are read). */
+void ap_sink_warn_unmatched(ap_sink *s);
 
 #endif

@@ -32,6 +32,7 @@ struct ap_stream {
     uint64_t size;
     int sized;          /* a regular file: size is known, no read past it */
     uint64_t pos;
+    uint64_t got;       /* bytes read from the source, for the progress */
     char *back;         /* bytes given back (ap_stream_unread), read first */
     size_t back_len, back_pos;
 };
@@ -41,7 +42,30 @@ struct ap_container {
     zip_t *za;          /* NULL for a folder */
 };
 
+static int spool_stdin_to(ap_context *ctx);
+
+/* Standard input is copied to a file first: a phase of its own, of unknown
+ * size; then the reading phase goes on, its total grown by the copy. */
 static int spool_stdin(ap_context *ctx)
+{
+    const char *phase = ctx->progress_phase;
+    uint64_t done = ctx->progress_done, total = ctx->progress_total;
+    if (phase) {
+        ctx->progress_phase = "copying standard input";
+        ctx->progress_done = ctx->progress_total = 0;
+        ap_progress_add(ctx, 0);
+    }
+    int fd = spool_stdin_to(ctx);
+    uint64_t copied = ctx->progress_done;
+    if (phase) {
+        ctx->progress_phase = phase;
+        ctx->progress_done = done;
+        ctx->progress_total = total + copied;
+    }
+    return fd;
+}
+
+static int spool_stdin_to(ap_context *ctx)
 {
     const char *dir = getenv("TMPDIR");
     char path[4096];
@@ -79,6 +103,8 @@ static int spool_stdin(ap_context *ctx)
             }
             off += w;
         }
+        if (ctx->progress_phase)
+            ap_progress_add(ctx, (uint64_t)n);
     }
     if (lseek(fd, 0, SEEK_SET) < 0) {
         close(fd);
@@ -175,6 +201,8 @@ ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
                      zip_file_strerror(s->zf));
             return -1;
         }
+        s->got += (uint64_t)r;
+        ap_progress_add(ctx, (uint64_t)r);
         return (ssize_t)r;
     }
     if (s->sized && s->pos >= s->size)
@@ -183,6 +211,8 @@ ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
         ssize_t r = read(s->fd, buf, n);
         if (r >= 0) {
             s->pos += (uint64_t)r;
+            s->got += (uint64_t)r;
+            ap_progress_add(ctx, (uint64_t)r);
             return r;
         }
         if (errno == EINTR && !ap_interrupted)
@@ -194,6 +224,13 @@ ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
 
 int ap_stream_rewind(ap_context *ctx, ap_stream *s)
 {
+    /* what was read is read again: more to do, in a phase that says so */
+    if (ctx->progress_phase) {
+        ctx->progress_phase = "reading again (second pass)";
+        ctx->progress_total += s->got;
+        ap_progress_add(ctx, 0);
+    }
+    s->got = 0;
     free(s->back);
     s->back = NULL;
     s->back_len = s->back_pos = 0;
@@ -258,7 +295,6 @@ int ap_stream_slurp(ap_context *ctx, ap_stream *s, size_t limit, char **out, siz
         if (r == 0)
             break;
         n += (size_t)r;
-        ap_progress_add(ctx, (uint64_t)r);
     }
     buf[n] = '\0';
     *out = buf;
@@ -493,6 +529,23 @@ ap_stream *ap_container_open_file(ap_context *ctx, ap_container *c, const char *
         return NULL;
     }
     return s;
+}
+
+uint64_t ap_container_file_size(ap_container *c, const char *rel)
+{
+    if (c->za) {
+        zip_stat_t st;
+        zip_int64_t idx = zip_name_locate(c->za, rel, 0);
+        if (idx >= 0 && zip_stat_index(c->za, (zip_uint64_t)idx, 0, &st) == 0 &&
+            (st.valid & ZIP_STAT_SIZE))
+            return st.size;
+        return 0;
+    }
+    char *path = ap_container_display(c, rel);
+    struct stat st;
+    uint64_t size = path && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    free(path);
+    return size;
 }
 
 int ap_container_has(ap_container *c, const char *rel)

@@ -1,8 +1,9 @@
 /*
  * helpers.c: see helpers.h.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,4 +268,56 @@ void t_capture_free(t_capture *cap)
 {
     free(cap->v);
     memset(cap, 0, sizeof *cap);
+}
+
+int t_sh_tty(const char *cmd, char **tty)
+{
+    *tty = NULL;
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
+        if (m >= 0)
+            close(m);
+        return -1;
+    }
+    const char *slave = ptsname(m);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        int s = open(slave, O_RDWR);
+        int null = open("/dev/null", O_RDWR);
+        if (s < 0 || null < 0)
+            _exit(127);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(s, 2);
+        close(s);
+        close(null);
+        close(m);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) { /* until the last writer closes the terminal (EIO) */
+        if (n + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+        ssize_t r = read(m, buf + n, cap - n - 1);
+        if (r > 0)
+            n += (size_t)r;
+        else if (r < 0 && errno == EINTR)
+            continue;
+        else
+            break;
+    }
+    buf[n] = '\0';
+    close(m);
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
+        free(buf);
+        return -1;
+    }
+    *tty = buf;
+    return WEXITSTATUS(st);
 }

@@ -38,6 +38,10 @@ int t_count_entries(const char *dir);
 /* Runs a shell command; returns its exit status; stdout and stderr are
  * captured into *out and *err when given (free them). */
 int t_sh(const char *cmd, char **out, char **err);
+/* Runs a shell command with its standard error on a pseudo-terminal (a
+ * terminal to the program), standard output to /dev/null; *tty gets what it
+ * wrote there. Returns the exit status. */
+int t_sh_tty(const char *cmd, char **tty);
 /* Runs the CLI with args (a shell-quoted string). */
 int t_cli(const char *args, char **out, char **err);
 /* Runs check_requests.py on an output; returns its status, and puts its

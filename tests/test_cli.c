@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "helpers.h"
+
+/* s begins with prefix. */
+#define T_STARTS(s, prefix) CU_ASSERT_EQUAL(strncmp(t_str(s), prefix, strlen(prefix)), 0)
 
 static void test_cli_usage(void)
 {
@@ -142,7 +146,280 @@ static void test_cli_validate_and_stats(void)
     CU_ASSERT_EQUAL(t_count_entries(d), 0);
 }
 
+/* convert says where the rejects are and shows the first ones. */
+static void test_cli_convert_lists_rejects(void)
+{
+    const char *d = t_dir("cli_rejects");
+    char args[1024], want[2048], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "convert samples/coco/instances.json -o %s/out", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, &err), 0);
+    snprintf(want, sizeof want, "  output               %s/out (clarifai)\n"
+             "  rejects              %s/out/rejects.jsonl; the first:\n"
+             "    samples/coco/instances.json:16: zero_area: the box is empty or inverted "
+             "after clamping to the image\n", d, d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    T_ASSERT_STR(err, "");
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json -o %s/out.zip", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    snprintf(want, sizeof want, "  rejects              rejects.jsonl in %s/out.zip; the first:\n"
+             "    samples/coco/instances.json:16: zero_area: ", d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    free(out);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json -o %s/j --json", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    snprintf(want, sizeof want, "\"rejects_file\":\"%s/j/rejects.jsonl\"", d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "\"first_rejects\":[\"samples/coco/instances.json:"
+                                              "16: zero_area: the box is empty or inverted "
+                                              "after clamping to the image\"]"));
+    free(out);
+}
+
+/* The summary names the format written; only Clarifai output counts requests. */
+static void test_cli_summary_names_the_format(void)
+{
+    const char *d = t_dir("cli_format");
+    char args[1024], want[1200], *out = NULL;
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/c", d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    CU_ASSERT_EQUAL(strncmp(t_str(out), "annoport: converted coco input (detected) to coco\n",
+                            50), 0);
+    snprintf(want, sizeof want, "  clamped              1\n  output               %s/c (coco)\n",
+             d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));
+    CU_ASSERT_PTR_NULL(strstr(t_str(out), "requests"));
+    free(out);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/j --json",
+             d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "\"format\":\"coco\",\"to\":\"coco\""));
+    free(out);
+}
+
+/* validate writes nothing, and its summary does not say it did. */
+static void test_cli_validate_says_accepted(void)
+{
+    char *out = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate samples/coco/instances.json", &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "  objects accepted     5\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "  annotations accepted 5\n"));
+    CU_ASSERT_PTR_NULL(strstr(t_str(out), "written"));
+    free(out);
+}
+
+/* --json: a usage error prints the same object as a data error. */
+static void test_cli_json_usage_error(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("convert samples/coco/instances.json -o x --json --batch-size 0", &out,
+                          &err), 64);
+    T_ASSERT_STR(out, "{\"ok\":false,\"exit\":64,\"format\":\"\",\"error\":\"--batch-size must be "
+                      "a number from 1 to 128, not '0'\",\"counts\":{\"inputs\":0,\"objects_read\":0,"
+                      "\"objects_written\":0,\"objects_rejected\":0,\"objects_filtered\":0,"
+                      "\"annotations_written\":0,\"clamped\":0,\"requests\":0},\"rejects\":{},"
+                      "\"first_rejects\":[],\"concepts\":[]}\n");
+    T_ASSERT_STR(err, "annoport: --batch-size must be a number from 1 to 128, not '0' (see "
+                      "'annoport convert --help')\n");
+    free(out);
+    free(err);
+    /* the keys of a data error's object, in the same order */
+    t_write("build/tmp/broken.json", "{\"images\": [,]}");
+    CU_ASSERT_EQUAL(t_cli("validate --json build/tmp/broken.json", &out, NULL), 65);
+    T_STARTS(out, "{\"ok\":false,\"exit\":65,\"format\":");
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "\"counts\":{\"inputs\":"));
+    free(out);
+    CU_ASSERT_EQUAL(t_cli("validate x --output y --json", &out, NULL), 64);
+    T_STARTS(out, "{\"ok\":false,\"exit\":64,\"format\":\"\",\"error\":");
+    free(out);
+    CU_ASSERT_EQUAL(t_cli("convrt x --json", &out, NULL), 64);
+    T_STARTS(out, "{\"ok\":false,\"exit\":64,");
+    free(out);
+}
+
+/* A mistyped command, option or value: the closest one is offered. */
+static void test_cli_did_you_mean(void)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("convrt x", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: unknown command 'convrt' (did you mean 'convert'?) (see "
+                      "'annoport --help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("convert x --outptu y", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: unknown option '--outptu' (did you mean '--output'?) (see "
+                      "'annoport convert --help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("convert x -o y --geometry box", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: --geometry takes bbox, polygon or both, not 'box' (did you "
+                      "mean 'bbox'?) (see 'annoport convert --help')\n");
+    free(err);
+    /* nothing close: no guess */
+    CU_ASSERT_EQUAL(t_cli("convert x -o y --frobnicate", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: unknown option '--frobnicate' (see 'annoport convert --help')\n");
+    free(err);
+    CU_ASSERT_FALSE(t_exists("y"));
+}
+
+/* An option of another command says which commands take it. */
+static void test_cli_option_of_another_command(void)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("convert x -o y --match-iou 0.7", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: '--match-iou' is an option of diff, not of convert (see "
+                      "'annoport convert --help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("validate x --force", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: '--force' is an option of convert and diff, not of validate "
+                      "(see 'annoport validate --help')\n");
+    free(err);
+}
+
+/* completion: bash or zsh (each its own script), listed in the help and
+ * the man page. */
+static void test_cli_completion(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("completion bash", &out, NULL), 0);
+    T_STARTS(out, "# bash completion for annoport");
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "complete -o filenames -F _annoport annoport\n"));
+    free(out);
+    CU_ASSERT_EQUAL(t_cli("completion zsh", &out, NULL), 0);
+    T_STARTS(out, "#compdef annoport\n# zsh completion for annoport "
+                            "(written by annoport completion zsh)\nautoload -U +X bashcompinit "
+                            "&& bashcompinit\n");
+    free(out);
+    /* zsh reads it, when zsh is there */
+    CU_ASSERT_EQUAL(t_cli("completion zsh > build/tmp/annoport.zsh && { ! command -v zsh "
+                          ">/dev/null || zsh -fc 'source build/tmp/annoport.zsh'; }", NULL,
+                          NULL), 0);
+    CU_ASSERT_EQUAL(t_cli("completion fish", NULL, &err), 64);
+    T_ASSERT_STR(err, "annoport: completion takes bash or zsh, not 'fish' (see 'annoport "
+                      "--help')\n");
+    free(err);
+    CU_ASSERT_EQUAL(t_cli("--help", &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "annoport completion bash|zsh "));
+    free(out);
+    char *man = t_read("src/annoport.1", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(man), ".B annoport completion\n.BR bash | zsh\n"));
+    free(man);
+}
+
+/* On a terminal the bar is on by default, redrawn in place: the phases,
+ * each with its final numbers, then the line is cleared. */
+static void test_cli_progress_on_a_terminal(void)
+{
+    const char *d = t_dir("cli_tty");
+    char cmd[2048], *tty = NULL;
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/out'", t_bin(), d);
+    CU_ASSERT_EQUAL(t_sh_tty(cmd, &tty), 0);
+    /* the sample's annotations come before its categories: read twice */
+    const char *want[] = {
+        "\rreading [                    ]   0%, 0 objects, ",
+        "\rreading [####################] 100%, 0 objects, ",
+        "\rreading again (second pass) [##########          ]  50%, 0 objects, ",
+        "\rreading again (second pass) [####################] 100%, 6 objects, ",
+        "\rwriting, 5 objects, "};
+    const char *at = t_str(tty);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *p = strstr(at, want[i]);
+        if (!p)
+            fprintf(stderr, "\nnot on the terminal (in order): %s\n", want[i] + 1);
+        CU_ASSERT_PTR_NOT_NULL(p);
+        at = p ? p + 1 : at;
+    }
+    size_t n = strlen(t_str(tty));
+    CU_ASSERT(n > 4 && !strcmp(t_str(tty) + n - 4, "\r\033[K"));
+    CU_ASSERT_PTR_NULL(strchr(t_str(tty), '\n')); /* the summary is on standard output */
+    free(tty);
+    /* --quiet: no bar, unless --progress says otherwise */
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/q' --quiet", t_bin(),
+             d);
+    CU_ASSERT_EQUAL(t_sh_tty(cmd, &tty), 0);
+    T_ASSERT_STR(tty, "");
+    free(tty);
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/qp' --quiet "
+             "--progress", t_bin(), d);
+    CU_ASSERT_EQUAL(t_sh_tty(cmd, &tty), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(tty), "\rwriting, 5 objects, "));
+    free(tty);
+}
+
+/* The lines of --progress when standard error is not a terminal, one line
+ * per state, in order, each starting as given. */
+static void expect_lines(const char *args, const char *const *want, size_t n)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    const char *p = t_str(err);
+    size_t i = 0;
+    for (; i < n && *p; i++) {
+        int ok = strncmp(p, want[i], strlen(want[i])) == 0;
+        if (!ok)
+            fprintf(stderr, "\nline %zu: want %s...\n%s", i + 1, want[i], t_str(err));
+        CU_ASSERT_TRUE(ok);
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    CU_ASSERT_EQUAL(i, n);
+    T_ASSERT_STR(p, "");
+    free(err);
+}
+
+/* --progress into a pipe: plain lines for every phase, on every kind of
+ * input and output. */
+static void test_cli_progress_lines_on_a_pipe(void)
+{
+    const char *d = t_dir("cli_pipe");
+    char args[2048], *err = NULL;
+    /* not a terminal and no --progress: nothing */
+    snprintf(args, sizeof args, "convert samples/voc -o '%s/none' --quiet", d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    T_ASSERT_STR(err, "");
+    free(err);
+    /* a VOC folder into a zip: the archive is a phase of its own */
+    const char *voc[] = {"annoport: reading 0%, 0 objects, ", "annoport: reading 100%, 4 objects, ",
+                         "annoport: writing, 3 objects, ",
+                         "annoport: writing the archive 0%, 3 objects, ",
+                         "annoport: writing the archive 100%, 3 objects, ",
+                         "annoport: done, 4 objects read, 3 written, "};
+    snprintf(args, sizeof args, "convert samples/voc -o '%s/voc.zip' --progress --quiet", d);
+    expect_lines(args, voc, 6);
+    /* a CSV file, validated */
+    const char *csv[] = {"annoport: reading 0%, 0 objects, ", "annoport: reading 100%, 6 objects, ",
+                         "annoport: done, 6 objects read, "};
+    expect_lines("validate samples/csv/tfod.csv --progress --quiet", csv, 3);
+    /* a COCO folder (annotations before categories: two passes) */
+    const char *coco[] = {"annoport: reading 0%, 0 objects, ",
+                          "annoport: reading 100%, 0 objects, ",
+                          "annoport: reading again (second pass) 50%, 0 objects, ",
+                          "annoport: reading again (second pass) 100%, 6 objects, ",
+                          "annoport: done, 6 objects read, "};
+    expect_lines("validate samples/coco --progress --quiet", coco, 5);
+    /* standard input: copied first, then read with its size known */
+    char size[64];
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat("samples/csv/tfod.csv", &st), 0);
+    snprintf(size, sizeof size, "annoport: copying standard input %.1f kB, 0 objects, ",
+             (double)st.st_size / 1e3);
+    const char *in[] = {"annoport: reading 0.0 kB, 0 objects, ",
+                        "annoport: copying standard input 0.0 kB, 0 objects, ", size,
+                        "annoport: reading 100%, 0 objects, ",
+                        "annoport: reading 100%, 6 objects, ",
+                        "annoport: done, 6 objects read, "};
+    expect_lines("validate - --from csv --progress --quiet < samples/csv/tfod.csv", in, 6);
+}
+
 CU_TestInfo cli_tests[] = {
+    {"test_cli_progress_on_a_terminal", test_cli_progress_on_a_terminal},
+    {"test_cli_progress_lines_on_a_pipe", test_cli_progress_lines_on_a_pipe},
+    {"test_cli_json_usage_error", test_cli_json_usage_error},
+    {"test_cli_did_you_mean", test_cli_did_you_mean},
+    {"test_cli_option_of_another_command", test_cli_option_of_another_command},
+    {"test_cli_completion", test_cli_completion},
+    {"test_cli_convert_lists_rejects", test_cli_convert_lists_rejects},
+    {"test_cli_summary_names_the_format", test_cli_summary_names_the_format},
+    {"test_cli_validate_says_accepted", test_cli_validate_says_accepted},
     {"test_cli_usage", test_cli_usage},
     {"test_cli_convert_sample", test_cli_convert_sample},
     {"test_cli_errors_name_the_file", test_cli_errors_name_the_file},

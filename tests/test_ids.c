@@ -200,7 +200,52 @@ static void test_ids_annotation_id_set(void)
     free(seen);
 }
 
+/* Every --labels entry and --label-map row that matched no label is a
+ * warning, with the closest label seen when one is close. */
+static void test_ids_unmatched_label_options_warn(void)
+{
+    const char *d = t_dir("ids_unmatched");
+    t_write_coco(t_path(d, "in.json"), 20);
+    t_write(t_path(d, "map.csv"), "from,to\ncat,feline\nhorse,pony\n");
+    char args[1024], want[2048], *err = NULL;
+    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --quiet --labels feline,dgo "
+             "--label-map %s/map.csv", d, d, d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0); /* --quiet: no warnings */
+    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --force --json --labels "
+             "feline,dgo --label-map %s/map.csv", d, d, d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    snprintf(want, sizeof want,
+             "annoport: warning: %s/map.csv:3: --label-map row \"horse\" matched no label of "
+             "the input\n"
+             "annoport: warning: --labels \"dgo\" matched no label of the input, so it kept "
+             "nothing (did you mean \"dog\"?)\n", d);
+    T_ASSERT_STR(err, want);
+    free(err);
+    /* an entry matches a label's name or its concept id: no warning */
+    snprintf(args, sizeof args, "validate samples/coco/instances.json --labels caf-sign,cup");
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    CU_ASSERT_PTR_NULL(strstr(t_str(err), "matched no label"));
+    free(err);
+}
+
+/* The distance behind every "did you mean". */
+static void test_ids_edit_distance(void)
+{
+    CU_ASSERT_EQUAL(ap_edit_distance("dgo", "dog"), 1);
+    CU_ASSERT_EQUAL(ap_edit_distance("outptu", "output"), 1);
+    CU_ASSERT_EQUAL(ap_edit_distance("convrt", "convert"), 1);
+    CU_ASSERT_EQUAL(ap_edit_distance("box", "bbox"), 1);
+    CU_ASSERT_EQUAL(ap_edit_distance("", "abc"), 3);
+    CU_ASSERT_EQUAL(ap_edit_distance("kitten", "sitting"), 3);
+    CU_ASSERT_TRUE(ap_close_enough("dgo", 1));
+    CU_ASSERT_FALSE(ap_close_enough("dgo", 2));
+    CU_ASSERT_TRUE(ap_close_enough("outptu", 2));
+    CU_ASSERT_FALSE(ap_close_enough("output", 0));
+}
+
 CU_TestInfo ids_tests[] = {
+    {"test_ids_unmatched_label_options_warn", test_ids_unmatched_label_options_warn},
+    {"test_ids_edit_distance", test_ids_edit_distance},
     {"test_ids_clean", test_ids_clean},
     {"test_ids_stem_and_concepts", test_ids_stem_and_concepts},
     {"test_ids_input_collision", test_ids_input_collision},

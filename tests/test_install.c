@@ -138,7 +138,36 @@ static void test_install_man_page_and_help(void)
     free(err);
 }
 
+/* make run fails when the checker fails (its status is not lost in a pipe). */
+static void test_install_make_run_fails_with_its_check(void)
+{
+    char *out = NULL;
+    CU_ASSERT_EQUAL(t_sh("make -s --no-print-directory run PYTHON=false 2>&1", &out, NULL), 2);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "make run: check_requests.py failed (exit 1)")
+                               : NULL);
+    free(out);
+    CU_ASSERT_EQUAL(t_sh("make -s --no-print-directory run 2>&1 | tail -n 1", &out, NULL), 0);
+    T_ASSERT_STR(out, "3 files checked, 0 problems\n");
+    free(out);
+}
+
+/* make test without the shared folder says so first, and how to point to it. */
+static void test_install_make_test_without_shared(void)
+{
+    char *err = NULL, *out = NULL;
+    CU_ASSERT_EQUAL(t_sh("make -s --no-print-directory test SHARED=/nonexistent/shared", &out,
+                         &err), 2);
+    T_ASSERT_STR(out, "");
+    CU_ASSERT_EQUAL(strncmp(t_str(err), "annoport: the tests need the shared folder (with "
+                            "tools/ and corpus/), and '/nonexistent/shared' is not one; point "
+                            "to it with: make test SHARED=/path/to/shared\n", 137), 0);
+    free(err);
+    free(out);
+}
+
 CU_TestInfo install_tests[] = {
+    {"test_install_make_run_fails_with_its_check", test_install_make_run_fails_with_its_check},
+    {"test_install_make_test_without_shared", test_install_make_test_without_shared},
     {"test_install_library_example", test_install_library_example},
     {"test_install_man_page_and_help", test_install_man_page_and_help},
     CU_TEST_INFO_NULL,

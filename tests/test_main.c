@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <CUnit/Basic.h>
 
 extern CU_TestInfo normalize_tests[];
@@ -59,6 +61,13 @@ int main(int argc, char **argv)
         return 2;
     }
     CU_basic_set_mode(CU_BRM_NORMAL);
+    const char *shared = getenv("AP_SHARED");
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s/tools/check_requests.py", shared && *shared ? shared : "../shared");
+    if (access(probe, R_OK) != 0)
+        fprintf(stderr, "test_annoport: %s is missing: the suites that check outputs and read "
+                "the corpus will fail; point to the shared folder with AP_SHARED=DIR (make "
+                "test SHARED=DIR)\n", probe);
     if (argc > 1) { /* run one suite by name */
         CU_pSuite s = CU_get_suite(argv[1]);
         if (!s) {

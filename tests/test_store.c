@@ -196,7 +196,30 @@ static void test_store_conversion_same_under_any_budget(void)
     free(err);
 }
 
+/* A disk that fills while the input tables grow is an I/O error (74, the
+ * README's full disk), not "out of memory" (71), and leaves no output. The
+ * plain CLI with the fault library: posix_fallocate fails from its first or
+ * second call on (6000 images outgrow the first 1 MiB of the store). */
+static void test_store_full_disk_is_an_io_error(void)
+{
+    const char *d = t_dir("store-full");
+    const char *fault = getenv("AP_FAULT"), *plain = getenv("AP_PLAIN_BIN");
+    t_write_coco(t_path(d, "in.json"), 60000);
+    for (int k = 1; k <= 2; k++) {
+        char cmd[2400], *err = NULL;
+        snprintf(cmd, sizeof cmd, "ANNOPORT_FAIL_FALLOCATE=%d LD_PRELOAD='%s' %s convert "
+                 "'%s/in.json' -o '%s/out' --quiet", k, fault && *fault ? fault :
+                 "build/libfault.so", plain && *plain ? plain : "build/annoport", d, d);
+        CU_ASSERT_EQUAL(t_sh(cmd, NULL, &err), AP_EIO);
+        T_ASSERT_STR(err, "annoport: error: cannot grow the temporary file of the tables: No "
+                          "space left on device\n");
+        free(err);
+        CU_ASSERT_EQUAL(t_count_entries(d), 1);
+    }
+}
+
 CU_TestInfo store_tests[] = {
+    {"test_store_full_disk_is_an_io_error", test_store_full_disk_is_an_io_error},
     {"test_store_file_keeps_data_through_trims", test_store_file_keeps_data_through_trims},
     {"test_store_tick_trims_past_the_budget", test_store_tick_trims_past_the_budget},
     {"test_store_maps_and_idsets", test_store_maps_and_idsets},

@@ -190,7 +190,66 @@ static void test_writer_atomic_output(void)
     ap_context_free(ctx);
 }
 
+/* A conversion that read objects and wrote none fails (65), says why, shows
+ * the first rejects and writes nothing, unless --allow-empty. */
+static void test_writer_nothing_written_fails(void)
+{
+    const char *d = t_dir("writer_empty");
+    t_write(t_path(d, "in.json"),
+            "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":10}],\n"
+            "\"annotations\":[\n{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[20,20,5,5]},\n"
+            "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,0,0]}],\n"
+            "\"categories\":[{\"id\":1,\"name\":\"dog\"}]}\n");
+    char args[1024], want[2048], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "convert %s/in.json -o %s/out", d, d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, &err), 65);
+    snprintf(want, sizeof want,
+             "annoport: error: no object was written: of the 2 objects read, 2 were rejected "
+             "and 0 filtered out, so the output would be empty; nothing is written (give "
+             "--allow-empty to write it anyway)\n"
+             "annoport: the first rejects:\n"
+             "  %s/in.json:3: zero_area: the box is empty or inverted after clamping to the "
+             "image\n"
+             "  %s/in.json:4: zero_area: the box is empty or inverted after clamping to the "
+             "image\n", d, d);
+    T_ASSERT_STR(err, want);
+    T_ASSERT_STR(out, "");
+    free(out);
+    free(err);
+    CU_ASSERT_FALSE(t_exists(t_path(d, "out")));
+    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --allow-empty --quiet", d, d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
+    CU_ASSERT_TRUE(t_exists(t_path(d, "out/manifest.json")));
+    CU_ASSERT_EQUAL(t_check(t_path(d, "out"), NULL), 0);
+}
+
+/* -o with the extension of a single file is refused with the reason; a
+ * trailing slash asks for a folder of that name. */
+static void test_writer_file_path_refused(void)
+{
+    const char *d = t_dir("writer_filepath");
+    char args[1024], want[2048], *err = NULL;
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/coco.json",
+             d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 64);
+    snprintf(want, sizeof want, "annoport: error: -o %s/coco.json: names a .json file, but the "
+             "output is a folder (the converted files, manifest.json and rejects.jsonl in it) "
+             "or one .zip archive; give %s/coco/ or %s/coco.zip (or %s/coco.json/ for a folder "
+             "of that name)\n", d, d, d, d);
+    T_ASSERT_STR(err, want);
+    free(err);
+    CU_ASSERT_EQUAL(t_count_entries(d), 0);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to csv -o %s/a.CSV", d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 64);
+    snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/coco.json/ "
+             "--quiet", d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
+    CU_ASSERT_TRUE(t_exists(t_path(d, "coco.json/annotations.json")));
+}
+
 CU_TestInfo writer_tests[] = {
+    {"test_writer_nothing_written_fails", test_writer_nothing_written_fails},
+    {"test_writer_file_path_refused", test_writer_file_path_refused},
     {"test_writer_manifest_invariant", test_writer_manifest_invariant},
     {"test_writer_rerun_identical", test_writer_rerun_identical},
     {"test_writer_zip_reopened", test_writer_zip_reopened},

@@ -82,6 +82,8 @@ typedef struct ap_options {
     int reference_parsers;         /* read every record with the libraries alone
                                       (cJSON, libcsv), never the fast paths: the
                                       same output, slower; for tests */
+    int allow_empty;               /* a conversion that read objects and wrote
+                                      none succeeds (default: an error, 65) */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */
@@ -111,8 +113,10 @@ struct ap_context {
     void *warn_user;
     ap_progress_fn progress; /* NULL: no progress reports */
     void *progress_user;
-    uint64_t progress_total; /* bytes of all inputs, when known */
+    uint64_t progress_total; /* units of the phase (input bytes), 0: unknown */
     uint64_t progress_done;
+    const char *progress_phase; /* "reading", "writing the archive", ...;
+                                   NULL before the first phase */
     char detail[64];        /* what a reader found out, e.g. a CSV dialect */
 };
 
@@ -146,8 +150,20 @@ int ap_error_nomem(ap_context *ctx);
 void ap_warn(ap_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Adds n bytes to the progress and reports it. */
+/* Adds n units (input bytes) to the progress and reports it. */
 void ap_progress_add(ap_context *ctx, uint64_t n);
+/* Starts a phase (ending the one under way) of total units (0: unknown),
+ * reported at once. */
+void ap_progress_phase(ap_context *ctx, const char *phase, uint64_t total);
+/* Sets the units done of the phase and reports it. */
+void ap_progress_set(ap_context *ctx, uint64_t done);
+
+/* The optimal string alignment distance of two strings (insertions,
+ * deletions, substitutions and swaps of two neighbours), for "did you mean". */
+size_t ap_edit_distance(const char *a, const char *b);
+/* Whether a candidate at that distance from word is close enough to offer:
+ * one edit for a word of up to four characters, two for a longer one. */
+int ap_close_enough(const char *word, size_t distance);
 
 /* Set by a signal handler: the run stops at the next object with AP_EINTR. */
 extern volatile int ap_interrupted;

@@ -13,6 +13,8 @@
 
 typedef enum { AP_RUN_CONVERT, AP_RUN_VALIDATE, AP_RUN_STATS } ap_run_mode;
 
+#define AP_FIRST_REJECTS 5
+
 /* What a run found, beyond ctx->counts. */
 typedef struct ap_result {
     char format[32];            /* the reader used ("coco") */
@@ -26,6 +28,8 @@ typedef struct ap_result {
     uint64_t rejects_by_reason_n;
     char **reject_reasons;      /* distinct reasons, first-seen order */
     uint64_t *reject_counts;
+    size_t nfirst_rejects;      /* the first rejects of the run, for messages: */
+    char first_rejects[AP_FIRST_REJECTS][512]; /* "file:line: reason: message" */
 } ap_result;
 
 /* Runs the job. output is the output path for AP_RUN_CONVERT (ignored

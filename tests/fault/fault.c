@@ -4,6 +4,8 @@
  *                          temporary output is opened on /dev/full, so its
  *                          writes fail with ENOSPC;
  *   ANNOPORT_FAIL_ALLOC=N  the Nth malloc, calloc or realloc fails;
+ *   ANNOPORT_FAIL_FALLOCATE=N  the Nth posix_fallocate and every later one
+ *                          fail with ENOSPC (a disk that is full from then on);
  *   ANNOPORT_COUNT_ALLOC=1 prints how many allocations the run made.
  */
 #define _GNU_SOURCE
@@ -84,4 +86,19 @@ FILE *fopen(const char *path, const char *mode)
     if (strstr(path, ".annoport-tmp-") && ++opens == fail_open)
         return real("/dev/full", "w");
     return real(path, mode);
+}
+
+int posix_fallocate(int fd, off_t off, off_t len)
+{
+    static int (*real)(int, off_t, off_t);
+    static long calls = 0, fail_from = -2;
+    if (!real)
+        real = (int (*)(int, off_t, off_t))dlsym(RTLD_NEXT, "posix_fallocate");
+    if (fail_from == -2) {
+        const char *v = getenv("ANNOPORT_FAIL_FALLOCATE");
+        fail_from = v ? atol(v) : -1;
+    }
+    if (fail_from > 0 && ++calls >= fail_from)
+        return ENOSPC;
+    return real(fd, off, len);
 }
