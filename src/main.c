@@ -982,9 +982,14 @@ int main(int argc, char **argv)
         ap_diff_result dr;
         rc = ap_diff(ctx, argv[optind], argv[optind + 1], output, &dr);
         progress_end(ctx, rc, 1);
-        if (rc != AP_OK)
+        if (rc != AP_OK) {
             fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
-        else if (json)
+            if (json) {
+                printf("{\"ok\":false,\"exit\":%d,\"error\":", rc);
+                json_string(ctx->errmsg);
+                printf("}\n");
+            }
+        } else if (json)
             printf("{\"ok\":true,\"deletes\":%llu,\"patches\":%llu,\"posts\":%llu,"
                    "\"unchanged\":%llu,\"not_compared\":%llu,\"unknown_inputs\":%llu,"
                    "\"paired_by_id\":%llu,\"paired_by_file_name\":%llu}\n",

@@ -818,6 +818,14 @@ static void test_diff_self_is_empty(void)
     CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), 65);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "have no ids") : NULL);
     free(err);
+    /* and says so on standard output under --json */
+    snprintf(cmd, sizeof cmd, "diff samples/expected/coco samples/coco/instances.json -o "
+             "'%s/plan3' --json 2>/dev/null", d);
+    CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 65);
+    T_ASSERT_STR(out, "{\"ok\":false,\"exit\":65,\"error\":\"samples/expected/coco: "
+                      "annotations of input \\\"kitchen_0001\\\" have no ids: CURRENT must be a "
+                      "Clarifai export of the app\"}\n");
+    free(out);
 }
 
 CU_TestInfo diff_tests[] = {
