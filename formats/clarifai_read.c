@@ -38,6 +38,8 @@ typedef struct {
     size_t nxy, xycap;
     uint64_t line;
     int64_t index;
+    char *sdk_id;        /* an SDK export's annotation file: its input id */
+    ap_input *sdk_in;
 } cr;
 
 static int cr_error(cr *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -225,7 +227,8 @@ static int read_data(cr *c, const cJSON *data, ap_input *in, const char *ann_id,
     {
         const cJSON *info = get(r, "region_info");
         const cJSON *box = get(info, "bounding_box"), *poly = get(info, "polygon");
-        o.region_id = get_str(r, "id");
+        /* an SDK export names regions of the app it came from: not kept */
+        o.region_id = c->sdk_id ? NULL : get_str(r, "id");
         o.box_form = AP_BOX_NONE;
         o.nparts = 0;
         const cJSON *rc_concepts = get(get(r, "data"), "concepts");
@@ -345,6 +348,67 @@ static int read_input(void *user, const cJSON *e, int64_t index, uint64_t line)
     return AP_OK;
 }
 
+/* ---- the Python SDK's dataset export ----
+ *
+ * Dataset.export() writes SPLIT/inputs/ID.EXT and SPLIT/annotations/ID.json:
+ * a list whose first element holds the input's metadata, then its regions
+ * and its image-level concepts, in protobuf's JSON (camelCase). The input
+ * id is the file's stem. */
+
+/* Whether a file's folder is named "annotations". */
+static int in_annotations(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    size_t dl = base ? (size_t)(base - path) : 0;
+    return dl >= 11 && strncmp(base - 11, "annotations", 11) == 0 &&
+           (dl == 11 || base[-12] == '/');
+}
+
+/* The input id of an SDK annotation file (its stem), or NULL. */
+static char *sdk_input_id(const char *path)
+{
+    if (!in_annotations(path))
+        return NULL;
+    const char *base = strrchr(path, '/') + 1;
+    const char *dot = strrchr(base, '.');
+    return dot && dot > base ? ap_strndup(base, (size_t)(dot - base)) : NULL;
+}
+
+static int read_sdk_element(void *user, const cJSON *e, int64_t index, uint64_t line)
+{
+    cr *c = user;
+    c->index = index;
+    c->line = line;
+    if (!cJSON_IsObject(e))
+        return cr_error(c, "element %lld is not an object", (long long)index);
+    const cJSON *meta = get(e, "metadata");
+    if (!c->sdk_in || (index == 0 && meta)) {
+        const char *fname = get_str(meta, "filename");
+        ap_image_desc d = {c->sdk_id, fname && *fname ? fname : c->sdk_id, 0, 0, 0, 0,
+                           {c->path, line, index}};
+        if (!(c->sdk_in = ap_sink_input(c->sink, &d)))
+            return c->ctx->err;
+        if (meta)
+            return AP_OK;
+    }
+    /* a region, or an image-level concept */
+    cJSON *data = cJSON_CreateObject(), *list = cJSON_CreateArray();
+    if (!data || !list) {
+        cJSON_Delete(data);
+        cJSON_Delete(list);
+        return ap_error_nomem(c->ctx);
+    }
+    int region = get(e, "region_info") != NULL;
+    cJSON_AddItemToObject(data, region ? "regions" : "concepts", list);
+    cJSON_AddItemReferenceToArray(list, (cJSON *)e);
+    int rc = region || get(e, "id") || get(e, "name") ? read_data(c, data, c->sdk_in, NULL, 0)
+                                                      : cr_error(c, "element %lld is neither a "
+                                                                 "region nor a concept",
+                                                                 (long long)index);
+    cJSON_Delete(data);
+    return rc;
+}
+
 static int check_status(cr *c, const cJSON *st)
 {
     double code = 0;
@@ -388,6 +452,8 @@ static int walk(cr *c)
     int ch = ap_jscan_peek(j);
     if (ch == -2)
         return c->ctx->err;
+    if (ch == '[' && c->sdk_id) /* an SDK export's annotations of one input */
+        return c->inputs_only ? ap_jscan_skip(j) : ap_jscan_array(j, "", read_sdk_element, c);
     if (ch == '[') /* a bare list of annotations */
         return c->inputs_only ? ap_jscan_skip(j)
                               : ap_jscan_array(j, "annotations", read_annotation, c);
@@ -407,6 +473,7 @@ static int read_file(ap_context *ctx, const ap_source *src, ap_sink *sink, int i
     c.only_users = id_set(ctx, ctx->opt.only_user_ids);
     c.only_models = id_set(ctx, ctx->opt.only_model_version_ids);
     c.only_inputs = id_set(ctx, ctx->opt.only_input_ids);
+    c.sdk_id = sdk_input_id(src->path);
     c.j = ap_jscan_new(ctx, src->stream, src->path);
     int rc = c.j ? walk(&c) : ctx->err;
     ap_jscan_free(c.j);
@@ -414,6 +481,7 @@ static int read_file(ap_context *ctx, const ap_source *src, ap_sink *sink, int i
     ap_map_free(c.only_models);
     ap_map_free(c.only_inputs);
     free(c.xy);
+    free(c.sdk_id);
     return rc;
 }
 
@@ -437,6 +505,10 @@ static int clarifai_probe(const ap_probe *p)
         i++;
     if (i >= p->len || (s[i] != '{' && s[i] != '['))
         return 0;
+    if (s[i] == '[' && p->name && in_annotations(p->name) &&
+        (strstr(s, "\"regionInfo\"") || strstr(s, "\"metadata\"") ||
+         strstr(s, "\"region_info\"") || strstr(s, "\"value\"")))
+        return 80; /* an SDK export's SPLIT/annotations/ID.json */
     if (strstr(s, "\"tool\"") && strstr(s, "\"annoport\"")) {
         /* annoport's manifest: a Clarifai tree's, or another format's (whose
          * own files are the dataset) */

@@ -54,6 +54,7 @@ typedef struct {
     uint64_t line;       /* line of the element being read */
     int64_t index;       /* its index in its array */
     void *fn;            /* the elem_fn read_array calls */
+    int size_hinted;     /* a misspelt size key was named */
     char *idbuf;         /* the fast path's copy of an annotation's app id */
     size_t idcap;
     int first;           /* the first pass over the file */
@@ -116,6 +117,24 @@ static ap_input *image(coco *c, int64_t image_id)
 
 /* ---- images and categories ---- */
 
+/* An image without a size: once a file, a key that looks like the one
+ * COCO defines ("Width", "widht") is named. */
+static void size_hint(coco *c, const cJSON *e, const char *name, const char *want)
+{
+    const cJSON *k;
+    cJSON_ArrayForEach(k, e)
+    {
+        if (!k->string || !strcmp(k->string, want) ||
+            !ap_close_enough(want, ap_edit_distance(want, k->string)))
+            continue;
+        c->size_hinted = 1;
+        ap_warn(c->ctx, "%s:%llu: image \"%s\" has no \"%s\" but a \"%s\": COCO's keys are "
+                "\"width\" and \"height\", so its size is unknown", c->path,
+                (unsigned long long)c->line, name, want, k->string);
+        return;
+    }
+}
+
 static int read_image(coco *c, const cJSON *e)
 {
     if (!cJSON_IsObject(e))
@@ -135,6 +154,8 @@ static int read_image(coco *c, const cJSON *e)
         return c->ctx->err;
     if (w < 0 || h < 0)
         return elem_error(c, "image %lld has a negative size", (long long)id);
+    if ((w == 0 || h == 0) && !c->size_hinted)
+        size_hint(c, e, name, w == 0 ? "width" : "height");
     if (ap_map_get_int(c->images, id))
         return elem_error(c, "image id %lld appears twice in \"images\"", (long long)id);
     /* an annoport export names the app's input: it is the id */

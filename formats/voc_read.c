@@ -27,10 +27,17 @@
 #include "../src/internal.h"
 
 
+/* What the reader keeps across the files of a run. */
+typedef struct {
+    xmlParserCtxtPtr pc;   /* one parser context (xmlCtxtReadMemory resets it) */
+    int hinted_zero;       /* the --voc-edges hint was given */
+} voc_run;
+
 typedef struct {
     ap_context *ctx;
     ap_sink *sink;
     const char *path;
+    voc_run *run;
 } voc;
 
 static xmlParserInputPtr refuse_entities(const char *url, const char *id, xmlParserCtxtPtr c)
@@ -209,6 +216,16 @@ static int read_object(voc *v, const xmlNode *obj, ap_input *in, int64_t index)
             goto done;
         }
     }
+    /* 1-based pixels start at 1: a 0 says the tool counted from 0 */
+    if (v->ctx->opt.voc_edges == AP_VOC_INCLUSIVE && !v->run->hinted_zero &&
+        (o.box[0] < 1 || o.box[1] < 1)) {
+        v->run->hinted_zero = 1;
+        ap_warn(v->ctx, "%s:%llu: <%s> is %g, below 1, where VOC counts pixels from 1 "
+                "(--voc-edges inclusive, the default); datasets whose coordinates start at 0 "
+                "(CVAT and other tools write them) read right with --voc-edges zero-based",
+                v->path, (unsigned long long)xmlGetLineNo(bb), o.box[0] < 1 ? "xmin" : "ymin",
+                o.box[0] < 1 ? o.box[0] : o.box[1]);
+    }
     if ((rc = flag_of(v, obj, "difficult", &o.difficult)) ||
         (rc = flag_of(v, obj, "truncated", &o.truncated)) ||
         (rc = flag_of(v, obj, "occluded", &o.occluded)))
@@ -260,14 +277,17 @@ static char *file_name_of(voc *v, const xmlNode *root)
     return s;
 }
 
-static void free_parser(void *pc)
+static void free_run(void *p)
 {
-    xmlFreeParserCtxt(pc);
+    voc_run *r = p;
+    if (r)
+        xmlFreeParserCtxt(r->pc);
+    free(r);
 }
 
 static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
 {
-    voc v = {ctx, sink, src->path};
+    voc v = {ctx, sink, src->path, NULL};
     char *buf = NULL;
     size_t len = 0;
     int rc = ap_stream_slurp(ctx, src->stream, ctx->opt.max_record, &buf, &len);
@@ -279,15 +299,23 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     }
     xmlSetExternalEntityLoader(refuse_entities);
     /* one parser context for the run's files (xmlCtxtReadMemory resets it) */
-    xmlParserCtxtPtr pc = ap_sink_reader_state(sink, "voc");
-    if (!pc) {
-        pc = xmlNewParserCtxt();
-        if (!pc || ap_sink_set_reader_state(sink, "voc", pc, free_parser) != AP_OK) {
+    voc_run *run = ap_sink_reader_state(sink, "voc");
+    if (!run) {
+        run = calloc(1, sizeof *run);
+        if (run)
+            run->pc = xmlNewParserCtxt();
+        if (!run || !run->pc || ap_sink_set_reader_state(sink, "voc", run, free_run) != AP_OK) {
             free(buf);
-            return pc ? ctx->err : ap_error_nomem(ctx);
+            if (run && run->pc)
+                return ctx->err;
+            free_run(run);
+            return ap_error_nomem(ctx);
         }
     }
-    xmlDocPtr doc = xmlCtxtReadMemory(pc, buf, (int)len, src->path, NULL,
+    v.run = run;
+    xmlParserCtxtPtr pc = run->pc;
+    /* XML says its own encoding; --encoding stands in where it does not */
+    xmlDocPtr doc = xmlCtxtReadMemory(pc, buf, (int)len, src->path, ctx->opt.encoding,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR |
                                           XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     free(buf);
@@ -299,6 +327,10 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
             size_t n = strlen(msg);
             while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
                 msg[--n] = '\0';
+            if (e->code == XML_ERR_INVALID_CHAR || e->code == XML_ERR_INVALID_ENCODING ||
+                strstr(msg, "encoding"))
+                snprintf(msg + n, sizeof msg - n, "; if the file is in another encoding and "
+                         "does not say so, give it with --encoding");
         }
         rc = ap_error_at(ctx, AP_EDATA, src->path, e && e->line > 0 ? (uint64_t)e->line : 0,
                          e && e->int2 > 0 ? (uint64_t)e->int2 : 0, "%s", msg);
@@ -336,86 +368,125 @@ done:
 
 /* ---- folders: --split ---- */
 
-static int voc_plan(ap_context *ctx, ap_container *c, ap_names *files)
+/* The annotation file a split list's line names, or NULL (warned about):
+ * the line is the name (CVAT writes names with spaces, "Screenshot (573)");
+ * a per-class list's line is a name and a flag ("2008_000002 -1"). */
+static char *split_entry(ap_map *by_name, const char *root, char *line, const char **name)
+{
+    char *id = line;
+    while (isspace((unsigned char)*id))
+        id++;
+    size_t il = strlen(id);
+    while (il && isspace((unsigned char)id[il - 1]))
+        il--;
+    id[il] = '\0';
+    *name = NULL;
+    if (!*id || *id == '#')
+        return NULL;
+    *name = id;
+    size_t m = strlen(root) + il + 32;
+    char *want = malloc(m);
+    if (!want)
+        return NULL;
+    snprintf(want, m, "%sAnnotations/%s.xml", root, id);
+    if (ap_map_get(by_name, want))
+        return want;
+    /* "name  1", "name -1", "name 0": the last field is a flag */
+    char *sp = id + il;
+    while (sp > id && !isspace((unsigned char)sp[-1]))
+        sp--;
+    if (sp > id && (!strcmp(sp, "1") || !strcmp(sp, "-1") || !strcmp(sp, "0"))) {
+        char *e = sp;
+        while (e > id && isspace((unsigned char)e[-1]))
+            e--;
+        snprintf(want, m, "%sAnnotations/%.*s.xml", root, (int)(e - id), id);
+        if (ap_map_get(by_name, want)) {
+            *e = '\0';
+            return want;
+        }
+    }
+    return want; /* not found: the caller warns */
+}
+
+/* Reads ImageSets/Main/SPLIT.txt below root and keeps its files, in its
+ * order. */
+static int split_files(ap_context *ctx, ap_container *c, ap_names *files, const char *root)
 {
     const char *split = ctx->opt.split;
-    if (!split)
+    size_t n = strlen(root) + strlen(split) + 32;
+    char *list = malloc(n);
+    if (!list)
+        return ap_error_nomem(ctx);
+    snprintf(list, n, "%sImageSets/Main/%s.txt", root, split);
+    if (!ap_container_has(c, list)) {
+        char *disp = ap_container_display(c, list);
+        int rc = ap_error(ctx, AP_ENOINPUT, "%s: no such split list (--split %s)",
+                          disp ? disp : list, split);
+        free(disp);
+        free(list);
+        return rc;
+    }
+    ap_stream *st = ap_container_open_file(ctx, c, list);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = st ? ap_stream_slurp(ctx, st, ctx->opt.max_record, &text, &len) : ctx->err;
+    ap_stream_close(st);
+    free(list);
+    ap_map *by_name = ap_map_new();
+    for (size_t k = 0; rc == AP_OK && k < files->n; k++)
+        if (!by_name || ap_map_put(by_name, files->v[k], (void *)(uintptr_t)(k + 1)) != 0)
+            rc = ap_error_nomem(ctx);
+    ap_names chosen = {0};
+    uint64_t missing = 0;
+    for (char *line = text, *next; rc == AP_OK && line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        const char *name;
+        char *want = split_entry(by_name, root, line, &name);
+        if (!want) {
+            if (name)
+                rc = ap_error_nomem(ctx);
+            continue;
+        }
+        uintptr_t k = (uintptr_t)ap_map_get(by_name, want);
+        if (k && files->v[k - 1]) {
+            rc = ap_names_take(ctx, &chosen, files->v[k - 1]);
+            files->v[k - 1] = NULL;
+        } else if (!k && ++missing <= 10) {
+            ap_warn(ctx, "%s/ImageSets/Main/%s.txt: \"%s\" has no annotation file (%s): "
+                    "skipped", ap_container_path(c), split, name, want);
+        }
+        free(want);
+    }
+    if (missing > 10)
+        ap_warn(ctx, "%s/ImageSets/Main/%s.txt: %llu more names have no annotation file",
+                ap_container_path(c), split, (unsigned long long)(missing - 10));
+    ap_map_free(by_name);
+    free(text);
+    if (rc) {
+        ap_names_free(&chosen);
+        return rc;
+    }
+    ap_names_free(files);
+    *files = chosen;
+    return AP_OK;
+}
+
+static int voc_plan(ap_context *ctx, ap_container *c, ap_names *files)
+{
+    if (!ctx->opt.split)
         return AP_OK;
     /* the VOC root: what stands before "Annotations/" in the first XML */
-    const char *root_end = NULL;
-    for (size_t i = 0; i < files->n && !root_end; i++) {
+    for (size_t i = 0; i < files->n; i++) {
         const char *p = strstr(files->v[i], "Annotations/");
-        if (p && (p == files->v[i] || p[-1] == '/'))
-            root_end = p;
-        if (root_end) {
-            size_t rl = (size_t)(root_end - files->v[i]);
-            char *root = ap_strndup(files->v[i], rl);
+        if (p && (p == files->v[i] || p[-1] == '/')) {
+            char *root = ap_strndup(files->v[i], (size_t)(p - files->v[i]));
             if (!root)
                 return ap_error_nomem(ctx);
-            size_t n = rl + strlen(split) + 32;
-            char *list = malloc(n);
-            if (!list) {
-                free(root);
-                return ap_error_nomem(ctx);
-            }
-            snprintf(list, n, "%sImageSets/Main/%s.txt", root, split);
-            if (!ap_container_has(c, list)) {
-                char *disp = ap_container_display(c, list);
-                int rc = ap_error(ctx, AP_ENOINPUT, "%s: no such split list (--split %s)",
-                                  disp ? disp : list, split);
-                free(disp);
-                free(list);
-                free(root);
-                return rc;
-            }
-            ap_stream *s = ap_container_open_file(ctx, c, list);
-            char *text = NULL;
-            size_t len = 0;
-            int rc = s ? ap_stream_slurp(ctx, s, ctx->opt.max_record, &text, &len) : ctx->err;
-            ap_stream_close(s);
-            free(list);
-            ap_names chosen = {0};
-            for (char *line = text, *next; rc == AP_OK && line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                    *next++ = '\0';
-                char *id = line;
-                while (isspace((unsigned char)*id))
-                    id++;
-                size_t il = strcspn(id, " \t\r"); /* "id  1" lines: the first field */
-                id[il] = '\0';
-                if (!*id || *id == '#')
-                    continue;
-                size_t m = rl + il + 32;
-                char *want = malloc(m);
-                if (!want) {
-                    rc = ap_error_nomem(ctx);
-                    break;
-                }
-                snprintf(want, m, "%sAnnotations/%s.xml", root, id);
-                int found = 0;
-                for (size_t k = 0; k < files->n; k++) {
-                    if (files->v[k] && strcmp(files->v[k], want) == 0) {
-                        found = 1;
-                        rc = ap_names_take(ctx, &chosen, files->v[k]);
-                        files->v[k] = NULL;
-                        break;
-                    }
-                }
-                if (!found && rc == AP_OK)
-                    ap_warn(ctx, "%s/ImageSets/Main/%s.txt: \"%s\" has no annotation file "
-                            "(%s): skipped", ap_container_path(c), split, id, want);
-                free(want);
-            }
-            free(text);
+            int rc = split_files(ctx, c, files, root);
             free(root);
-            if (rc) {
-                ap_names_free(&chosen);
-                return rc;
-            }
-            ap_names_free(files);
-            *files = chosen;
-            return AP_OK;
+            return rc;
         }
     }
     return ap_error(ctx, AP_EUSAGE, "%s: --split needs a VOC folder with Annotations/ and "
@@ -450,4 +521,5 @@ const ap_format ap_format_voc = {
     .read = voc_read,
     .plan = voc_plan,
     .writer = &ap_voc_writer,
+    .decodes_text = 1,
 };

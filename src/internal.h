@@ -122,6 +122,10 @@ int ap_stream_unread(ap_context *ctx, ap_stream *s, const void *buf, size_t n);
 /* Reads a whole stream (at most limit bytes, else AP_EDATA) into a new
  * NUL-terminated buffer. */
 int ap_stream_slurp(ap_context *ctx, ap_stream *s, size_t limit, char **out, size_t *len);
+/* From now on the stream is text: checked as UTF-8 as it is read (an error
+ * names the line and byte of the first invalid one), or, with an encoding
+ * (--encoding), converted from it to UTF-8. Bytes given back are included. */
+int ap_stream_text(ap_context *ctx, ap_stream *s, const char *encoding);
 
 int ap_is_zip_path(const char *path);
 /* Opens a folder, or any other file as a zip archive. */

@@ -36,7 +36,7 @@ enum {
     OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
     OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
     OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD, OPT_REFERENCE,
-    OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY
+    OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING
 };
 
 /* The one table of options: getopt's, every --help and the completion are
@@ -83,6 +83,8 @@ static const opt_doc opts[] = {
     {"skip-difficult", NULL, OPT_SKIP_DIFFICULT, C_READ, NULL,
      "VOC: difficult objects are filtered out"},
     {"images", "DIR", OPT_IMAGES, C_READ, NULL, "image sizes from the JPEG/PNG headers in DIR"},
+    {"encoding", "NAME", OPT_ENCODING, C_READ, NULL,
+     "the inputs' text encoding, e.g. latin1 (default: UTF-8, checked)"},
     {"csv-dialect", "D", OPT_CSV_DIALECT, C_ALL, NULL,
      "CSV: tfod, automl, classification or generic (default: detected)"},
     {"columns", "MAP", OPT_COLUMNS, C_READ, NULL,
@@ -907,6 +909,7 @@ int main(int argc, char **argv)
                 rc = usage_error("%s", "--inputs: at most 256 of them (give a folder)");
             break;
         case OPT_SIZES: o->sizes = optarg; break;
+        case OPT_ENCODING: o->encoding = optarg; break;
         case OPT_INCLUDE_MODEL: o->include_model = 1; break;
         case OPT_ONLY_USERS: o->only_user_ids = optarg; break;
         case OPT_ONLY_MODELS: o->only_model_version_ids = optarg; break;

@@ -88,7 +88,21 @@ static void score_all(const ap_probe *p, const ap_format **best, const ap_format
  * the fate it would have met there: read, skipped (with the warning of
  * --from), or an error when it holds another format at the level that
  * chose this one. *st is NULL for a skipped file. */
+static int source_probed(ap_context *ctx, const source *s, ap_stream **st);
+
 static int source_ready(ap_context *ctx, const source *s, ap_stream **st)
+{
+    int rc = source_probed(ctx, s, st);
+    /* text is UTF-8, or converted from --encoding, unless the reader decodes it */
+    if (rc == AP_OK && *st && !s->fmt->decodes_text &&
+        (rc = ap_stream_text(ctx, *st, ctx->opt.encoding)) != AP_OK) {
+        ap_stream_close(*st);
+        *st = NULL;
+    }
+    return rc;
+}
+
+static int source_probed(ap_context *ctx, const source *s, ap_stream **st)
 {
     *st = source_open(ctx, s);
     if (!*st)
@@ -262,6 +276,30 @@ static int cmp_ptr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Files of another format than the one chosen (deeper in the folder) are
+ * not read: said once per format, with an example. */
+static void warn_skipped(ap_context *ctx, const char *path, const ap_names *all,
+                         const ap_format **fmts, const ap_format *chosen)
+{
+    for (size_t i = 0; chosen && i < all->n; i++) {
+        const ap_format *f = fmts[i];
+        if (!f || f == chosen || !all->v[i])
+            continue;
+        size_t count = 0;
+        for (size_t k = i; k < all->n; k++)
+            if (fmts[k] == f && all->v[k]) {
+                count += 1;
+                if (k > i)
+                    fmts[k] = NULL; /* counted */
+            }
+        ap_warn(ctx, "%s: read as %s; %zu %s file%s deeper in it %s not read (\"%s\"%s): give "
+                "its folder to read %s", path, chosen->name, count, f->name,
+                count == 1 ? "" : "s", count == 1 ? "is" : "are", all->v[i],
+                count == 1 ? "" : ", ...", count == 1 ? "it" : "them");
+        fmts[i] = NULL;
+    }
+}
+
 /* A folder or archive: every file that probes as one format. Without
  * --from, the format is that of the shallowest dataset file, so that a
  * dataset's own files win over others lying deeper (expected outputs,
@@ -362,6 +400,7 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
     }
     if (nlazy)
         qsort(lazyv, nlazy, sizeof *lazyv, cmp_ptr);
+    warn_skipped(ctx, path, &all, fmts, chosen);
     if (rc == AP_OK && chosen && chosen->plan)
         rc = chosen->plan(ctx, c, &files);
     if (rc == AP_OK && files.n == 0)
@@ -439,19 +478,32 @@ static int expand_input(ap_context *ctx, const char *path, const ap_format *forc
 
 typedef struct {
     ap_sink *sink;
-    char *field[2];
+    char *field[3];
     size_t nfields;
     uint64_t row;
     const char *path;
     int rc;
 } map_parse;
 
+/* What the API takes as a concept id. */
+static int valid_concept_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 32)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
 static void map_field(void *s, size_t len, void *data)
 {
     map_parse *mp = data;
     if (mp->rc)
         return;
-    if (mp->nfields < 2) {
+    if (mp->nfields < 3) {
         mp->field[mp->nfields] = ap_strndup(s ? s : "", len);
         if (!mp->field[mp->nfields])
             mp->rc = ap_error_nomem(mp->sink->ctx);
@@ -466,12 +518,17 @@ static void map_row(int c, void *data)
     mp->row++;
     if (!mp->rc) {
         ap_sink *sink = mp->sink;
-        if (mp->nfields != 2) {
+        if (mp->nfields != 2 && mp->nfields != 3) {
             mp->rc = ap_error_at(sink->ctx, AP_EUSAGE, mp->path, mp->row, 0,
-                                 "a label map row is \"from,to\" (2 fields), this one has %zu",
-                                 mp->nfields);
-        } else if (mp->row == 1 && !strcmp(mp->field[0], "from") && !strcmp(mp->field[1], "to")) {
+                                 "a label map row is \"from,to\" or \"from,to,id\", this one "
+                                 "has %zu fields", mp->nfields);
+        } else if (mp->row == 1 && !strcmp(mp->field[0], "from") && !strcmp(mp->field[1], "to") &&
+                   (mp->nfields == 2 || !strcmp(mp->field[2], "id"))) {
             /* header */
+        } else if (mp->nfields == 3 && !valid_concept_id(mp->field[2])) {
+            mp->rc = ap_error_at(sink->ctx, AP_EUSAGE, mp->path, mp->row, 0,
+                                 "\"%s\" is not a concept id: 1 to 32 of a-z, A-Z, 0-9, '_' "
+                                 "and '-'", mp->field[2]);
         } else {
             ap_label_rule **nv = realloc(sink->rules, (sink->nrules + 1) * sizeof *nv);
             ap_label_rule *r = nv ? calloc(1, sizeof *r) : NULL;
@@ -482,7 +539,10 @@ static void map_row(int c, void *data)
             } else {
                 r->from = mp->field[0];
                 r->to = mp->field[1];
+                r->id = mp->nfields == 3 && *mp->field[2] ? mp->field[2] : NULL;
                 r->row = mp->row;
+                if (r->id)
+                    mp->field[2] = NULL;
                 mp->field[0] = mp->field[1] = NULL;
                 sink->rules[sink->nrules++] = r;
                 if (ap_map_put(sink->label_map, r->from, r) != 0)
@@ -490,9 +550,10 @@ static void map_row(int c, void *data)
             }
         }
     }
-    free(mp->field[0]);
-    free(mp->field[1]);
-    mp->field[0] = mp->field[1] = NULL;
+    for (int i = 0; i < 3; i++) {
+        free(mp->field[i]);
+        mp->field[i] = NULL;
+    }
     mp->nfields = 0;
 }
 
@@ -509,7 +570,7 @@ static int load_label_map(ap_sink *sink, const char *path)
         fclose(f);
         return ap_error_nomem(ctx);
     }
-    map_parse mp = {sink, {NULL, NULL}, 0, 0, path, AP_OK};
+    map_parse mp = {sink, {NULL, NULL, NULL}, 0, 0, path, AP_OK};
     char buf[8192];
     size_t n;
     while (mp.rc == AP_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
@@ -519,8 +580,8 @@ static int load_label_map(ap_sink *sink, const char *path)
     }
     if (mp.rc == AP_OK)
         csv_fini(&p, map_field, map_row, &mp);
-    free(mp.field[0]);
-    free(mp.field[1]);
+    for (int i = 0; i < 3; i++)
+        free(mp.field[i]);
     csv_free(&p);
     fclose(f);
     return mp.rc;

@@ -245,17 +245,19 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
     ap_concept *c = ap_map_get(sink->concepts_by_label, label);
     if (c)
         return c;
-    const char *name = label;
+    const char *name = label, *given = NULL;
     int filtered = 0;
     if (sink->label_map) {
         ap_label_rule *r = ap_map_get(sink->label_map, label);
         if (r) {
             r->used = 1;
-            name = r->to;
-            filtered = *r->to == '\0';
+            /* "from,to,id": the id given; an empty "to" keeps the label */
+            name = *r->to || !r->id ? r->to : label;
+            filtered = *r->to == '\0' && !r->id;
+            given = r->id;
         }
     }
-    char *id = filtered ? ap_strdup("") : ap_concept_id(name);
+    char *id = filtered ? ap_strdup("") : given ? ap_strdup(given) : ap_concept_id(name);
     if (!id) {
         ap_error_nomem(ctx);
         return NULL;
@@ -411,10 +413,18 @@ static int reject_norm(ap_sink *sink, const ap_object *o, ap_norm_result r, cons
     case AP_NORM_NAN:
         return reject(sink, o, "nan_coordinate", "%s has a coordinate that is NaN or infinite",
                       what);
-    case AP_NORM_NO_SIZE:
+    case AP_NORM_NO_SIZE: {
+        /* where the image is declared, when not on the object's own line */
+        char at[600] = "";
+        const ap_input *in = o->input;
+        if (in && in->src_line && (in->src_line != o->pos.line ||
+                                   !o->pos.file || strcmp(in->src_file, o->pos.file)))
+            snprintf(at, sizeof at, " (declared at %.500s:%llu with no width and height)",
+                     in->src_file, (unsigned long long)in->src_line);
         return reject(sink, o, "missing_image_size",
-                      "%s is in pixels but the size of image \"%s\" is unknown", what,
-                      o->input ? o->input->file_name : "?");
+                      "%s is in pixels but the size of image \"%s\"%s is unknown", what,
+                      in ? in->file_name : "?", at);
+    }
     case AP_NORM_ZERO_AREA:
         return reject(sink, o, "zero_area", "%s is empty or inverted after clamping to the "
                       "image", what);
@@ -775,6 +785,7 @@ void ap_sink_free(ap_sink *s)
     for (size_t i = 0; i < s->nrules; i++) {
         free(s->rules[i]->from);
         free(s->rules[i]->to);
+        free(s->rules[i]->id);
         free(s->rules[i]);
     }
     free(s->rules);

@@ -13,6 +13,7 @@
 typedef struct {
     char *from;                 /* the label (or --labels name) */
     char *to;                   /* --label-map: the new name; NULL for --labels */
+    char *id;                   /* --label-map: the concept id, NULL: derived */
     uint64_t row;               /* --label-map: its line */
     int used;
 } ap_label_rule;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <iconv.h>
 #include <zip.h>
 
 #include "internal.h"
@@ -35,6 +36,20 @@ struct ap_stream {
     uint64_t got;       /* bytes read from the source, for the progress */
     char *back;         /* bytes given back (ap_stream_unread), read first */
     size_t back_len, back_pos;
+    /* text (ap_stream_text): UTF-8 checked, or converted from another
+     * encoding, as it is read */
+    int text;           /* 0 bytes as they are, 1 UTF-8 checked, 2 converted */
+    iconv_t cd;
+    const char *encoding;
+    uint64_t line;      /* lines given so far, from 1 */
+    uint64_t offset;    /* bytes given so far */
+    unsigned need;      /* UTF-8 continuation bytes still expected */
+    unsigned char lead; /* the sequence's first byte (for overlongs and surrogates) */
+    unsigned seen;      /* continuation bytes seen of the sequence */
+    uint64_t lead_at, lead_line; /* where the sequence starts */
+    char *in;           /* converted: bytes read, not yet converted */
+    size_t in_len;
+    int in_end;         /* the source has no more bytes */
 };
 
 struct ap_container {
@@ -181,7 +196,163 @@ int ap_stream_unread(ap_context *ctx, ap_stream *s, const void *buf, size_t n)
     return AP_OK;
 }
 
+static ssize_t raw_read(ap_context *ctx, ap_stream *s, void *buf, size_t n);
+
+#define TEXT_IN 65536
+
+/* Where in the text a byte stands, for a message. */
+static int text_error(ap_context *ctx, ap_stream *s, uint64_t line, uint64_t byte,
+                      unsigned char c, const char *what)
+{
+    return ap_error_at(ctx, AP_EDATA, s->name, line, 0,
+                       "byte %llu (0x%02X) is %s; if the file is in another encoding, give it "
+                       "with --encoding (latin1, cp1252, utf-16, ...)",
+                       (unsigned long long)byte, c, what);
+}
+
+/* Checks n more bytes of UTF-8 text; lines and offsets go on. */
+static int check_utf8(ap_context *ctx, ap_stream *s, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (s->need == 0) {
+            /* the common case: eight plain bytes at a time */
+            while (i + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                if (w & 0x8080808080808080ULL)
+                    break;
+                for (int k = 0; k < 8; k++)
+                    s->line += p[i + k] == '\n';
+                i += 8;
+            }
+            if (i >= n)
+                break;
+            c = p[i];
+            if (c < 0x80) {
+                s->line += c == '\n';
+                continue;
+            }
+            s->lead = c;
+            s->lead_at = s->offset + i + 1;
+            s->lead_line = s->line;
+            s->seen = 0;
+            if (c >= 0xC2 && c <= 0xDF)
+                s->need = 1;
+            else if (c >= 0xE0 && c <= 0xEF)
+                s->need = 2;
+            else if (c >= 0xF0 && c <= 0xF4)
+                s->need = 3;
+            else
+                return text_error(ctx, s, s->line, s->offset + i + 1, c, "not UTF-8");
+            continue;
+        }
+        /* a continuation byte; the first one after E0, ED, F0, F4 has a
+         * narrower range (no overlongs, surrogates, or past U+10FFFF) */
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (s->seen == 0) {
+            if (s->lead == 0xE0)
+                lo = 0xA0;
+            else if (s->lead == 0xED)
+                hi = 0x9F;
+            else if (s->lead == 0xF0)
+                lo = 0x90;
+            else if (s->lead == 0xF4)
+                hi = 0x8F;
+        }
+        if (c < lo || c > hi) /* the character that starts there is not UTF-8 */
+            return text_error(ctx, s, s->lead_line, s->lead_at, s->lead, "not UTF-8");
+        s->seen++;
+        s->need--;
+    }
+    s->offset += n;
+    return AP_OK;
+}
+
+/* Converted text: up to n bytes of UTF-8 from the source's encoding. */
+static ssize_t convert_read(ap_context *ctx, ap_stream *s, char *buf, size_t n)
+{
+    for (;;) {
+        if (!s->in_end && s->in_len < TEXT_IN) {
+            ssize_t r = raw_read(ctx, s, s->in + s->in_len, TEXT_IN - s->in_len);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                s->in_end = 1;
+            s->in_len += (size_t)r;
+        }
+        if (s->in_len == 0)
+            return 0;
+        char *in = s->in, *out = buf;
+        size_t in_left = s->in_len, out_left = n;
+        size_t rc = iconv(s->cd, &in, &in_left, &out, &out_left);
+        int err = rc == (size_t)-1 ? errno : 0;
+        size_t produced = n - out_left;
+        s->offset += s->in_len - in_left; /* bytes of the source */
+        memmove(s->in, in, in_left);
+        s->in_len = in_left;
+        for (size_t i = 0; i < produced; i++)
+            s->line += buf[i] == '\n';
+        if (err == EILSEQ && produced == 0)
+            return text_error(ctx, s, s->line, s->offset + 1, (unsigned char)s->in[0],
+                              "not valid in the encoding given"), -1;
+        if (err == EINVAL && s->in_end && produced == 0)
+            return ap_error_at(ctx, AP_EDATA, s->name, s->line, 0, "the file ends inside a "
+                               "character of %s", s->encoding), -1;
+        if (produced > 0)
+            return (ssize_t)produced;
+        if (err == E2BIG)
+            return ap_error(ctx, AP_EIO, "%s: read buffer too small", s->name), -1;
+    }
+}
+
+int ap_stream_text(ap_context *ctx, ap_stream *s, const char *encoding)
+{
+    s->line = 1;
+    s->offset = 0;
+    s->need = 0;
+    if (!encoding || !strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8")) {
+        s->text = 1;
+        /* bytes given back were read before: checked now */
+        return check_utf8(ctx, s, (const unsigned char *)s->back + s->back_pos,
+                          s->back_len - s->back_pos);
+    }
+    s->cd = iconv_open("UTF-8", encoding);
+    if (s->cd == (iconv_t)-1)
+        return ap_error(ctx, AP_EUSAGE, "--encoding %s: not an encoding this system knows "
+                        "(see iconv -l)", encoding);
+    s->in = malloc(TEXT_IN);
+    if (!s->in)
+        return ap_error_nomem(ctx);
+    s->encoding = encoding;
+    s->text = 2;
+    /* bytes given back were read before: converted with the rest */
+    size_t k = s->back_len - s->back_pos;
+    memcpy(s->in, s->back + s->back_pos, k);
+    s->in_len = k;
+    free(s->back);
+    s->back = NULL;
+    s->back_len = s->back_pos = 0;
+    return AP_OK;
+}
+
 ssize_t ap_stream_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
+{
+    if (s->text == 2)
+        return convert_read(ctx, s, buf, n);
+    if (s->text == 1 && s->back_pos == s->back_len) {
+        ssize_t r = raw_read(ctx, s, buf, n);
+        if (r > 0 && check_utf8(ctx, s, buf, (size_t)r) != AP_OK)
+            return -1;
+        if (r == 0 && s->need)
+            return text_error(ctx, s, s->lead_line, s->lead_at, s->lead, "not UTF-8 (the file "
+                              "ends inside it)"), -1;
+        return r;
+    }
+    return raw_read(ctx, s, buf, n);
+}
+
+static ssize_t raw_read(ap_context *ctx, ap_stream *s, void *buf, size_t n)
 {
     if (s->back_pos < s->back_len) {
         size_t k = s->back_len - s->back_pos < n ? s->back_len - s->back_pos : n;
@@ -234,6 +405,13 @@ int ap_stream_rewind(ap_context *ctx, ap_stream *s)
     free(s->back);
     s->back = NULL;
     s->back_len = s->back_pos = 0;
+    s->line = 1;
+    s->offset = 0;
+    s->need = 0;
+    s->in_len = 0;
+    s->in_end = 0;
+    if (s->text == 2)
+        iconv(s->cd, NULL, NULL, NULL, NULL);
     if (s->fd < 0) {
         zip_fclose(s->zf);
         s->zf = NULL;
@@ -259,6 +437,9 @@ void ap_stream_close(ap_stream *s)
         close(s->fd);
     if (s->zf)
         zip_fclose(s->zf);
+    if (s->text == 2)
+        iconv_close(s->cd);
+    free(s->in);
     free(s->back);
     free(s->name);
     free(s);

@@ -76,8 +76,8 @@ static void test_coco_unicode_and_odd_ids(void)
     CU_ASSERT_EQUAL(ctx->counts.objects_written, 3);
     char *r = request1(o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"caf\",\"name\":\"Caf\xc3\xa9\",\"value\":1}"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"t-tree\",\"name\":\"\xc3\xa9t\xc3\xa9 Tree\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"cafe\",\"name\":\"Caf\xc3\xa9\",\"value\":1}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"ete-tree\",\"name\":\"\xc3\xa9t\xc3\xa9 Tree\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"x\",\"name\":\"x\""));
     free(r);
     /* --input-id id uses the 64-bit image id */
@@ -339,24 +339,53 @@ static void test_coco_validate_and_stats(void)
     ap_context_free(ctx);
 }
 
-static void test_coco_invalid_utf8_stays_valid_json(void)
+/* Bytes that are not UTF-8 are an error naming the line and the byte, with
+ * the option that reads such a file. */
+static void test_coco_invalid_utf8_is_an_error(void)
 {
     ap_context *ctx = t_ctx();
     const char *o;
-    CU_ASSERT_EQUAL(convert("{\"images\":[{\"id\":1,\"file_name\":\"a\xff.jpg\",\"width\":10,"
-                            "\"height\":10}],\"annotations\":[{\"id\":1,\"image_id\":1,"
+    CU_ASSERT_EQUAL(convert("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,"
+                            "\"height\":10}],\n\"annotations\":[{\"id\":1,\"image_id\":1,"
                             "\"category_id\":1,\"bbox\":[1,1,2,2]}],\"categories\":[{\"id\":1,"
-                            "\"name\":\"d\xfeog\"}]}", "utf8", ctx, &o), AP_OK);
-    char *m = t_read(t_path(o, "manifest.json"), NULL);
-    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"d\xef\xbf\xbdog\"") : NULL);
-    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"a\xef\xbf\xbd.jpg\"") : NULL);
-    free(m);
-    CU_ASSERT_EQUAL(t_check(o, NULL), 0);
+                            "\"name\":\"d\xfeog\"}]}", "utf8", ctx, &o), AP_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "in.json:2: byte 168 (0xFE) is not UTF-8; if "
+                                               "the file is in another encoding, give it with "
+                                               "--encoding"));
+    CU_ASSERT_FALSE(t_exists(o));
     ap_context_free(ctx);
 }
 
+/* A COCO image without a usable size: the key that looks like "width" is
+ * named once, and each reject names the image's own line. */
+static void test_coco_size_hints(void)
+{
+    const char *d = t_dir("coco_size_hint");
+    t_write(t_path(d, "in.json"),
+            "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"Width\":640,\"height\":480},\n"
+            "{\"id\":2,\"file_name\":\"b.jpg\",\"width\":0,\"height\":480}],\n"
+            "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,2,3,4]},\n"
+            "{\"id\":2,\"image_id\":2,\"category_id\":1,\"bbox\":[1,2,3,4]}],"
+            "\"categories\":[{\"id\":1,\"name\":\"x\"}]}");
+    char args[1024], *err = NULL, want[2048];
+    snprintf(args, sizeof args, "validate %s/in.json", d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
+    snprintf(want, sizeof want,
+             "annoport: warning: %s/in.json:1: image \"a.jpg\" has no \"width\" but a \"Width\": "
+             "COCO's keys are \"width\" and \"height\", so its size is unknown\n"
+             "annoport: warning: %s/in.json:3: missing_image_size: the box is in pixels but the "
+             "size of image \"a.jpg\" (declared at %s/in.json:1 with no width and height) is "
+             "unknown\n"
+             "annoport: warning: %s/in.json:4: missing_image_size: the box is in pixels but the "
+             "size of image \"b.jpg\" (declared at %s/in.json:2 with no width and height) is "
+             "unknown\n", d, d, d, d, d);
+    CU_ASSERT_EQUAL(strncmp(t_str(err), want, strlen(want)), 0);
+    free(err);
+}
+
 CU_TestInfo coco_tests[] = {
-    {"test_coco_invalid_utf8_stays_valid_json", test_coco_invalid_utf8_stays_valid_json},
+    {"test_coco_invalid_utf8_is_an_error", test_coco_invalid_utf8_is_an_error},
+    {"test_coco_size_hints", test_coco_size_hints},
     {"test_coco_key_order", test_coco_key_order},
     {"test_coco_unicode_and_odd_ids", test_coco_unicode_and_odd_ids},
     {"test_coco_missing_image_or_category", test_coco_missing_image_or_category},

@@ -324,7 +324,35 @@ static void test_export_yolo_by_hand(void)
     free(empty);
 }
 
+/* The Python SDK's Dataset.export() layout: SPLIT/annotations/ID.json,
+ * a list of the input's metadata, regions and concepts in camelCase. */
+static void test_export_sdk_layout(void)
+{
+    const char *d = t_dir("export_sdk");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "convert tests/data/clarifai/sdk-export -o '%s/out' --quiet", d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
+    char *r = t_read(t_path(d, "out/requests/post-annotations-000001.json"), NULL);
+    T_ASSERT_STR(r, "{\"annotations\":[{\"input_id\":\"img-7f3a\",\"data\":{\"regions\":[{"
+                    "\"region_info\":{\"bounding_box\":{\"top_row\":0.1,\"left_col\":0.2,"
+                    "\"bottom_row\":0.5,\"right_col\":0.6}},\"data\":{\"concepts\":[{\"id\":"
+                    "\"dog\",\"name\":\"dog\",\"value\":1}]}}]}},{\"input_id\":\"img-7f3a\","
+                    "\"data\":{\"regions\":[{\"region_info\":{\"polygon\":{\"points\":[{"
+                    "\"row\":0.1,\"col\":0.1},{\"row\":0.2,\"col\":0.4},{\"row\":0.3,\"col\":"
+                    "0.3}]}},\"data\":{\"concepts\":[{\"id\":\"cat\",\"name\":\"cat\","
+                    "\"value\":1}]}}]}},{\"input_id\":\"img-7f3a\",\"data\":{\"concepts\":[{"
+                    "\"id\":\"outdoor\",\"name\":\"outdoor\",\"value\":1}]}},{\"input_id\":"
+                    "\"img-99\",\"data\":{\"concepts\":[{\"id\":\"indoor\",\"name\":"
+                    "\"indoor\",\"value\":1}]}}]}\n");
+    free(r);
+    char *m = t_read(t_path(d, "out/manifest.json"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "{\"id\":\"img-7f3a\",\"file_name\":\"dog.jpg\"") : NULL);
+    free(m);
+    CU_ASSERT_EQUAL(t_check(t_path(d, "out"), NULL), 0);
+}
+
 CU_TestInfo export_tests[] = {
+    {"test_export_sdk_layout", test_export_sdk_layout},
     {"test_export_list_pages", test_export_list_pages},
     {"test_export_ids_are_kept", test_export_ids_are_kept},
     {"test_export_bad_pages", test_export_bad_pages},

@@ -59,7 +59,7 @@ static void test_ids_stem_and_concepts(void)
     T_ASSERT_STR(s, "traffic-light");
     free(s);
     s = ap_concept_id("Caf\xc3\xa9 sign");
-    T_ASSERT_STR(s, "caf-sign");
+    T_ASSERT_STR(s, "cafe-sign");
     free(s);
     s = ap_concept_id("_background_");
     T_ASSERT_STR(s, "_background_");
@@ -222,9 +222,75 @@ static void test_ids_unmatched_label_options_warn(void)
     T_ASSERT_STR(err, want);
     free(err);
     /* an entry matches a label's name or its concept id: no warning */
-    snprintf(args, sizeof args, "validate samples/coco/instances.json --labels caf-sign,cup");
+    snprintf(args, sizeof args, "validate samples/coco/instances.json --labels cafe-sign,cup");
     CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
     CU_ASSERT_PTR_NULL(strstr(t_str(err), "matched no label"));
+    free(err);
+}
+
+/* Labels in other scripts: Cyrillic and accented Latin letters are spelled
+ * in Latin letters; other scripts keep a hash of the label; never empty,
+ * never "--". */
+static void test_ids_concepts_in_other_scripts(void)
+{
+    static const char *const cases[][2] = {
+        {"\xd0\x9f\xd0\xbe\xd0\xb4\xd0\xbd\xd0\xbe\xd1\x81", "podnos"}, /* Поднос */
+        /* Кесадилья с курицей */
+        {"\xd0\x9a\xd0\xb5\xd1\x81\xd0\xb0\xd0\xb4\xd0\xb8\xd0\xbb\xd1\x8c\xd1\x8f \xd1\x81 "
+         "\xd0\xba\xd1\x83\xd1\x80\xd0\xb8\xd1\x86\xd0\xb5\xd0\xb9", "kesadilia-s-kuritsei"},
+        {"Cr\xc3\xa8me Br\xc3\xbbl\xc3\xa9""e", "creme-brulee"},
+        {"Stra\xc3\x9f""e", "strasse"},
+        {"\xe7\x8c\xab", "label-2567bab4"}, /* 猫 */
+        {"cat \xe7\x8c\xab", NULL},             /* "cat-" and a hash */
+        {"!!", "label-"},                       /* nothing usable: a hash */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *id = ap_concept_id(cases[i][0]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+        if (cases[i][1] && strcmp(cases[i][1], "label-") != 0) {
+            T_ASSERT_STR(id, cases[i][1]);
+        } else if (cases[i][1]) {
+            CU_ASSERT(strncmp(id, "label-", 6) == 0 && strlen(id) == 14);
+        } else {
+            CU_ASSERT(strncmp(id, "cat-", 4) == 0 && strlen(id) == 12);
+        }
+        free(id);
+    }
+    char *a = ap_concept_id("\xe7\x8c\xab"), *b = ap_concept_id("\xe7\x8a\xac"); /* 猫 犬 */
+    CU_ASSERT(a && b && strcmp(a, b) != 0);
+    free(a);
+    free(b);
+}
+
+/* A CVAT VOC dataset labeled in Russian converts, each label with its own
+ * concept id and its name as written; --label-map can set the id alone. */
+static void test_ids_russian_labels_convert(void)
+{
+    const char *d = t_dir("ids_russian");
+    char args[2048], *out = NULL;
+    snprintf(args, sizeof args, "convert tests/data/voc/cvat -o %s/out --quiet", d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
+    char *m = t_read(t_path(d, "out/manifest.json"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"id\":\t\"podnos\",\n\t\t\t\"name\":\t\""
+                                         "\xd0\x9f\xd0\xbe\xd0\xb4\xd0\xbd\xd0\xbe\xd1\x81\"")
+                             : NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"id\":\t\"kesadilia-s-kuritsei\"") : NULL);
+    free(m);
+    CU_ASSERT_EQUAL(t_check(t_path(d, "out"), NULL), 0);
+    /* "from,to,id" with an empty "to": the id given, the name kept */
+    t_write(t_path(d, "map.csv"), "from,to,id\n\xd0\x9f\xd0\xbe\xd0\xb4\xd0\xbd\xd0\xbe\xd1\x81,,tray\n");
+    snprintf(args, sizeof args, "convert tests/data/voc/cvat -o %s/out2 --quiet --json "
+             "--label-map %s/map.csv", d, d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "{\"id\":\"tray\",\"name\":\"\xd0\x9f\xd0\xbe"
+                                             "\xd0\xb4\xd0\xbd\xd0\xbe\xd1\x81\"") : NULL);
+    free(out);
+    /* an id the API would refuse */
+    t_write(t_path(d, "bad.csv"), "a,b,not an id\n");
+    snprintf(args, sizeof args, "validate tests/data/voc/cvat --label-map %s/bad.csv", d);
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 64);
+    CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "bad.csv:1: \"not an id\" is not a concept id") : NULL);
     free(err);
 }
 
@@ -244,6 +310,8 @@ static void test_ids_edit_distance(void)
 }
 
 CU_TestInfo ids_tests[] = {
+    {"test_ids_concepts_in_other_scripts", test_ids_concepts_in_other_scripts},
+    {"test_ids_russian_labels_convert", test_ids_russian_labels_convert},
     {"test_ids_unmatched_label_options_warn", test_ids_unmatched_label_options_warn},
     {"test_ids_edit_distance", test_ids_edit_distance},
     {"test_ids_clean", test_ids_clean},

@@ -289,7 +289,61 @@ static void test_input_folder_probed_when_read(void)
     ap_context_free(ctx);
 }
 
+/* A folder read as one format says what it left of another (363 VOC files
+ * below a CSV were skipped without a word). */
+static void test_input_folder_says_what_it_skipped(void)
+{
+    const char *d = t_dir("input_skipped");
+    char cmd[2048], *err = NULL, want[2048];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/xml' && cp samples/voc/Annotations/*.xml '%s/xml/' "
+             "&& cp samples/csv/automl.csv '%s/'", d, d, d);
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "validate %s --json", d);
+    CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), 0);
+    snprintf(want, sizeof want, "annoport: warning: %s: read as csv; 3 voc files deeper in it "
+             "are not read (\"xml/000001.xml\", ...): give its folder to read them\n", d);
+    CU_ASSERT_EQUAL(strncmp(t_str(err), want, strlen(want)), 0);
+    free(err);
+}
+
+/* Text that is not UTF-8: an error naming line and byte; --encoding reads
+ * it, labels and file names as written. */
+static void test_input_encodings(void)
+{
+    const char *d = t_dir("input_encoding");
+    char cmd[2048], *err = NULL, *out = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate tests/data/encoding/latin1.csv", NULL, &err), 65);
+    T_ASSERT_STR(err, "annoport: error: tests/data/encoding/latin1.csv:2: byte 52 (0xE9) is not "
+                      "UTF-8; if the file is in another encoding, give it with --encoding "
+                      "(latin1, cp1252, utf-16, ...)\n");
+    free(err);
+    snprintf(cmd, sizeof cmd, "convert tests/data/encoding/latin1.csv --encoding latin1 -o "
+             "'%s/csv' --json", d);
+    CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "{\"id\":\"cafe\",\"name\":\"caf\xc3\xa9\"") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "{\"id\":\"creme-brulee\",\"name\":\"cr\xc3\xa8me "
+                                             "br\xc3\xbbl\xc3\xa9""e\"") : NULL);
+    free(out);
+    CU_ASSERT_EQUAL(t_check(t_path(d, "csv"), NULL), 0);
+    /* JSON too, and the file name */
+    snprintf(cmd, sizeof cmd, "convert tests/data/encoding/latin1.json --encoding ISO-8859-1 -o "
+             "'%s/json' --quiet", d);
+    CU_ASSERT_EQUAL(t_cli(cmd, NULL, NULL), 0);
+    char *m = t_read(t_path(d, "json/manifest.json"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"file_name\":\"\xc3\xa9t\xc3\xa9.jpg\"") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"name\":\t\"th\xc3\xa9\"") : NULL);
+    free(m);
+    /* an encoding the system does not know */
+    CU_ASSERT_EQUAL(t_cli("validate tests/data/encoding/latin1.csv --encoding klingon", NULL,
+                          &err), 64);
+    T_ASSERT_STR(err, "annoport: error: --encoding klingon: not an encoding this system knows "
+                      "(see iconv -l)\n");
+    free(err);
+}
+
 CU_TestInfo input_tests[] = {
+    {"test_input_folder_says_what_it_skipped", test_input_folder_says_what_it_skipped},
+    {"test_input_encodings", test_input_encodings},
     {"test_input_zip_in_place", test_input_zip_in_place},
     {"test_input_zip_hostile_names", test_input_zip_hostile_names},
     {"test_input_folder_formats", test_input_folder_formats},

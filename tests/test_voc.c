@@ -178,7 +178,52 @@ static void test_voc_probe_is_not_labelme_or_cvat(void)
     ap_context_free(ctx);
 }
 
+/* CVAT's split lists: a line is a name, spaces and all (CRLF too); a
+ * per-class list's line is a name and a flag. */
+static void test_voc_cvat_split_names_with_spaces(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"tests/data/voc/cvat"};
+    t_capture cap;
+    ctx->opt.split = "default"; /* "Screenshot (573)", "Screenshot (575)" */
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
+    CU_ASSERT_EQUAL(ctx->warnings, 1); /* the hint below, and no missing file */
+    CU_ASSERT_EQUAL_FATAL(cap.n, 4);
+    T_ASSERT_STR(cap.v[0].input, "screenshot_573");
+    T_ASSERT_STR(cap.v[1].input, "screenshot_575");
+    t_capture_free(&cap);
+    ctx->opt.split = "cat_default"; /* "Screenshot (574)  1", "Screenshot (573) -1" */
+    CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 2);
+    T_ASSERT_STR(cap.v[0].input, "screenshot_574");
+    T_ASSERT_STR(cap.v[1].input, "screenshot_573");
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* A VOC coordinate of 0 cannot be 1-based: once, the convention that fits. */
+static void test_voc_zero_coordinate_hint(void)
+{
+    char *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate tests/data/voc/cvat --json", NULL, &err), 0);
+    T_ASSERT_STR(err, "annoport: warning: tests/data/voc/cvat/Annotations/Screenshot (573).xml:12: "
+                      "<xmin> is 0, below 1, where VOC counts pixels from 1 (--voc-edges "
+                      "inclusive, the default); datasets whose coordinates start at 0 (CVAT and "
+                      "other tools write them) read right with --voc-edges zero-based\n");
+    free(err);
+    char *out = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate tests/data/voc/cvat --json --voc-edges zero-based", &out,
+                          &err), 0);
+    T_ASSERT_STR(err, "");
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "\"clamped\":0") : NULL);
+    free(out);
+    free(err);
+}
+
 CU_TestInfo voc_tests[] = {
+    {"test_voc_cvat_split_names_with_spaces", test_voc_cvat_split_names_with_spaces},
+    {"test_voc_zero_coordinate_hint", test_voc_zero_coordinate_hint},
     {"test_voc_fields", test_voc_fields},
     {"test_voc_split_and_images", test_voc_split_and_images},
     {"test_voc_broken", test_voc_broken},

@@ -74,6 +74,8 @@ typedef struct ap_options {
                                       a JSON array element, an XML file, a CSV
                                       field (default 256 MiB) */
     int delete_missing_inputs;     /* diff: clear inputs DESIRED does not have */
+    const char *encoding;          /* --encoding: the inputs' text encoding (an
+                                      iconv name); NULL: UTF-8, checked */
     int post_unknown_inputs;       /* diff: post the objects of DESIRED's images
                                       that CURRENT does not hold */
     size_t table_memory;           /* how much of the input tables a conversion

@@ -169,6 +169,9 @@ typedef struct ap_format {
      * (VOC's --split). NULL: all of them, in that order. */
     int (*plan)(ap_context *ctx, ap_container *c, ap_names *files);
     const ap_writer_ops *writer;      /* NULL: read-only */
+    int decodes_text;          /* the reader decodes its own bytes (XML says its
+                                  encoding): the core neither checks them as
+                                  UTF-8 nor applies --encoding */
 } ap_format;
 
 /* The table of formats, NULL-terminated (formats/formats.c). */
