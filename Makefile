@@ -95,10 +95,11 @@ $(B)/libfault.so: tests/fault/fault.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl
 
+RUN_OUT ?= build/run-output
 run: all
-	./annoport convert samples/coco/instances.json -o build/run-output --force \
+	./annoport convert samples/coco/instances.json -o $(RUN_OUT) --force \
 	  --embed-model-version-id bb186755eda04f9cbb6fe32e816be104
-	@out=$$($(PYTHON) $(SHARED)/tools/check_requests.py build/run-output 2>&1); rc=$$?; \
+	@out=$$($(PYTHON) $(SHARED)/tools/check_requests.py $(RUN_OUT) 2>&1); rc=$$?; \
 	  printf '%s\n' "$$out" | tail -n 1; \
 	  [ $$rc = 0 ] || echo "make run: check_requests.py failed (exit $$rc)"; exit $$rc
 
@@ -115,10 +116,23 @@ check-variant: shared-check
 	AP_BIN=$(B)/annoport AP_SHARED=$(SHARED) AP_PYTHON=$(PYTHON) AP_TMP=$(B)/tmp \
 	  AP_FAULT=$(B)/libfault.so AP_PLAIN_BIN=build/annoport ./$(B)/test_annoport
 
+# The plain and the sanitizer variants are built and run at once (one a
+# core), each into its log; the logs are shown in turn, then the wall time
+# and the tests of both.
 test: shared-check deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory B=build check-variant
-	@$(MAKE) --no-print-directory B=build-asan check-variant
+	@start=$$(date +%s); \
+	  for v in build build-asan; do \
+	    ( $(MAKE) --no-print-directory B=$$v check-variant > build/$$v-test.log 2>&1; \
+	      echo $$? > build/$$v-test.rc ) & \
+	  done; wait; \
+	  for v in build build-asan; do echo "==== $$v"; cat build/$$v-test.log; done; \
+	  rc=0; passed=0; failed=0; for v in build build-asan; do \
+	    [ "$$(cat build/$$v-test.rc)" = 0 ] || rc=1; \
+	    set -- $$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' build/$$v-test.log | tail -n 1) 0 x 0; \
+	    passed=$$((passed + $$1)); failed=$$((failed + $$3)); done; \
+	  echo "make test: plain and ASan+UBSan variants in $$(( $$(date +%s) - start )) s"; \
+	  echo "test: $$passed passed, $$failed failed"; exit $$rc
 
 asan: shared-check deps
 	@$(MAKE) --no-print-directory B=build-asan check-variant

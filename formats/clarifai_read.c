@@ -100,24 +100,27 @@ static int get_num(const cJSON *o, const char *snake, double def, double *out)
     return -1;
 }
 
+/* The ids of a comma-separated list as a set; NULL for no list, and NULL
+ * with the error set when memory runs out (a filter is never dropped). */
 static ap_map *id_set(ap_context *ctx, const char *list)
 {
     if (!list)
         return NULL;
     ap_map *m = ap_map_new();
-    if (!m)
-        return NULL;
-    for (const char *p = list; *p;) {
+    for (const char *p = list; m && *p;) {
         size_t len = strcspn(p, ",");
         char *id = ap_strndup(p, len);
-        if (id && *id)
-            ap_map_put(m, id, m);
+        if (!id || (*id && ap_map_put(m, id, m) != 0)) {
+            ap_map_free(m);
+            m = NULL;
+        }
         free(id);
         p += len;
         if (*p == ',')
             p++;
     }
-    (void)ctx;
+    if (!m)
+        ap_error_nomem(ctx);
     return m;
 }
 
@@ -475,7 +478,7 @@ static int read_file(ap_context *ctx, const ap_source *src, ap_sink *sink, int i
     c.only_inputs = id_set(ctx, ctx->opt.only_input_ids);
     c.sdk_id = sdk_input_id(src->path);
     c.j = ap_jscan_new(ctx, src->stream, src->path);
-    int rc = c.j ? walk(&c) : ctx->err;
+    int rc = c.j && !ctx->err ? walk(&c) : ctx->err ? ctx->err : ap_error_nomem(ctx);
     ap_jscan_free(c.j);
     ap_map_free(c.only_users);
     ap_map_free(c.only_models);

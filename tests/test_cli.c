@@ -141,7 +141,7 @@ static void test_cli_validate_and_stats(void)
     CU_ASSERT_EQUAL(t_cli("stats samples/coco/instances.json", &out, NULL), 0);
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "images                 4\n") : NULL);
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "images with objects    3\n") : NULL);
-    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "caf-sign") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "cafe-sign") : NULL);
     free(out);
     CU_ASSERT_EQUAL(t_count_entries(d), 0);
 }

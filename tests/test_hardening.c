@@ -189,16 +189,16 @@ static void test_hardening_killed_while_writing(void)
         nanosleep(&delay, NULL);
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
-        if (t_exists(out)) {
+        if (t_exists(out)) { /* an output in place is a whole one */
             complete++;
             CU_ASSERT_TRUE(t_exists(t_path(out, "manifest.json")));
-            if (k % 6 == 0)
-                CU_ASSERT_EQUAL(t_check(out, NULL), 0);
+            CU_ASSERT_EQUAL(t_check(out, NULL), 0);
         } else {
             absent++;
         }
     }
-    CU_ASSERT_EQUAL(complete + absent, 24);
+    if (complete == 0 || absent == 0) /* the kill points did not cover both outcomes */
+        fprintf(stderr, "\nkill test: %d complete, %d absent\n", complete, absent);
     /* the next run finishes and clears what the killed ones left */
     waitpid(spawn(in, out), &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
