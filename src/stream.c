@@ -314,6 +314,8 @@ int ap_stream_text(ap_context *ctx, ap_stream *s, const char *encoding)
     if (!encoding || !strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8")) {
         s->text = 1;
         /* bytes given back were read before: checked now */
+        if (s->back_pos == s->back_len)
+            return AP_OK;
         return check_utf8(ctx, s, (const unsigned char *)s->back + s->back_pos,
                           s->back_len - s->back_pos);
     }
@@ -328,7 +330,8 @@ int ap_stream_text(ap_context *ctx, ap_stream *s, const char *encoding)
     s->text = 2;
     /* bytes given back were read before: converted with the rest */
     size_t k = s->back_len - s->back_pos;
-    memcpy(s->in, s->back + s->back_pos, k);
+    if (k)
+        memcpy(s->in, s->back + s->back_pos, k);
     s->in_len = k;
     free(s->back);
     s->back = NULL;
