@@ -173,6 +173,7 @@ static dconcept *concept_at(dobj *o, size_t i)
 typedef struct {
     char *id, *file_name;
     int given;               /* the source named this Clarifai id */
+    uint32_t rejected;       /* DESIRED: objects of it that could not be read */
 } dinput;
 
 typedef struct {
@@ -428,6 +429,7 @@ static int diff_close(ap_context *ctx, void *state, const ap_run_info *info)
         s->inputs[i].id = arena_strdup(s->mem, in->id);
         s->inputs[i].file_name = arena_strdup(s->mem, in->file_name);
         s->inputs[i].given = in->id_given;
+        s->inputs[i].rejected = in->rejected;
         if (!s->inputs[i].id || !s->inputs[i].file_name)
             return ap_error_nomem(ctx);
     }
@@ -546,6 +548,7 @@ typedef struct {
     void *del, *patch, *post;
     unsigned holds;          /* AP_ACCEPT_* of DESIRED's format */
     uint64_t unchanged, ndel, npatch, npost, not_compared;
+    uint64_t kept;           /* unmatched, kept: DESIRED had rejects there */
     ap_concept tmp_concept;
     ap_input tmp_input;
     pair *pairs;
@@ -658,7 +661,8 @@ static int match_regions(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, 
 /* Image-level labels: CURRENT's annotations kept, cut down, or deleted;
  * DESIRED's labels that no annotation holds yet, posted as one. Absent
  * labels of CURRENT that DESIRED's format cannot say are kept as they are. */
-static int match_labels(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, const char *input)
+static int match_labels(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, const char *input,
+                        int keep)
 {
     size_t nw = 0;
     for (size_t k = 0; k < nd; k++)
@@ -700,6 +704,9 @@ static int match_labels(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, c
         int rc = AP_OK;
         if (nk == c->nc && same == nk) {
             p->unchanged++;
+        } else if (keep) { /* DESIRED had objects here it could not read */
+            p->unchanged++;
+            p->kept++;
         } else if (nk > 0) {
             p->npatch++;
             rc = send(p, p->patch, c, AP_REGION_NONE, p->keep, nk, c->src_id, NULL, input);
@@ -741,7 +748,10 @@ static int comparable(const plan *p, dobj *c)
     return 0;
 }
 
-static int plan_input(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, const char *input)
+/* One input: cur and des its objects; keep: CURRENT's unmatched objects
+ * are not deleted. */
+static int plan_input(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, const char *input,
+                      int keep)
 {
     size_t kept = 0;
     for (size_t i = 0; i < nc; i++) {
@@ -753,12 +763,18 @@ static int plan_input(plan *p, dobj **cur, size_t nc, dobj **des, size_t nd, con
     nc = kept;
     int rc = match_regions(p, cur, nc, des, nd, input);
     if (rc == AP_OK)
-        rc = match_labels(p, cur, nc, des, nd, input);
-    for (size_t i = 0; i < nc && rc == AP_OK; i++)
-        if (!cur[i]->used) {
+        rc = match_labels(p, cur, nc, des, nd, input, keep);
+    for (size_t i = 0; i < nc && rc == AP_OK; i++) {
+        if (cur[i]->used) {
+            continue;
+        } else if (keep) { /* DESIRED had objects here it could not read */
+            p->unchanged++;
+            p->kept++;
+        } else {
             p->ndel++;
             rc = send_obj(p, p->del, cur[i], cur[i]->kind, cur[i], cur[i]->src_id, NULL, input);
         }
+    }
     for (size_t k = 0; k < nd && rc == AP_OK; k++)
         if (!des[k]->used) {
             p->npost++;
@@ -1085,6 +1101,7 @@ static int write_manifest(ap_context *ctx, ap_output *out, plan *p, const pairin
     cJSON_AddNumberToObject(counts, "posts", (double)p->npost);
     cJSON_AddNumberToObject(counts, "unchanged", (double)p->unchanged);
     cJSON_AddNumberToObject(counts, "not_compared", (double)p->not_compared);
+    cJSON_AddNumberToObject(counts, "kept_for_rejects", (double)p->kept);
     cJSON_AddNumberToObject(counts, "unknown_inputs", (double)pr->unknown);
     cJSON *inputs = cJSON_AddObjectToObject(m, "inputs");
     cJSON_AddNumberToObject(inputs, "paired_by_id", (double)pr->by_id);
@@ -1129,13 +1146,43 @@ static int make_plan(ap_context *ctx, plan *p, dside *cur, dside *des, const pai
         }
         if (j >= 0 && (rc = objects_of(p, des, (size_t)j, &p->dv, &p->dv_cap, &nd)) != AP_OK)
             break;
-        rc = plan_input(p, p->cv, nc, p->dv, j >= 0 ? nd : 0, cur->inputs[i].id);
+        int keep = j >= 0 && des->inputs[j].rejected > 0;
+        if (keep)
+            ap_warn(ctx, "DESIRED's image \"%s\" has %u object%s that could not be read (see "
+                    "the rejects above): what CURRENT holds on input \"%s\" and DESIRED does "
+                    "not match is kept, not deleted", des->inputs[j].file_name,
+                    des->inputs[j].rejected, des->inputs[j].rejected == 1 ? "" : "s",
+                    cur->inputs[i].id);
+        rc = plan_input(p, p->cv, nc, p->dv, j >= 0 ? nd : 0, cur->inputs[i].id, keep);
     }
     for (size_t j = 0; rc == AP_OK && ctx->opt.post_unknown_inputs && j < des->ninputs; j++)
         if (pr->cur_of_des[j] < 0 &&
             (rc = objects_of(p, des, j, &p->dv, &p->dv_cap, &nd)) == AP_OK)
-            rc = plan_input(p, NULL, 0, p->dv, nd, des->inputs[j].id);
+            rc = plan_input(p, NULL, 0, p->dv, nd, des->inputs[j].id, 0);
     return rc;
+}
+
+/* DESIRED's warnings, kept until its reading is the one that counts. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} held;
+
+static void hold_warning(void *user, const char *message)
+{
+    held *h = user;
+    char *copy = ap_strdup(message);
+    if (copy && ap_grow(&h->v, &h->cap, h->n + 1, sizeof *h->v) == 0)
+        h->v[h->n++] = copy;
+    else
+        free(copy);
+}
+
+static void held_clear(held *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->v[i]);
+    h->n = 0;
 }
 
 /* One side read on a thread of its own, with a context of its own. */
@@ -1187,8 +1234,9 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
     ap_context *ctx2 = ap_context_new();
     if (!ctx2)
         return ap_error_nomem(ctx);
-    ctx2->warn = ctx->warn;
-    ctx2->warn_user = ctx->warn_user;
+    held warnings = {0};
+    ctx2->warn = hold_warning;
+    ctx2->warn_user = &warnings;
     des->ctx = ctx2;
     side_job j = {.ctx = ctx2, .path = desired, .s = des, .opt = ctx->opt};
     j.opt.input_pages = NULL; /* the pages are CURRENT's */
@@ -1218,8 +1266,15 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
         dside_free(des);
         *des = again;
         j.opt.geometry = AP_GEOM_BOTH;
+        held_clear(&warnings);
+        ctx2->warnings = 0;
         read_job(&j);
     }
+    for (size_t i = 0; i < warnings.n; i++)
+        if (ctx->warn)
+            ctx->warn(ctx->warn_user, warnings.v[i]);
+    held_clear(&warnings);
+    free(warnings.v);
     des->ctx = ctx;
     if (rc == AP_OK && j.rc != AP_OK)
         rc = ap_error(ctx, j.rc, "%s", ctx2->errmsg);
@@ -1286,6 +1341,7 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
     res->posts = p.npost;
     res->unchanged = p.unchanged;
     res->not_compared = p.not_compared;
+    res->kept_for_rejects = p.kept;
     res->unknown_inputs = pr.unknown;
     res->paired_by_id = pr.by_id;
     res->paired_by_file_name = pr.by_name;

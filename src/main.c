@@ -694,6 +694,9 @@ static void print_diff_summary(const ap_diff_result *dr, const char *output)
            "  posts      %llu\n  unchanged  %llu\n", output, (unsigned long long)dr->deletes,
            (unsigned long long)dr->patches, (unsigned long long)dr->posts,
            (unsigned long long)dr->unchanged);
+    if (dr->kept_for_rejects)
+        printf("  kept       %llu (unmatched, on images where DESIRED had rejects)\n",
+               (unsigned long long)dr->kept_for_rejects);
     printf("  inputs     %llu paired by id, %llu by file name, %llu unknown\n",
            (unsigned long long)dr->paired_by_id, (unsigned long long)dr->paired_by_file_name,
            (unsigned long long)dr->unknown_inputs);

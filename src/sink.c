@@ -330,6 +330,9 @@ static int reject_v(ap_sink *sink, const ap_srcpos *pos, const char *input,
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     ctx->counts.objects_rejected++;
+    ap_input *in = input && sink->inputs_by_id ? ap_map_get(sink->inputs_by_id, input) : NULL;
+    if (in)
+        in->rejected++;
     count_reason(sink, reason);
     char where[320];
     if (pos->line)

@@ -828,7 +828,33 @@ static void test_diff_self_is_empty(void)
     free(out);
 }
 
+/* An object of DESIRED that cannot be read (a reject) may be one of
+ * CURRENT's: on its image nothing of CURRENT is deleted. */
+static void test_diff_rejects_keep_current(void)
+{
+    const char *d = t_dir("diff_rejects");
+    char cmd[2048], *out = NULL, *err = NULL;
+    t_write(t_path(d, "desired.json"),
+            "{\"images\":[{\"id\":1,\"file_name\":\"dog.jpg\",\"width\":640,\"height\":480}],"
+            "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,0,0]}],"
+            "\"categories\":[{\"id\":1,\"name\":\"dog\"}]}");
+    snprintf(cmd, sizeof cmd, "diff " SYNC "annotations.json '%s/desired.json' --inputs "
+             SYNC "inputs.json -o '%s/plan' --json", d, d);
+    CU_ASSERT_EQUAL(t_cli(cmd, &out, &err), 0);
+    T_ASSERT_STR(out, "{\"ok\":true,\"deletes\":0,\"patches\":0,\"posts\":0,\"unchanged\":7,"
+                      "\"not_compared\":0,\"unknown_inputs\":0,\"paired_by_id\":0,"
+                      "\"paired_by_file_name\":1}\n");
+    CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "DESIRED's image \"dog.jpg\" has 1 object that "
+                                             "could not be read") : NULL);
+    cJSON *m = t_json(t_path(d, "plan/manifest.json"));
+    CU_ASSERT_EQUAL(get(get(m, "counts"), "kept_for_rejects")->valueint, 3);
+    cJSON_Delete(m);
+    free(out);
+    free(err);
+}
+
 CU_TestInfo diff_tests[] = {
+    {"test_diff_rejects_keep_current", test_diff_rejects_keep_current},
     {"test_diff_self_is_empty", test_diff_self_is_empty},
     {"test_diff_coco_export_round_trip", test_diff_coco_export_round_trip},
     {"test_diff_coco_resaved_round_trip", test_diff_coco_resaved_round_trip},

@@ -46,6 +46,8 @@ typedef struct ap_diff_result {
     uint64_t not_compared;      /* CURRENT's objects DESIRED's format cannot hold */
     unsigned not_compared_kinds;/* AP_ACCEPT_* bits DESIRED's format lacks */
     uint64_t unknown_inputs;    /* DESIRED's images CURRENT does not hold */
+    uint64_t kept_for_rejects;  /* CURRENT's objects kept, unmatched, on images
+                                   where DESIRED had objects it could not read */
     uint64_t paired_by_id, paired_by_file_name;
     uint64_t current_rejected, desired_rejected;
 } ap_diff_result;
