@@ -745,6 +745,8 @@ static int split_entry(yolo *y, const y_entry *e, int select)
     int dir = 0;
     char *found = resolve(y, e->text, &dir);
     if (!found) {
+        if (y->exported) /* annoport's own export: labels only, images to be added */
+            return AP_OK;
         if (outside(e->text)) {
             ap_warn(y->ctx, "%s:%llu: \"%s\" is outside the dataset and no folder of it "
                     "matches; the labels of the tree are read as found", y->config,
@@ -820,32 +822,6 @@ static int split_entry(yolo *y, const y_entry *e, int select)
 
 /* ---- label lines ---- */
 
-/* left/right with (left + right) / 2 == c and right - left == w exactly, as
- * yolo_write.c computes them back, when a few ulps around c -+ w/2 hold
- * such a pair (almost always); else the nearest values. */
-static void from_center(double c, double w, double *lo, double *hi)
-{
-    double l0 = c - w / 2, r0 = c + w / 2;
-    *lo = l0;
-    *hi = r0;
-    for (int d = 0; d <= 4; d++)
-        for (int a = -2; a <= 2; a++)
-            for (int b = -2; b <= 2; b++) {
-                if (abs(a) + abs(b) != d)
-                    continue;
-                double l = l0, r = r0;
-                for (int i = 0; i < abs(a); i++)
-                    l = nextafter(l, a < 0 ? -INFINITY : INFINITY);
-                for (int i = 0; i < abs(b); i++)
-                    r = nextafter(r, b < 0 ? -INFINITY : INFINITY);
-                if ((l + r) / 2 == c && r - l == w) {
-                    *lo = l;
-                    *hi = r;
-                    return;
-                }
-            }
-}
-
 static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, char *l,
                       uint64_t line, int64_t index)
 {
@@ -916,8 +892,11 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
     size_t part_len = nv;
     if (nv == 4) {
         o.box_form = AP_BOX_XYXY;
-        from_center(y->xy[0], y->xy[2], &o.box[0], &o.box[2]);
-        from_center(y->xy[1], y->xy[3], &o.box[1], &o.box[3]);
+        /* edges as yolo_write.c expects them (its center_size) */
+        o.box[0] = y->xy[0] - y->xy[2] / 2;
+        o.box[2] = y->xy[0] + y->xy[2] / 2;
+        o.box[1] = y->xy[1] - y->xy[3] / 2;
+        o.box[3] = y->xy[1] + y->xy[3] / 2;
     } else { /* a polygon, as a Clarifai polygon: no box of its own */
         o.box_form = AP_BOX_NONE;
         o.nparts = 1;
