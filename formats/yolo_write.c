@@ -102,6 +102,14 @@ static int digits(double v)
     return n;
 }
 
+/* v to p significant digits. */
+static double rounded(double v, int p)
+{
+    char t[40];
+    snprintf(t, sizeof t, "%.*e", p - 1, v);
+    return strtod(t, NULL);
+}
+
 /* The center and size of the edges lo..hi as the shortest decimals that
  * the reader turns back into exactly lo and hi (so a YOLO file read and
  * written again keeps its numbers), else (l + h) / 2 and h - l. */
@@ -109,16 +117,23 @@ static void center_size(double lo, double hi, double *c, double *w)
 {
     *c = (lo + hi) / 2;
     *w = hi - lo;
-    char t[40];
     int ok = reads_back(*c, *w, lo, hi);
     if (ok && digits(*c) <= 6 && digits(*w) <= 6)
         return; /* short already (a longer one may hide a shorter one) */
     for (int p = 1; p <= 17; p++) {
-        snprintf(t, sizeof t, "%.*e", p - 1, (lo + hi) / 2);
-        double cc = strtod(t, NULL);
-        snprintf(t, sizeof t, "%.*e", p - 1, hi - lo);
-        double ww = strtod(t, NULL);
+        double cc = rounded((lo + hi) / 2, p), ww = rounded(hi - lo, p);
         if (reads_back(cc, ww, lo, hi)) {
+            /* then each as short as the other allows (0.123456789012345 and 1e-06) */
+            for (int q = 1; q < p; q++)
+                if (reads_back(cc, rounded(hi - lo, q), lo, hi)) {
+                    ww = rounded(hi - lo, q);
+                    break;
+                }
+            for (int q = 1; q < p; q++)
+                if (reads_back(rounded((lo + hi) / 2, q), ww, lo, hi)) {
+                    cc = rounded((lo + hi) / 2, q);
+                    break;
+                }
             *c = cc;
             *w = ww;
             return;
