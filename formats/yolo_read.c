@@ -691,6 +691,10 @@ static long item_of(yolo *y, const char *stem)
 /* The item of a stem, made when new; takes stem over. -1 out of memory. */
 static long item_add(yolo *y, char *stem)
 {
+    if (!stem) {
+        ap_error_nomem(y->ctx);
+        return -1;
+    }
     long k = item_of(y, stem);
     if (k >= 0) {
         free(stem);
