@@ -13,14 +13,7 @@ extern const ap_format ap_format_coco;
 extern const ap_format ap_format_voc;
 extern const ap_format ap_format_csv;
 extern const ap_format ap_format_clarifai;
-extern const ap_writer_ops ap_yolo_writer;
-
-static const ap_format ap_format_yolo = {
-    .name = "yolo",
-    .description = "YOLO (Ultralytics) labels/, classes.txt, data.yaml",
-    .extensions = "txt",
-    .writer = &ap_yolo_writer,
-};
+extern const ap_format ap_format_yolo;
 
 const ap_format *const ap_formats[] = {
     &ap_format_coco,

@@ -2,11 +2,13 @@
  * yolo_write.c: YOLO (Ultralytics) labels: labels/<image path>.txt per
  * input (its file name with the extension replaced, so the label file pairs
  * with images/<file name>; the input id when the name is not a safe
- * relative path), one line per annotation: "class cx cy w h" for a box,
+ * relative path), one line per annotation: "class cx cy w h" for a box
+ * (the shortest decimals that yolo_read.c turns back into the same edges),
  * "class x1 y1 x2 y2 ..." for a polygon, normalized (no image size
  * needed). classes.txt and data.yaml name the classes, numbered from 0 in
  * first-seen order. Lines are grouped by image through temporary files.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,79 @@ static int class_of(yolo_w *w, const ap_concept *c, uint32_t *out)
     return AP_OK;
 }
 
+/* Whether YOLO's reader (yolo_read.c) turns center c and size w back into
+ * exactly lo and hi. */
+static int reads_back(double c, double w, double lo, double hi)
+{
+    return c - w / 2 == lo && c + w / 2 == hi;
+}
+
+/* The significant digits of v's shortest form. */
+static int digits(double v)
+{
+    char t[40];
+    t[ap_format_double(t, v)] = '\0';
+    int n = 0, lead = 1;
+    for (const char *p = t; *p && *p != 'e' && *p != 'E'; p++) {
+        if (*p < '0' || *p > '9' || (lead && *p == '0'))
+            continue;
+        lead = 0;
+        n++;
+    }
+    return n;
+}
+
+/* v to p significant digits. */
+static double rounded(double v, int p)
+{
+    char t[40];
+    snprintf(t, sizeof t, "%.*e", p - 1, v);
+    return strtod(t, NULL);
+}
+
+/* The center and size of the edges lo..hi as the shortest decimals that
+ * the reader turns back into exactly lo and hi (so a YOLO file read and
+ * written again keeps its numbers), else (l + h) / 2 and h - l. */
+static void center_size(double lo, double hi, double *c, double *w)
+{
+    *c = (lo + hi) / 2;
+    *w = hi - lo;
+    int ok = reads_back(*c, *w, lo, hi);
+    if (ok && digits(*c) <= 6 && digits(*w) <= 6)
+        return; /* short already (a longer one may hide a shorter one) */
+    for (int p = 1; p <= 17; p++) {
+        double cc = rounded((lo + hi) / 2, p), ww = rounded(hi - lo, p);
+        if (reads_back(cc, ww, lo, hi)) {
+            /* then each as short as the other allows (0.123456789012345 and 1e-06) */
+            for (int q = 1; q < p; q++)
+                if (reads_back(cc, rounded(hi - lo, q), lo, hi)) {
+                    ww = rounded(hi - lo, q);
+                    break;
+                }
+            for (int q = 1; q < p; q++)
+                if (reads_back(rounded((lo + hi) / 2, q), ww, lo, hi)) {
+                    cc = rounded((lo + hi) / 2, q);
+                    break;
+                }
+            *c = cc;
+            *w = ww;
+            return;
+        }
+    }
+    if (ok)
+        return;
+    for (int i = -1; i <= 1; i++) /* the neighbours of the last digit */
+        for (int k = -1; k <= 1; k++) {
+            double cc = nextafter(*c, i < 0 ? -INFINITY : i > 0 ? INFINITY : *c);
+            double ww = nextafter(*w, k < 0 ? -INFINITY : k > 0 ? INFINITY : *w);
+            if (reads_back(cc, ww, lo, hi)) {
+                *c = cc;
+                *w = ww;
+                return;
+            }
+        }
+}
+
 /* The record is the label line itself. */
 static int yw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
 {
@@ -90,8 +165,9 @@ static int yw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     b->len = 0;
     ap_buf_u64(b, cls);
     if (a->kind == AP_REGION_BOX) {
-        const double v[4] = {(a->box.left + a->box.right) / 2, (a->box.top + a->box.bottom) / 2,
-                             a->box.right - a->box.left, a->box.bottom - a->box.top};
+        double v[4];
+        center_size(a->box.left, a->box.right, &v[0], &v[2]);
+        center_size(a->box.top, a->box.bottom, &v[1], &v[3]);
         for (int i = 0; i < 4; i++) {
             ap_buf_putc(b, ' ');
             ap_buf_json_number(b, v[i]);

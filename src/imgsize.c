@@ -109,11 +109,8 @@ static int jpeg_size(FILE *f, int64_t *w, int64_t *h)
     return 0;
 }
 
-int ap_image_size(const char *path, int64_t *w, int64_t *h)
+static int size_of(FILE *f, int64_t *w, int64_t *h)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
     unsigned char sig[24];
     int found = 0;
     size_t n = fread(sig, 1, sizeof sig, f);
@@ -125,6 +122,36 @@ int ap_image_size(const char *path, int64_t *w, int64_t *h)
         if (fseek(f, 2, SEEK_SET) == 0)
             found = jpeg_size(f, w, h);
     }
+    return found;
+}
+
+int ap_image_size(const char *path, int64_t *w, int64_t *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int found = size_of(f, w, h);
     fclose(f);
+    return found;
+}
+
+/* The header of an archive member: its first 256 KiB (past any EXIF
+ * segment with its thumbnail), read as a file from memory. */
+int ap_image_size_stream(ap_context *ctx, ap_stream *s, int64_t *w, int64_t *h)
+{
+    size_t cap = 256 * 1024, len = 0;
+    unsigned char *buf = malloc(cap);
+    if (!buf)
+        return 0;
+    ssize_t got;
+    while (len < cap && (got = ap_stream_read(ctx, s, buf + len, cap - len)) > 0)
+        len += (size_t)got;
+    int found = 0;
+    FILE *f = len ? fmemopen(buf, len, "rb") : NULL;
+    if (f) {
+        found = size_of(f, w, h);
+        fclose(f);
+    }
+    free(buf);
     return found;
 }

@@ -169,6 +169,9 @@ void ap_requests_free(void *batches);
  * swap them) or PNG (IHDR) header. Returns 1 when found, 0 when the file
  * is missing or not such an image. */
 int ap_image_size(const char *path, int64_t *w, int64_t *h);
+/* The same from a stream (an archive member); a read error counts as not
+ * found (and is left set on ctx). */
+int ap_image_size_stream(ap_context *ctx, ap_stream *s, int64_t *w, int64_t *h);
 
 /* ---- ids (ids.c, SPEC section 2 "Ids") ---- */
 

@@ -359,6 +359,8 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
         } else {
             const ap_format *best, *tie;
             rc = probe_stream(ctx, s, name, &best, &tie);
+            if (best && !has_extension(name, best->extensions))
+                best = NULL; /* in a folder, a .txt is YOLO's, never another's */
             if (best && !tie) {
                 fmts[i] = best;
                 int dp = depth(name);
@@ -680,7 +682,7 @@ static int load_sizes(ap_context *ctx, ap_sink *sink)
         int rc = expand_input(ctx, ctx->opt.input_pages[i], clarifai, &l, detected,
                               sizeof detected);
         for (size_t k = 0; rc == AP_OK && k < l.n; k++) {
-            ap_source src = {l.v[k].display, NULL};
+            ap_source src = {.path = l.v[k].display};
             rc = source_ready(ctx, &l.v[k], &src.stream);
             if (rc || !src.stream)
                 continue;
@@ -889,12 +891,14 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     /* (standard input adds its size once it is copied) */
     ap_progress_phase(ctx, "reading", srcs.bytes);
     for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
-        ap_source src = {srcs.v[i].display, NULL};
+        ap_source src = {.path = srcs.v[i].display};
         ctx->progress_phase = "reading"; /* after another file's second pass */
         rc = source_ready(ctx, &srcs.v[i], &src.stream);
         if (rc || !src.stream)
             continue; /* an error ends the loop; a skipped file, the next */
         sink->cur_path = srcs.v[i].display;
+        src.container = srcs.v[i].c; /* the tree it came from, for YOLO */
+        src.rel = srcs.v[i].rel;
         rc = srcs.v[i].fmt->read(ctx, &src, sink);
         if (rc == AP_OK && ctx->err)
             rc = ctx->err; /* a reader that set an error but returned 0 */

@@ -1,5 +1,5 @@
 /*
- * test_corpus.c: every COCO, VOC, TF-OD and AutoML CSV dataset of
+ * test_corpus.c: every COCO, VOC, TF-OD and AutoML CSV and YOLO dataset of
  * ../shared/corpus (its INDEX.tsv),
  * through the built binary: valid ones convert (with both geometries) and
  * pass check_requests.py, and read as many objects as the index counts;
@@ -20,6 +20,11 @@ static const struct {
     /* "iscrowd" is optional, as in pycocotools and in the corpus's own valid
      * mmdetection coco_sample.json, which has no iscrowd keys */
     {"missing_ann_field_iscrowd.json", "iscrowd optional"},
+    /* a Darknet list naming an image that is not shipped: its size is
+     * unknown, which Clarifai's normalized boxes do not need (a pixel
+     * writer rejects them as missing_image_size); the valid
+     * rafaelpadilla yolo_format ships no images at all */
+    {"YoloExtractorTest/missing_image_file", "image size unknown"},
     {NULL, NULL},
 };
 
@@ -152,9 +157,15 @@ static void test_corpus_csv(void)
     corpus_format("csv-automl", 1, 0);
 }
 
+static void test_corpus_yolo(void)
+{
+    corpus_format("yolo", 22, 15);
+}
+
 CU_TestInfo corpus_tests[] = {
     {"test_corpus_coco", test_corpus_coco},
     {"test_corpus_voc", test_corpus_voc},
     {"test_corpus_csv", test_corpus_csv},
+    {"test_corpus_yolo", test_corpus_yolo},
     CU_TEST_INFO_NULL,
 };

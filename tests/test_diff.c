@@ -853,6 +853,28 @@ static void test_diff_rejects_keep_current(void)
     free(err);
 }
 
+/* An unedited YOLO export diffs to an empty plan: its images pair by the
+ * file names of the export's manifest; YOLO holds boxes and polygons, so
+ * only image-level and absent labels are left uncompared. */
+static void test_diff_yolo_round_trip(void)
+{
+    const char *dd = t_dir("diff_rt_yolo");
+    char d[512];
+    snprintf(d, sizeof d, "%s", dd);
+    export_to(d, "yolo");
+    char *out = diff_json(SYNC "annotations.json", t_path(d, "exp-yolo"), t_path(d, "plan"), "");
+    T_ASSERT_STR(out, "{\"ok\":true,\"deletes\":0,\"patches\":0,\"posts\":0,\"unchanged\":5,"
+                      "\"not_compared\":2,\"unknown_inputs\":0,\"paired_by_id\":0,"
+                      "\"paired_by_file_name\":4}\n");
+    free(out);
+    CU_ASSERT_FALSE(t_exists(t_path(d, "plan/requests")));
+    cJSON *m = t_json(t_path(d, "plan/manifest.json"));
+    char *kinds = cJSON_PrintUnformatted(get(m, "not_compared_kinds"));
+    T_ASSERT_STR(kinds, "[\"image_labels\",\"absent_labels\"]");
+    free(kinds);
+    cJSON_Delete(m);
+}
+
 CU_TestInfo diff_tests[] = {
     {"test_diff_rejects_keep_current", test_diff_rejects_keep_current},
     {"test_diff_self_is_empty", test_diff_self_is_empty},
@@ -864,5 +886,6 @@ CU_TestInfo diff_tests[] = {
     {"test_diff_unknown_input", test_diff_unknown_input},
     {"test_diff_rounding", test_diff_rounding},
     {"test_diff_random_edits", test_diff_random_edits},
+    {"test_diff_yolo_round_trip", test_diff_yolo_round_trip},
     CU_TEST_INFO_NULL,
 };

@@ -1,8 +1,8 @@
 /*
  * test_input.c: where inputs come from: zip archives read in place (and
  * hostile member names), folders holding several formats, image sizes from
- * JPEG and PNG headers, and the same dataset in three formats giving the
- * same annotations.
+ * JPEG and PNG headers, and the same dataset in three formats (and its
+ * YOLO export, read back) giving the same annotations.
  */
 #include <math.h>
 #include <stdio.h>
@@ -180,8 +180,10 @@ static int cmp_rec(const void *a, const void *b)
 {
     const rec *x = a, *y = b;
     int c = strcmp(x->key, y->key);
-    for (int i = 0; !c && i < 4; i++)
-        c = x->b[i] < y->b[i] ? -1 : x->b[i] > y->b[i];
+    for (int i = 0; !c && i < 4; i++) { /* to 1e-9, so that formats agree on the order */
+        double p = rint(x->b[i] * 1e9), q = rint(y->b[i] * 1e9);
+        c = p < q ? -1 : p > q;
+    }
     return c;
 }
 
@@ -207,10 +209,16 @@ static void test_input_same_data_three_formats(void)
     snprintf(cmd, sizeof cmd, "%s '%s/tools/gen_dataset.py' --images 300 --seed 11 --format all "
              "--integer-boxes --quiet --out '%s'", t_python(), t_shared(), root);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
-    const char *sub[3] = {"coco/instances.json", "voc", "csv/annotations.csv"};
-    t_capture cap[3];
+    /* and YOLO, as annoport's own writer exports the COCO file */
+    char yolo_cmd[4096];
+    snprintf(yolo_cmd, sizeof yolo_cmd, "%s convert '%s/coco/instances.json' --to yolo -o "
+             "'%s/yolo' --quiet", t_bin(), root, root);
+    CU_ASSERT_EQUAL_FATAL(t_sh(yolo_cmd, NULL, NULL), 0);
+    enum { NFMT = 4 };
+    const char *sub[NFMT] = {"coco/instances.json", "voc", "csv/annotations.csv", "yolo"};
+    t_capture cap[NFMT];
     ap_context *ctx = t_ctx();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < NFMT; i++) {
         char p[1100];
         snprintf(p, sizeof p, "%s/%s", root, sub[i]);
         const char *in[1] = {p};
@@ -220,12 +228,13 @@ static void test_input_same_data_three_formats(void)
     CU_ASSERT_TRUE(cap[0].n > 1000);
     CU_ASSERT_EQUAL_FATAL(cap[1].n, cap[0].n);
     CU_ASSERT_EQUAL_FATAL(cap[2].n, cap[0].n);
-    rec *r[3];
-    for (int i = 0; i < 3; i++)
+    CU_ASSERT_EQUAL_FATAL(cap[3].n, cap[0].n);
+    rec *r[NFMT];
+    for (int i = 0; i < NFMT; i++)
         r[i] = records(&cap[i]);
     size_t bad = 0;
     for (size_t k = 0; k < cap[0].n; k++)
-        for (int i = 1; i < 3; i++) {
+        for (int i = 1; i < NFMT; i++) {
             int same = strcmp(r[0][k].key, r[i][k].key) == 0;
             for (int c = 0; c < 4; c++)
                 same = same && fabs(r[0][k].b[c] - r[i][k].b[c]) <= 1e-12;
@@ -234,7 +243,7 @@ static void test_input_same_data_three_formats(void)
                         r[0][k].b[0], r[0][k].b[2], r[i][k].key, r[i][k].b[0], r[i][k].b[2]);
         }
     CU_ASSERT_EQUAL(bad, 0);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < NFMT; i++) {
         free(r[i]);
         t_capture_free(&cap[i]);
     }

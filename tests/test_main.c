@@ -20,6 +20,7 @@ extern CU_TestInfo corpus_tests[];
 extern CU_TestInfo samples_tests[];
 extern CU_TestInfo voc_tests[];
 extern CU_TestInfo csv_tests[];
+extern CU_TestInfo yolo_tests[];
 extern CU_TestInfo input_tests[];
 extern CU_TestInfo export_tests[];
 extern CU_TestInfo requests_tests[];
@@ -39,6 +40,7 @@ static CU_SuiteInfo suites[] = {
     {"cli", NULL, NULL, NULL, NULL, cli_tests},
     {"voc", NULL, NULL, NULL, NULL, voc_tests},
     {"csv", NULL, NULL, NULL, NULL, csv_tests},
+    {"yolo", NULL, NULL, NULL, NULL, yolo_tests},
     {"input", NULL, NULL, NULL, NULL, input_tests},
     {"export", NULL, NULL, NULL, NULL, export_tests},
     {"requests", NULL, NULL, NULL, NULL, requests_tests},

@@ -24,6 +24,7 @@ static const struct {
     {"csv-classification", "samples/csv/classification.csv"},
     {"csv-generic", "samples/csv/generic.csv --csv-dialect generic --columns "
                     "image=img,width=w,height=h,xmin=x1,ymin=y1,xmax=x2,ymax=y2,label=cls"},
+    {"yolo", "samples/yolo"},
     {"export-coco", "samples/expected/coco-both --to coco"},
     {"export-voc", "samples/expected/voc-images --to voc"},
     {"export-csv", "samples/expected/csv-tfod --to csv"},
@@ -91,6 +92,8 @@ static void test_samples_counts(void)
         {"samples/csv/tfod.csv", 6, 4, 2, 0, 4},         /* abc, unknown size */
         {"samples/csv/automl.csv", 4, 3, 1, 0, 3},        /* 0.7..0.7: zero area */
         {"samples/csv/classification.csv", 3, 3, 0, 0, 3},
+        {"samples/yolo", 6, 5, 1, 0, 5},                 /* class 7 is not named */
+        {"samples/yolo --split val", 2, 2, 0, 0, 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char args[1024], *out = NULL;

@@ -113,6 +113,11 @@ int ap_output_close(ap_output *out, FILE *f, const char *relpath);
 typedef struct ap_source {
     const char *path;          /* as given (for messages and the manifest) */
     ap_stream *stream;
+    /* The folder or archive the file was listed from, and its name there
+     * (NULL for a file given by itself): for a reader whose dataset is a
+     * tree of files (YOLO), which reads the rest of it through these. */
+    ap_container *container;
+    const char *rel;
 } ap_source;
 
 /* What the writer is told at the end of a run. */
