@@ -35,6 +35,7 @@ typedef struct ap_input {
     uint32_t index;     /* its place in the input table, from 0 */
     int id_given;       /* the source named its Clarifai input id (not derived
                            from the file name) */
+    char *split;        /* its set in the source (AutoML CSV), or NULL */
 } ap_input;
 
 /* A concept. Owned by the core's concept table. */
