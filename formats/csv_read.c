@@ -785,10 +785,10 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
 }
 
 /* Text whose first line has the delimiter found (a comma, or ';', tab or
- * '|'); more when it looks like a known dialect, or is named .csv or .tsv.
- * A file separated otherwise than by commas, of no known dialect and with
- * another name, is not taken for CSV unless --from csv. JSON and XML are
- * not CSV. */
+ * '|'); more when it looks like a known dialect, or is named .csv or .tsv
+ * (given as a file: in a folder only .csv files are read). A file
+ * separated otherwise than by commas, of no known dialect and with another
+ * name, is not taken for CSV unless --from csv. JSON and XML are not CSV. */
 static int csv_probe(const ap_probe *p)
 {
     const char *s = (const char *)p->buf;
@@ -834,7 +834,7 @@ extern const ap_writer_ops ap_csv_writer;
 const ap_format ap_format_csv = {
     .name = "csv",
     .description = "CSV: TensorFlow OD, Google AutoML Vision, classification, or --columns",
-    .extensions = "csv,tsv",
+    .extensions = "csv",
     .probe = csv_probe,
     .read = csv_read,
     .writer = &ap_csv_writer,
