@@ -397,14 +397,15 @@ static int detect(csvr *r)
                             "generic with --columns", r->nf);
         return 0;
     }
-    char sep[32] = "";
-    if (delimiter_name(r->delim))
-        snprintf(sep, sizeof sep, ", %s-separated", delimiter_name(r->delim));
-    const char *how = r->concept_list ? (forced ? " (Clarifai's CSV template)"
-                                                : " (detected: Clarifai's CSV template)")
-                                      : forced ? "" : " (detected)";
-    snprintf(r->ctx->detail, sizeof r->ctx->detail, "%s dialect%s%s", dialect_names[r->dialect],
-             how, sep);
+    /* "classification dialect (Clarifai template), semicolon-separated" at
+     * the longest, within the 64 bytes of the detail */
+    const char *sep = delimiter_name(r->delim);
+    char text[128];
+    snprintf(text, sizeof text, "%s dialect%s%s%s%s", dialect_names[r->dialect],
+             r->concept_list ? " (Clarifai template)" : forced ? "" : " (detected)",
+             sep ? ", " : "", sep ? sep : "", sep ? "-separated" : "");
+    snprintf(r->ctx->detail, sizeof r->ctx->detail, "%.*s", (int)sizeof r->ctx->detail - 1,
+             text);
     return is_header;
 }
 
