@@ -160,7 +160,7 @@ static ap_input *input_of(cr *c, const cJSON *e, const char *id)
         fname = from_url = url_name(get_str(image, "url"));
     ap_image_desc d = {id, fname ? fname : id, (int64_t)w, (int64_t)h, 0, 0,
                        {c->path, c->line, c->index}};
-    ap_input *in = ap_sink_input(c->sink, &d);
+    ap_input *in = ap_sink_input_ex(c->sink, &d, NULL, get_str(e, "split")); /* a manifest's */
     free(from_url);
     return in;
 }

@@ -8,12 +8,18 @@
  *                   or the 4-vertex form, normalized; an empty LABEL is an
  *                   image with no objects, a row without numbers an
  *                   image-level label
- *   classification  image,label[,value] with a header naming them
+ *   classification  image,label[,value] with a header naming them, or
+ *                   Clarifai's CSV template: input,concepts[,inputid,
+ *                   metadata,geopoints], several concepts in one cell
+ *                   separated by commas
  *   generic         --columns image=COL,label=COL,xmin=COL,... --coords
  * A row that cannot be used is a reject with its line number. The file is
  * fed to libcsv one physical line at a time, so line numbers are exact.
  * A UTF-8 byte order mark is skipped; CRLF, quoted fields and spaces after
  * commas are libcsv's business.
+ * The delimiter (',', ';', tab or '|') is found in the first lines, or
+ * given (--delimiter). In a file not separated by commas, a number may use
+ * a decimal comma (12,5), as spreadsheets write it where ';' separates.
  */
 #include <ctype.h>
 #include <math.h>
@@ -59,6 +65,11 @@ typedef struct {
     int automl_set;       /* automl rows start with SET */
     int col[C_N];         /* 0-based column of each role, -1 absent */
     int generic_names;    /* --columns named header columns */
+    int col_inputid;      /* Clarifai template: its inputid column, -1 absent */
+    int concept_list;     /* the label cell holds concepts separated by commas */
+    int decimal_comma;    /* numbers may be written 12,5 */
+    unsigned char delim;
+    char *last_id;        /* the last row's explicit input id */
     int rc;
 } csvr;
 
@@ -106,6 +117,13 @@ static int num(const csvr *r, const char *s, double *out)
     if (!*s)
         return 0;
     size_t n = strlen(s);
+    char dot[64]; /* 12,5 read as 12.5: one comma, no dot */
+    const char *comma = r->decimal_comma ? strchr(s, ',') : NULL;
+    if (comma && !strchr(comma + 1, ',') && !strchr(s, '.') && n < sizeof dot) {
+        memcpy(dot, s, n + 1);
+        dot[comma - s] = '.';
+        s = dot;
+    }
     ap_jfast f = {s, s + n}; /* the usual plain number, as strtod reads it */
     if (!r->ctx->opt.reference_parsers && ap_jf_number(&f, out) && f.p == f.end)
         return 1;
@@ -138,12 +156,79 @@ static int find_col(const csvr *r, const char *const *names)
     return -1;
 }
 
+/* ---- the delimiter ---- */
+
+static const char delimiters[] = ",;\t|";
+#define NDELIM 4
+#define SNIFF_LINES 10
+
+/* The delimiter of the CSV text s: of ',', ';', tab and '|', the one that
+ * every one of the first lines holds (outside quotes) the most times; when
+ * none is on every line, the one the first line holds most; commas first
+ * on a tie. A line cut by the end of s counts only when it is the first.
+ * Bytes only: any encoding that keeps ASCII as it is. */
+static unsigned char sniff_delimiter(const char *s, size_t len)
+{
+    size_t least[NDELIM], first[NDELIM] = {0}, count[NDELIM] = {0};
+    int lines = 0, quoted = 0, blank = 1;
+    for (size_t i = 0; i <= len && lines < SNIFF_LINES; i++) {
+        if (i == len && lines > 0)
+            break;
+        if (i == len || (s[i] == '\n' && !quoted)) {
+            if (!blank) {
+                for (int k = 0; k < NDELIM; k++) {
+                    if (lines == 0)
+                        first[k] = least[k] = count[k];
+                    else if (count[k] < least[k])
+                        least[k] = count[k];
+                    count[k] = 0;
+                }
+                lines++;
+            }
+            blank = 1;
+            continue;
+        }
+        if (s[i] == '"')
+            quoted = !quoted;
+        if (s[i] != '\r')
+            blank = 0;
+        const char *d = quoted || !s[i] ? NULL : strchr(delimiters, s[i]);
+        if (d)
+            count[d - delimiters]++;
+    }
+    if (lines == 0)
+        return ',';
+    int best = 0;
+    for (int k = 1; k < NDELIM; k++)
+        if (least[k] > least[best])
+            best = k;
+    if (least[best] == 0)
+        for (int k = 1; k < NDELIM; k++)
+            if (first[k] > first[best])
+                best = k;
+    return (unsigned char)delimiters[best];
+}
+
+static const char *delimiter_name(unsigned char c)
+{
+    return c == ';' ? "semicolon" : c == '\t' ? "tab" : c == '|' ? "pipe" : NULL;
+}
+
 /* ---- dialects ---- */
+
+/* An AutoML set as it is spelled canonically, or NULL. */
+static const char *automl_set(const char *s)
+{
+    static const char *const sets[] = {"TRAIN", "VALIDATION", "TEST", "UNASSIGNED", NULL};
+    for (const char *const *k = sets; *k; k++)
+        if (lower_eq(s, *k))
+            return *k;
+    return NULL;
+}
 
 static int is_automl_set(const char *s)
 {
-    return lower_eq(s, "TRAIN") || lower_eq(s, "VALIDATION") || lower_eq(s, "TEST") ||
-           lower_eq(s, "UNASSIGNED");
+    return automl_set(s) != NULL;
 }
 
 static const char *const image_names[] = {"image", "filename", "file_name", "image_name",
@@ -174,6 +259,28 @@ static int class_header(csvr *r)
     static const char *const v[] = {"value", "present", "score", NULL};
     r->col[C_VALUE] = find_col(r, v);
     return r->col[C_IMAGE] >= 0 && r->col[C_LABEL] >= 0 && r->nf <= 3;
+}
+
+/* Clarifai's CSV template: input and concepts, and maybe inputid, metadata
+ * and geopoints (read by Clarifai's SDK; nothing else may be there). */
+static int clarifai_header(csvr *r)
+{
+    static const char *const known[] = {"input", "concepts", "inputid", "metadata",
+                                        "geopoints", NULL};
+    for (size_t i = 0; i < r->nf; i++) {
+        int ok = 0;
+        for (const char *const *k = known; *k; k++)
+            ok |= lower_eq(r->f[i], *k);
+        if (!ok)
+            return 0;
+    }
+    static const char *const input[] = {"input", NULL}, *const concepts[] = {"concepts", NULL},
+                             *const inputid[] = {"inputid", NULL};
+    r->col[C_IMAGE] = find_col(r, input);
+    r->col[C_LABEL] = find_col(r, concepts);
+    r->col_inputid = find_col(r, inputid);
+    r->concept_list = r->col[C_IMAGE] >= 0 && r->col[C_LABEL] >= 0;
+    return r->concept_list;
 }
 
 /* --columns: role=COL pairs; COL a header name or a 1-based number. */
@@ -259,7 +366,7 @@ static int detect(csvr *r)
         }
     }
     if (!r->dialect || r->dialect == D_CLASS) {
-        if (class_header(r)) {
+        if (clarifai_header(r) || class_header(r)) {
             r->dialect = D_CLASS;
             is_header = 1;
         } else if (r->dialect == D_CLASS) { /* forced, no header: image,label[,value] */
@@ -290,8 +397,15 @@ static int detect(csvr *r)
                             "generic with --columns", r->nf);
         return 0;
     }
-    snprintf(r->ctx->detail, sizeof r->ctx->detail, "%s dialect%s", dialect_names[r->dialect],
-             forced ? "" : " (detected)");
+    /* "classification dialect (Clarifai template), semicolon-separated" at
+     * the longest, within the 64 bytes of the detail */
+    const char *sep = delimiter_name(r->delim);
+    char text[128];
+    snprintf(text, sizeof text, "%s dialect%s%s%s%s", dialect_names[r->dialect],
+             r->concept_list ? " (Clarifai template)" : forced ? "" : " (detected)",
+             sep ? ", " : "", sep ? sep : "", sep ? "-separated" : "");
+    snprintf(r->ctx->detail, sizeof r->ctx->detail, "%.*s", (int)sizeof r->ctx->detail - 1,
+             text);
     return is_header;
 }
 
@@ -311,7 +425,18 @@ static int reject(csvr *r, const char *input, const char *label, const char *rea
     return ap_sink_reject(r->sink, &pos, input, label, reason, "%s", msg);
 }
 
-/* An image path as an input file name: a URI loses its scheme and host. */
+static int empty(const char *s)
+{
+    if (!s)
+        return 1;
+    while (isspace((unsigned char)*s))
+        s++;
+    return *s == '\0';
+}
+
+/* What of an image path makes its input id: a URI without its scheme and
+ * host, so that the id does not carry the bucket. The input keeps the
+ * whole path as its file name. */
 static const char *image_name(const char *s)
 {
     const char *p = strstr(s, "://");
@@ -323,17 +448,31 @@ static const char *image_name(const char *s)
     return s;
 }
 
-/* Rows of one image usually follow each other: the same name and size as
- * the last row give the same input, without asking the core again. */
-static ap_input *input_for(csvr *r, const char *name, int64_t w, int64_t h)
+static int same_id(const char *a, const char *b)
 {
-    if (r->last_in && w == r->last_w && h == r->last_h && strcmp(name, r->last_name) == 0)
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The input of a row: named by its image path, or by id (Clarifai's
+ * template) when not NULL; split is its AutoML set, or NULL. Rows of one
+ * image usually follow each other: the same name, id and size as the last
+ * row give the same input, without asking the core again. */
+static ap_input *input_for(csvr *r, const char *name, int64_t w, int64_t h, const char *id,
+                           const char *split)
+{
+    if (id && empty(id))
+        id = NULL;
+    if (r->last_in && w == r->last_w && h == r->last_h && strcmp(name, r->last_name) == 0 &&
+        same_id(id, r->last_id))
         return r->last_in;
-    ap_image_desc d = {NULL, image_name(name), w, h, 0, 0, {r->path, r->row_line, r->index}};
-    ap_input *in = ap_sink_input(r->sink, &d);
+    const char *id_name = image_name(name);
+    ap_image_desc d = {id, name, w, h, 0, 0, {r->path, r->row_line, r->index}};
+    ap_input *in = ap_sink_input_ex(r->sink, &d, id_name != name ? id_name : NULL, split);
     free(r->last_name);
+    free(r->last_id);
     r->last_name = in ? ap_strdup(name) : NULL;
-    r->last_in = r->last_name ? in : NULL;
+    r->last_id = in && id ? ap_strdup(id) : NULL;
+    r->last_in = r->last_name && (r->last_id || !id) ? in : NULL;
     r->last_w = w;
     r->last_h = h;
     return in;
@@ -370,14 +509,6 @@ static int emit(csvr *r, ap_input *in, const char *label, ap_units units, const 
     return ap_sink_object(r->sink, &o);
 }
 
-static int empty(const char *s)
-{
-    if (!s)
-        return 1;
-    while (isspace((unsigned char)*s))
-        s++;
-    return *s == '\0';
-}
 
 /* The box of a row from the xmin..ymax roles. */
 static int row_box(csvr *r, ap_input *in, const char *label, double box[4])
@@ -427,7 +558,7 @@ static int row_tfod_generic(csvr *r)
     int rc = row_size(r, &w, &h, &bad);
     if (rc || bad)
         return rc;
-    ap_input *in = input_for(r, img, w, h);
+    ap_input *in = input_for(r, img, w, h, NULL, NULL);
     if (!in)
         return r->ctx->err;
     if (r->dialect == D_GENERIC && empty(label) && r->col[C_XMIN] < 0)
@@ -459,7 +590,7 @@ static int row_automl(csvr *r)
     const char *img = r->f[base], *label = r->f[base + 1];
     if (empty(img))
         return reject(r, NULL, label, "invalid_row", "the row has no image path");
-    ap_input *in = input_for(r, img, 0, 0);
+    ap_input *in = input_for(r, img, 0, 0, NULL, r->automl_set ? automl_set(r->f[0]) : NULL);
     if (!in)
         return r->ctx->err;
     if (empty(label))
@@ -492,16 +623,44 @@ static int row_automl(csvr *r)
     return emit(r, in, label, AP_UNITS_NORMALIZED, box, 1);
 }
 
+/* Clarifai's template: the concepts of one cell, separated by commas (as
+ * its SDK splits them), each trimmed; empty ones are skipped. */
+static int concept_list(csvr *r, ap_input *in, char *cell)
+{
+    for (char *p = cell; p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        while (isspace((unsigned char)*p))
+            p++;
+        char *end = p + strlen(p);
+        while (end > p && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (*p) {
+            int rc = emit(r, in, p, AP_UNITS_NORMALIZED, NULL, 1);
+            if (rc)
+                return rc;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    return AP_OK;
+}
+
 static int row_class(csvr *r)
 {
     const char *img = field(r, C_IMAGE), *label = field(r, C_LABEL);
     if (empty(img))
         return reject(r, NULL, label, "invalid_row", "the row has no image name");
-    ap_input *in = input_for(r, img, 0, 0);
+    const char *id = r->col_inputid >= 0 && (size_t)r->col_inputid < r->nf
+                         ? r->f[r->col_inputid]
+                         : NULL;
+    ap_input *in = input_for(r, img, 0, 0, id, NULL);
     if (!in)
         return r->ctx->err;
     if (empty(label))
         return AP_OK;
+    if (r->concept_list)
+        return concept_list(r, in, r->f[r->col[C_LABEL]]);
     double v = 1;
     const char *vs = field(r, C_VALUE);
     if (num(r, vs, &v) < 0 || (v != 0 && v != 1))
@@ -556,6 +715,7 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     r.line = 1;
     for (int i = 0; i < C_N; i++)
         r.col[i] = -1;
+    r.col_inputid = -1;
     if (csv_init(&r.p, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
         return ap_error_nomem(ctx);
     csv_limit = ctx->opt.max_record;
@@ -578,6 +738,12 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         size_t pos = 0, len = (size_t)n;
         if (first && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
             pos = 3;
+        if (first) {
+            r.delim = ctx->opt.csv_delimiter ? (unsigned char)ctx->opt.csv_delimiter
+                                             : sniff_delimiter(buf + pos, len - pos);
+            r.decimal_comma = r.delim != ',';
+            csv_set_delim(&r.p, r.delim);
+        }
         first = 0;
         if (memchr(buf, '\0', len)) {
             r.rc = ap_error_at(ctx, AP_EDATA, src->path, r.line, 0,
@@ -613,13 +779,17 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     free(r.off);
     free(r.last_name);
     free(r.last_label);
+    free(r.last_id);
     free(buf);
     csv_free(&r.p);
     return r.rc;
 }
 
-/* Text whose first line has commas; more when it looks like a known
- * dialect. JSON and XML are not CSV. */
+/* Text whose first line has the delimiter found (a comma, or ';', tab or
+ * '|'); more when it looks like a known dialect, or is named .csv or .tsv
+ * (given as a file: in a folder only .csv files are read). A file
+ * separated otherwise than by commas, of no known dialect and with another
+ * name, is not taken for CSV unless --from csv. JSON and XML are not CSV. */
 static int csv_probe(const ap_probe *p)
 {
     const char *s = (const char *)p->buf;
@@ -628,16 +798,17 @@ static int csv_probe(const ap_probe *p)
         i = 3;
     if (i >= p->len || s[i] == '{' || s[i] == '[' || s[i] == '<')
         return 0;
+    unsigned char delim = sniff_delimiter(s + i, p->len - i);
     size_t end = i;
-    int commas = 0;
+    int delims = 0;
     while (end < p->len && s[end] != '\n') {
-        if (s[end] == ',')
-            commas++;
+        if ((unsigned char)s[end] == delim)
+            delims++;
         if ((unsigned char)s[end] < 0x09)
             return 0;
         end++;
     }
-    if (commas == 0)
+    if (delims == 0)
         return 0;
     char first[512];
     size_t n = end - i < sizeof first - 1 ? end - i : sizeof first - 1;
@@ -647,12 +818,16 @@ static int csv_probe(const ap_probe *p)
         *c = (char)tolower((unsigned char)*c);
     if (strstr(first, "filename") && strstr(first, "xmin") && strstr(first, "ymax"))
         return 70;
-    if (!strncmp(first, "train,", 6) || !strncmp(first, "test,", 5) ||
-        !strncmp(first, "validation,", 11) || !strncmp(first, "unassigned,", 11) ||
-        !strncmp(first, "gs://", 5))
+    char *cut = strchr(first, (char)delim);
+    if (cut)
+        *cut = '\0';
+    if (!strcmp(first, "train") || !strcmp(first, "test") || !strcmp(first, "validation") ||
+        !strcmp(first, "unassigned") || !strncmp(first, "gs://", 5))
         return 70;
     const char *dot = strrchr(p->name, '.');
-    return dot && !strcasecmp(dot, ".csv") ? 40 : 10;
+    if (dot && (!strcasecmp(dot, ".csv") || !strcasecmp(dot, ".tsv")))
+        return 40;
+    return delim == ',' ? 10 : 0;
 }
 
 extern const ap_writer_ops ap_csv_writer;

@@ -2,9 +2,11 @@
  * csv_write.c: annotations.csv, one row per box as it comes.
  *   tfod (default): filename,width,height,class,xmin,ymin,xmax,ymax in
  *          0-based pixels (xmin = left * W), a whole pixel written whole;
- *   automl (--csv-dialect automl): UNASSIGNED,path,label,x_min,y_min,,,x_max,
+ *   automl (--csv-dialect automl): SET,path,label,x_min,y_min,,,x_max,
  *          y_max,, normalized; image-level labels as rows without numbers,
- *          images without objects as rows without a label.
+ *          images without objects as rows without a label. SET is the set
+ *          the input came with (an AutoML CSV's, kept in the manifest),
+ *          else UNASSIGNED; path is its file name, a gs:// URI as it was.
  * Fields are quoted when CSV needs it (libcsv's writer). A field that a
  * spreadsheet would run as a formula (starting with =, +, - or @) is
  * written with a leading apostrophe, which annoport's CSV reader removes.
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <csv.h>
 
@@ -65,6 +68,18 @@ static void sw_free(void *state)
     free(w);
 }
 
+/* An input's AutoML set: its own when it is one, else UNASSIGNED. */
+static void automl_set(csv_w *w, const ap_input *in)
+{
+    static const char *const sets[] = {"TRAIN", "VALIDATION", "TEST", NULL};
+    const char *set = "UNASSIGNED";
+    for (const char *const *k = sets; in->split && *k; k++)
+        if (strcasecmp(in->split, *k) == 0)
+            set = *k;
+    fputs(set, w->f);
+    fputc(',', w->f);
+}
+
 /* One text field: as it is, quoted, and/or defused as a formula. */
 static void field(csv_w *w, const char *s)
 {
@@ -103,7 +118,7 @@ static int sw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     (void)ctx;
     const ap_input *in = a->input;
     if (w->automl) {
-        fputs("UNASSIGNED,", w->f);
+        automl_set(w, in);
         field(w, in->file_name);
         fputc(',', w->f);
         field(w, a->concept->name);
@@ -139,7 +154,7 @@ static int sw_close(ap_context *ctx, void *state, const ap_run_info *info)
     if (w->automl) /* images without objects: a row without a label */
         for (size_t i = 0; i < info->ninputs; i++, ap_store_tick(info->tables))
             if (info->inputs[i]->objects == 0) {
-                fputs("UNASSIGNED,", w->f);
+                automl_set(w, info->inputs[i]);
                 field(w, info->inputs[i]->file_name);
                 fputs(",,,,,,,,,\n", w->f);
             }

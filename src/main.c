@@ -38,6 +38,7 @@ enum {
     OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD, OPT_REFERENCE,
     OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING
 };
+enum { OPT_DELIMITER = 600 }; /* CSV options, past the ones above */
 
 /* The one table of options: getopt's, every --help and the completion are
  * made from it (the man page is checked against --help by the tests). */
@@ -91,6 +92,8 @@ static const opt_doc opts[] = {
     {"columns", "MAP", OPT_COLUMNS, C_READ, NULL,
      "generic CSV: image=COL,label=COL,xmin=COL,... (a name or a 1-based number)"},
     {"coords", "UNITS", OPT_COORDS, C_READ, NULL, "generic CSV: pixel (default) or normalized"},
+    {"delimiter", "C", OPT_DELIMITER, C_READ, NULL,
+     "CSV: the delimiter, one character, or tab (default: , ; tab or | found)"},
     {"clamp-tolerance", "PX", OPT_CLAMP, C_READ, NULL,
      "how far outside the image is clamped and counted (default 0.5)"},
     {"inputs", "FILE", OPT_INPUTS, C_READ, "Export",
@@ -899,6 +902,14 @@ int main(int argc, char **argv)
                 o->csv_dialect = optarg;
             break;
         case OPT_COLUMNS: o->columns = optarg; break;
+        case OPT_DELIMITER:
+            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t"))
+                o->csv_delimiter = '\t';
+            else if (strlen(optarg) == 1 && !strchr("\"\r\n", optarg[0]))
+                o->csv_delimiter = (unsigned char)optarg[0];
+            else
+                rc = usage_error("--delimiter takes one character, or tab, not '%s'", optarg);
+            break;
         case OPT_COORDS:
             if ((k = pick(optarg, "pixel|normalized")) < 0)
                 rc = usage_error_near("--coords takes pixel or normalized, not '%s'", optarg,

@@ -119,6 +119,10 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
         ap_buf_u64(&b, (uint64_t)in->width);
         ap_buf_puts(&b, ",\"height\":");
         ap_buf_u64(&b, (uint64_t)in->height);
+        if (in->split) { /* its AutoML set, for a CSV written from this output */
+            ap_buf_puts(&b, ",\"split\":");
+            ap_buf_json_string(&b, in->split);
+        }
         ap_buf_putc(&b, '}');
         if (b.oom)
             break;

@@ -95,6 +95,7 @@ static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
     in->src_line = d->pos.line;
     in->width = d->width > 0 ? d->width : 0;
     in->height = d->height > 0 ? d->height : 0;
+    in->split = NULL;
     in->index = (uint32_t)sink->ninputs;
     if ((in->width == 0 || in->height == 0) && ctx->opt.images_dir) {
         int64_t w, h;
@@ -143,7 +144,7 @@ static ap_input *clarifai_input(ap_sink *sink, const ap_image_desc *d)
     return in;
 }
 
-ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
+static ap_input *sink_input(ap_sink *sink, const ap_image_desc *d, const char *id_name)
 {
     ap_context *ctx = sink->ctx;
     char *id = NULL;
@@ -151,10 +152,10 @@ ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
         return clarifai_input(sink, d);
     switch (ctx->opt.input_id) {
     case AP_INPUT_ID_CLEAN:
-        id = ap_input_id_clean(d->file_name);
+        id = ap_input_id_clean(id_name ? id_name : d->file_name);
         break;
     case AP_INPUT_ID_STEM:
-        id = ap_input_id_stem(d->file_name);
+        id = ap_input_id_stem(id_name ? id_name : d->file_name);
         break;
     case AP_INPUT_ID_ID:
         if (!d->has_numeric_id) {
@@ -198,6 +199,22 @@ ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
         return in;
     }
     return input_new(sink, id, d);
+}
+
+ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
+                           const char *split)
+{
+    ap_input *in = sink_input(sink, d, id_name);
+    if (in && split && !in->split && !(in->split = ap_store_strdup(sink->store, split))) {
+        ap_error_nomem(sink->ctx);
+        return NULL;
+    }
+    return in;
+}
+
+ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
+{
+    return ap_sink_input_ex(sink, d, NULL, NULL);
 }
 
 /* ---- concepts ---- */

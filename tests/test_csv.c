@@ -1,7 +1,9 @@
 /*
  * test_csv.c: the CSV reader: each dialect and its detection, byte order
  * marks, CRLF, quoting, blank lines, bad rows with their line numbers, and
- * files that are not CSV.
+ * files that are not CSV; delimiters other than commas (found, or given by
+ * --delimiter) with decimal commas, Clarifai's CSV template, and AutoML
+ * sets and gs:// paths kept through a trip (files in tests/data/csv/).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,11 +176,294 @@ static void test_csv_not_csv(void)
     ap_context_free(ctx);
 }
 
+#define CSVDATA "tests/data/csv/"
+
+static int run_file(const char *path, ap_context *ctx, t_capture *cap)
+{
+    const char *inputs[1] = {path};
+    return t_capture_run(ctx, inputs, 1, cap);
+}
+
+/* ---- delimiters ---- */
+
+static void test_csv_semicolon_detected(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon.csv", ctx, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "tfod dialect (detected), semicolon-separated");
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 2);
+    T_ASSERT_STR(cap.v[0].input, "a");
+    T_ASSERT_STR(cap.v[1].name, "big;dog"); /* quoted, the delimiter inside */
+    CU_ASSERT_EQUAL(cap.v[1].line, 3);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* 12,5 is 12.5 in a file that ';' separates; 1.234,5 (a thousands dot) is
+ * not a number. */
+static void test_csv_semicolon_decimal_comma(void)
+{
+    const char *d = t_dir("csv_decimal");
+    char args[1024];
+    snprintf(args, sizeof args, "convert " CSVDATA "semicolon.csv -o '%s/out' --quiet", d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
+    char *req = t_read(t_path(d, "out/requests/post-annotations-000001.json"), NULL);
+    T_ASSERT_STR(req, "{\"annotations\":[{\"input_id\":\"a\",\"data\":{\"regions\":[{\"region_info\":"
+                      "{\"bounding_box\":{\"top_row\":0.1,\"left_col\":0.0625,\"bottom_row\":0.505,"
+                      "\"right_col\":0.3}},\"data\":{\"concepts\":[{\"id\":\"dog\",\"name\":\"dog\","
+                      "\"value\":1}]}}]}},{\"input_id\":\"a\",\"data\":{\"regions\":[{\"region_info\":"
+                      "{\"bounding_box\":{\"top_row\":0,\"left_col\":0,\"bottom_row\":1,\"right_col\":1}},"
+                      "\"data\":{\"concepts\":[{\"id\":\"bigdog\",\"name\":\"big;dog\",\"value\":1}]}}]}}]}\n");
+    char *rj = t_read(t_path(d, "out/rejects.jsonl"), NULL);
+    T_ASSERT_STR(rj, "{\"source\":{\"file\":\"tests/data/csv/semicolon.csv\",\"line\":4,\"index\":2},"
+                     "\"input\":\"b\",\"label\":\"cat\",\"reason\":\"invalid_coordinate\",\"message\":"
+                     "\"xmin is \\\"1.234,5\\\", not a number\"}\n");
+    free(req);
+    free(rj);
+}
+
+/* Detection takes a semicolon file for CSV (it was "not a dataset annoport
+ * can read"). */
+static void test_csv_semicolon_probed(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "semicolon.csv --no-progress", &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), "annoport: checked csv input (detected), tfod "
+                                              "dialect (detected), semicolon-separated\n"));
+    T_ASSERT_STR(err, "annoport: warning: " CSVDATA "semicolon.csv:4: invalid_coordinate: "
+                      "xmin is \"1.234,5\", not a number\n");
+    free(out);
+    free(err);
+}
+
+/* --from csv --csv-dialect tfod on a semicolon file (it was an error: no
+ * TF-OD header). */
+static void test_csv_semicolon_forced_dialect(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.from = "csv";
+    ctx->opt.csv_dialect = "tfod";
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon.csv", ctx, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "tfod dialect, semicolon-separated");
+    CU_ASSERT_EQUAL(cap.n, 2);
+    CU_ASSERT_EQUAL(ctx->counts.objects_rejected, 1);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* generic on a semicolon file (every row was an invalid_row). */
+static void test_csv_semicolon_generic(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.csv_dialect = "generic";
+    ctx->opt.columns = "image=1,width=2,height=3,label=4,xmin=5,ymin=6,xmax=7,ymax=8";
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon.csv", ctx, &cap), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.objects_read, 3);
+    CU_ASSERT_EQUAL(ctx->counts.objects_written, 2);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 2);
+    CU_ASSERT_DOUBLE_EQUAL(cap.v[0].box.left, 0.0625, 1e-12);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_csv_tab_detected(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "tab.csv", ctx, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "classification dialect (detected), tab-separated");
+    CU_ASSERT_EQUAL_FATAL(cap.n, 2);
+    T_ASSERT_STR(cap.v[1].input, "y");
+    T_ASSERT_STR(cap.v[1].concept, "big-dog");
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* A pipe-separated file with decimal commas, columns named. */
+static void test_csv_pipe_detected(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.from = "csv";
+    ctx->opt.csv_dialect = "generic";
+    ctx->opt.columns = "image=path,label=label,xmin=x1,ymin=y1,xmax=x2,ymax=y2";
+    ctx->opt.coords_normalized = 1;
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "pipe.csv", ctx, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "generic dialect, pipe-separated");
+    CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+    CU_ASSERT_EQUAL(cap.v[0].box.left, 0.1);
+    CU_ASSERT_EQUAL(cap.v[0].box.top, 0.2);
+    CU_ASSERT_EQUAL(cap.v[0].box.right, 0.3);
+    CU_ASSERT_EQUAL(cap.v[0].box.bottom, 0.4);
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* --delimiter where the first lines cannot tell (one ';' and one ','). */
+static void test_csv_delimiter_option(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.csv_dialect = "classification";
+    ctx->opt.csv_delimiter = ';';
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon-one-field.csv", ctx, &cap), AP_OK);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 2);
+    T_ASSERT_STR(cap.v[0].input, "x");
+    T_ASSERT_STR(cap.v[0].name, "cat,dog");
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_csv_delimiter_values(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "tab.csv --delimiter tab --quiet", NULL, NULL), 0);
+    CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "tab.csv --delimiter '\\t' --quiet", NULL, NULL),
+                    0);
+    CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "tab.csv --delimiter ab", &out, &err), 64);
+    T_ASSERT_STR(err, "annoport: --delimiter takes one character, or tab, not 'ab' (see "
+                      "'annoport validate --help')\n");
+    free(out);
+    free(err);
+}
+
+/* Detection reads bytes: a Latin-1 label does not stop it. */
+static void test_csv_probe_bytes(void)
+{
+    static const char text[] = "filename;width;height;class;xmin;ymin;xmax;ymax\n"
+                               "a.jpg;10;10;caf\xe9;1;1;5;5\n";
+    unsigned char buf[AP_PROBE_BYTES] = {0};
+    memcpy(buf, text, sizeof text - 1);
+    ap_probe p = {"labels.txt", buf, sizeof text - 1};
+    const ap_format *csv = ap_format_find("csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_EQUAL(csv->probe(&p), 70);
+    static const char other[] = "a.jpg;10\nb.jpg;20\n"; /* no known dialect, not .csv */
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, other, sizeof other - 1);
+    p.len = sizeof other - 1;
+    CU_ASSERT_EQUAL(csv->probe(&p), 0);
+}
+
+/* ---- Clarifai's CSV template ---- */
+
+static void test_csv_clarifai_template(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "clarifai-template.csv", ctx, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "classification dialect (Clarifai template)");
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 3);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 3);
+    T_ASSERT_STR(cap.v[0].input, "photo-1"); /* inputid */
+    T_ASSERT_STR(cap.v[0].concept, "cat");   /* "cat, dog": two concepts */
+    T_ASSERT_STR(cap.v[1].input, "photo-1");
+    T_ASSERT_STR(cap.v[1].concept, "dog");
+    T_ASSERT_STR(cap.v[2].input, "b");       /* no inputid: from the file name */
+    T_ASSERT_STR(cap.v[2].concept, "bird");
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* The template's input is the file name, a URL as it is. */
+static void test_csv_clarifai_template_file_names(void)
+{
+    const char *d = t_dir("csv_template");
+    char args[1024];
+    snprintf(args, sizeof args, "convert " CSVDATA "clarifai-template.csv -o '%s/out' --quiet", d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(t_check(t_path(d, "out"), NULL), 0);
+    char *m = t_read(t_path(d, "out/manifest.json"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t_str(m), "\n\t\t{\"id\":\"photo-1\",\"file_name\":"
+                                            "\"https://samples.example.com/img/a.jpg\",\"width\":0,"
+                                            "\"height\":0},\n\t\t{\"id\":\"b\",\"file_name\":\"b.jpg\","
+                                            "\"width\":0,\"height\":0},\n\t\t{\"id\":\"photo-3\","
+                                            "\"file_name\":\"c.jpg\",\"width\":0,\"height\":0}\n"));
+    free(m);
+}
+
+/* --csv-dialect classification on input,concepts: the header is not an
+ * image (it was posted as image "input" with concept "concepts"). */
+static void test_csv_classification_header_forced(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.csv_dialect = "classification";
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "input-concepts.csv", ctx, &cap), AP_OK);
+    T_ASSERT_STR(ctx->detail, "classification dialect (Clarifai template)");
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 1);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 1);
+    T_ASSERT_STR(cap.v[0].input, "a");
+    T_ASSERT_STR(cap.v[0].concept, "cat");
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* ---- AutoML: sets and gs:// paths ---- */
+
+/* The ids leave out the bucket, as before. */
+static void test_csv_automl_ids_without_bucket(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "automl-sets.csv", ctx, &cap), AP_OK);
+    CU_ASSERT_EQUAL(ctx->counts.inputs, 3);
+    CU_ASSERT_EQUAL_FATAL(cap.n, 2);
+    T_ASSERT_STR(cap.v[0].input, "dir_a");
+    T_ASSERT_STR(cap.v[1].input, "dir_b");
+    t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+/* AutoML -> Clarifai requests -> AutoML gives the file back: sets and
+ * gs:// paths (they came back UNASSIGNED,dir/a.jpg). */
+static void test_csv_automl_trip_through_clarifai(void)
+{
+    const char *d = t_dir("csv_automl_trip");
+    char args[1024];
+    snprintf(args, sizeof args, "convert " CSVDATA "automl-sets.csv -o '%s/req' --quiet", d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "convert '%s/req' --to csv --csv-dialect automl -o '%s/back' "
+             "--quiet", d, d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
+    CU_ASSERT(t_same_file(CSVDATA "automl-sets.csv", t_path(d, "back/annotations.csv")));
+}
+
+static void test_csv_automl_to_automl(void)
+{
+    const char *d = t_dir("csv_automl_direct");
+    char args[1024];
+    snprintf(args, sizeof args, "convert " CSVDATA "automl-sets.csv --to csv --csv-dialect automl "
+             "-o '%s/out' --quiet", d);
+    CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
+    CU_ASSERT(t_same_file(CSVDATA "automl-sets.csv", t_path(d, "out/annotations.csv")));
+}
+
 CU_TestInfo csv_tests[] = {
     {"test_csv_tfod", test_csv_tfod},
     {"test_csv_bad_rows_have_lines", test_csv_bad_rows_have_lines},
     {"test_csv_automl", test_csv_automl},
     {"test_csv_classification_and_generic", test_csv_classification_and_generic},
     {"test_csv_not_csv", test_csv_not_csv},
+    {"test_csv_semicolon_detected", test_csv_semicolon_detected},
+    {"test_csv_semicolon_decimal_comma", test_csv_semicolon_decimal_comma},
+    {"test_csv_semicolon_probed", test_csv_semicolon_probed},
+    {"test_csv_semicolon_forced_dialect", test_csv_semicolon_forced_dialect},
+    {"test_csv_semicolon_generic", test_csv_semicolon_generic},
+    {"test_csv_tab_detected", test_csv_tab_detected},
+    {"test_csv_pipe_detected", test_csv_pipe_detected},
+    {"test_csv_delimiter_option", test_csv_delimiter_option},
+    {"test_csv_delimiter_values", test_csv_delimiter_values},
+    {"test_csv_probe_bytes", test_csv_probe_bytes},
+    {"test_csv_clarifai_template", test_csv_clarifai_template},
+    {"test_csv_clarifai_template_file_names", test_csv_clarifai_template_file_names},
+    {"test_csv_classification_header_forced", test_csv_classification_header_forced},
+    {"test_csv_automl_ids_without_bucket", test_csv_automl_ids_without_bucket},
+    {"test_csv_automl_trip_through_clarifai", test_csv_automl_trip_through_clarifai},
+    {"test_csv_automl_to_automl", test_csv_automl_to_automl},
     CU_TEST_INFO_NULL,
 };

@@ -277,16 +277,17 @@ static void test_export_csv_round_trip(void)
     text = t_read(t_path(d, "f3/requests/post-annotations-000001.json"), NULL);
     CU_ASSERT_PTR_NOT_NULL(text ? strstr(text, "\"name\":\"=SUM(A1)\"") : NULL);
     free(text);
-    /* AutoML: normalized, no sizes needed, images without objects kept */
+    /* AutoML: normalized, no sizes needed, images without objects kept, each
+     * with its set and its path (a gs:// URI whole) */
     snprintf(cmd, sizeof cmd, "%s convert samples/csv/automl.csv -o '%s/am' --quiet && %s "
              "convert '%s/am' --to csv --csv-dialect automl -o '%s/am2' --quiet", t_bin(), d,
              t_bin(), d, d);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
     text = t_read(t_path(d, "am2/annotations.csv"), NULL);
-    T_ASSERT_STR(text, "UNASSIGNED,salads/img1.jpg,Salad,0.1,0.2,,,0.5,0.6,,\n"
-                       "UNASSIGNED,salads/img1.jpg,Baked Goods,0,0,,,1,1,,\n"
-                       "UNASSIGNED,salads/img2.jpg,Tomato,0.2,0.1,,,0.6,0.5,,\n"
-                       "UNASSIGNED,salads/img3.jpg,,,,,,,,,\n"
+    T_ASSERT_STR(text, "TRAIN,gs://my-bucket/salads/img1.jpg,Salad,0.1,0.2,,,0.5,0.6,,\n"
+                       "TRAIN,gs://my-bucket/salads/img1.jpg,Baked Goods,0,0,,,1,1,,\n"
+                       "TEST,salads/img2.jpg,Tomato,0.2,0.1,,,0.6,0.5,,\n"
+                       "VALIDATION,salads/img3.jpg,,,,,,,,,\n"
                        "UNASSIGNED,salads/img4.jpg,,,,,,,,,\n");
     free(text);
 }

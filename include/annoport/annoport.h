@@ -86,6 +86,8 @@ typedef struct ap_options {
                                       same output, slower; for tests */
     int allow_empty;               /* a conversion that read objects and wrote
                                       none succeeds (default: an error, 65) */
+    int csv_delimiter;             /* CSV: the delimiter (--delimiter); 0:
+                                      found in the first lines */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */

@@ -69,6 +69,13 @@ typedef struct ap_image_desc {
 /* Registers an image; returns its input (owned by the core), or NULL with
  * the error set (an input id collision, out of memory). */
 ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d);
+/* The same, with the input id made from id_name instead of d->file_name
+ * when id_name is not NULL (a URI's path: the input keeps the whole URI as
+ * its file name), and split, when not NULL, the set the image belongs to in
+ * its source (AutoML's TRAIN, VALIDATION, TEST, UNASSIGNED; the first given
+ * is kept, and the manifest lists it). */
+ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
+                           const char *split);
 
 /* Resolves a source label to its concept (created on first use, label map
  * and --labels applied); NULL with the error set on a concept id collision

@@ -36,6 +36,7 @@ typedef struct ap_input {
     int id_given;       /* the source named its Clarifai input id (not derived
                            from the file name) */
     uint32_t rejected;  /* objects of it rejected */
+    char *split;        /* its set in the source (AutoML CSV), or NULL */
 } ap_input;
 
 /* A concept. Owned by the core's concept table. */
