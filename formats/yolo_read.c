@@ -793,13 +793,18 @@ static int split_entry(yolo *y, const y_entry *e, int select)
         size_t len = 0;
         rc = slurp(y, full, &text, &len);
         char *at = text;
-        uint64_t line = 0;
+        uint64_t line = 0, no_image = 0, first_line = 0;
+        char first[512] = "";
         for (char *l; rc == AP_OK && (l = next_line(&at)) != NULL;) {
             line++;
             l = trim(l);
             if (!*l || *l == '#')
                 continue;
             long k = listed_item(y, l);
+            if (k >= 0 && !y->items[k].image && !no_image++) {
+                snprintf(first, sizeof first, "%s", l);
+                first_line = line;
+            }
             if (k == -1 && y->ctx->err)
                 rc = y->ctx->err;
             else if (k < 0 && y->darknet)
@@ -818,6 +823,13 @@ static int split_entry(yolo *y, const y_entry *e, int select)
                     snprintf(y->items[k].list_pos, m, "%s\n%llu", full, (unsigned long long)line);
             }
         }
+        /* an image the list names and the dataset lacks: its size is unknown */
+        if (rc == AP_OK && no_image)
+            ap_warn(y->ctx, "%s/%s:%llu: the image \"%s\"%s is not in the dataset: %s size "
+                    "is unknown, and a format in pixels rejects %s objects (give --sizes or "
+                    "--images)", ap_container_path(y->c), full, (unsigned long long)first_line,
+                    first, no_image > 1 ? " and others the list names" : "",
+                    no_image > 1 ? "their" : "its", no_image > 1 ? "their" : "its");
         free(text);
     }
     free(found);

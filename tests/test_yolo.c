@@ -325,7 +325,22 @@ static void test_yolo_zip(void)
     free(b);
 }
 
+/* A Darknet list naming an image the dataset lacks: read, and said. */
+static void test_yolo_listed_image_missing_is_said(void)
+{
+    char cmd[2048], *err = NULL;
+    snprintf(cmd, sizeof cmd, "validate '%s/corpus/openvinotoolkit__datumaro/_from_tests/"
+             "unit__data_formats__test_yolo_strict_format/YoloExtractorTest/missing_image_file'",
+             t_shared());
+    CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "missing_image_file/train.txt:1: the image "
+                                             "\"data/obj_train_data/1.jpg\" is not in the "
+                                             "dataset: its size is unknown") : NULL);
+    free(err);
+}
+
 CU_TestInfo yolo_tests[] = {
+    {"test_yolo_listed_image_missing_is_said", test_yolo_listed_image_missing_is_said},
     {"test_yolo_ultralytics_splits", test_yolo_ultralytics_splits},
     {"test_yolo_darknet", test_yolo_darknet},
     {"test_yolo_names", test_yolo_names},
