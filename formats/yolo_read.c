@@ -945,22 +945,6 @@ static int read_labels(yolo *y, ap_input *in, const char *rel)
 
 /* ---- the dataset ---- */
 
-/* yolo_write.c's label path of a manifest input. */
-static char *exported_path(const char *name, const char *id)
-{
-    int safe = *name && name[0] != '/' && !strstr(name, "..") && !strchr(name, '\\') &&
-               !strstr(name, "//") && strcmp(name, id) != 0;
-    const char *base = safe ? name : id;
-    size_t n = strlen(base);
-    const char *slash = strrchr(base, '/');
-    const char *dot = strrchr(base, '.');
-    if (safe && dot && (!slash || dot > slash + 1))
-        n = (size_t)(dot - base);
-    char *p = malloc(n + 16);
-    if (p)
-        snprintf(p, n + 16, "labels/%.*s.txt", (int)n, base);
-    return p;
-}
 
 /* annoport's manifest beside a YOLO export: the file names and sizes of the
  * images that it does not ship. */
@@ -992,7 +976,7 @@ static int load_manifest(yolo *y)
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "file_name");
         if (!cJSON_IsString(id) || !cJSON_IsString(name))
             continue;
-        char *p = exported_path(name->valuestring, id->valuestring);
+        char *p = ap_yolo_label_path(name->valuestring, id->valuestring);
         if (!p || ap_map_put(y->exported, p, (void *)e) != 0) {
             free(p);
             return ap_error_nomem(y->ctx);

@@ -186,13 +186,14 @@ static int yw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     return ap_group_add(w->g, a->input->index, b->p, (uint32_t)b->len);
 }
 
-/* labels/<file name without extension>.txt, or labels/<input id>.txt. */
-static char *label_path(const ap_input *in)
+/* labels/<file name without extension>.txt, or labels/<input id>.txt when
+ * the name is unsafe or is the id (internal.h: the reader pairs an export's
+ * manifest with its label files through it). */
+char *ap_yolo_label_path(const char *name, const char *id)
 {
-    const char *name = in->file_name;
     int safe = *name && name[0] != '/' && !strstr(name, "..") && !strchr(name, '\\') &&
-               !strstr(name, "//") && strcmp(name, in->id) != 0;
-    const char *base = safe ? name : in->id;
+               !strstr(name, "//") && strcmp(name, id) != 0;
+    const char *base = safe ? name : id;
     size_t n = strlen(base);
     const char *slash = strrchr(base, '/');
     const char *dot = strrchr(base, '.');
@@ -209,7 +210,7 @@ static int write_labels(void *user, uint32_t index, const unsigned char *recs, s
     yolo_w *w = user;
     const ap_input *in = w->info->inputs[index];
     ap_store_tick(w->info->tables);
-    char *rel = label_path(in);
+    char *rel = ap_yolo_label_path(in->file_name, in->id);
     if (!rel)
         return ap_error_nomem(w->ctx);
     const ap_input *other = ap_map_get(w->paths, rel);

@@ -163,6 +163,12 @@ int ap_requests_add(void *batches, const ap_annotation *a);
 int ap_requests_finish(void *batches, struct cJSON *list);
 void ap_requests_free(void *batches);
 
+/* ---- YOLO (formats/yolo_write.c) ---- */
+
+/* The label file annoport's YOLO writer gives an input: a new string, or
+ * NULL out of memory. */
+char *ap_yolo_label_path(const char *file_name, const char *id);
+
 /* ---- image sizes from file headers (imgsize.c) ---- */
 
 /* Reads width and height from a JPEG (SOF, with EXIF orientation: 5-8
