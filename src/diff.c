@@ -46,6 +46,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -825,12 +826,13 @@ static long index_get(const ap_map *m, const char *key)
 
 /* The inputs of the annoport manifest beside or inside DESIRED (an
  * export's): file name -> input id. NULL when there is none. */
-static cJSON *export_manifest(const char *desired)
+static int export_manifest(ap_context *ctx, const char *desired, cJSON **out)
 {
     struct stat st;
     char path[4096];
+    *out = NULL;
     if (stat(desired, &st) != 0)
-        return NULL;
+        return AP_OK;
     if (S_ISDIR(st.st_mode)) {
         snprintf(path, sizeof path, "%s/manifest.json", desired);
     } else {
@@ -838,34 +840,25 @@ static cJSON *export_manifest(const char *desired)
         snprintf(copy, sizeof copy, "%s", desired);
         snprintf(path, sizeof path, "%s/manifest.json", dirname(copy));
     }
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (access(path, R_OK) != 0)
+        return AP_OK; /* none: pairing goes on without it */
+    ap_stream *f = ap_stream_open(ctx, path);
     char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (ap_grow(&text, &cap, len + got + 1, 1) != 0) {
-            free(text);
-            fclose(f);
-            return NULL;
-        }
-        memcpy(text + len, chunk, got);
-        len += got;
-    }
-    fclose(f);
-    if (!text)
-        return NULL;
-    text[len] = '\0';
-    cJSON *m = cJSON_Parse(text);
+    size_t len = 0;
+    int rc = f ? ap_stream_slurp(ctx, f, ctx->opt.max_record, &text, &len) : ctx->err;
+    ap_stream_close(f);
+    if (rc)
+        return rc;
+    cJSON *m = cJSON_ParseWithLength(text, len);
     free(text);
     const cJSON *tool = cJSON_GetObjectItemCaseSensitive(m, "tool");
     if (!cJSON_IsString(tool) || strcmp(tool->valuestring, "annoport") != 0 ||
         !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "inputs"))) {
-        cJSON_Delete(m);
-        return NULL;
+        cJSON_Delete(m); /* another file of that name: not an export's manifest */
+        return AP_OK;
     }
-    return m;
+    *out = m;
+    return AP_OK;
 }
 
 /* Whether CURRENT's input c has a file name of its own (not its id) that
@@ -957,7 +950,10 @@ static long find_current(ap_context *ctx, dside *cur, pairing *pr, const dinput 
 static int pair_inputs(ap_context *ctx, dside *cur, dside *des, const char *desired, pairing *pr)
 {
     size_t most = cur->ninputs + des->ninputs + 1;
-    cJSON *m = export_manifest(desired);
+    cJSON *m;
+    int mrc = export_manifest(ctx, desired, &m);
+    if (mrc)
+        return mrc;
     most += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "inputs"));
     pr->cur_of_des = malloc((des->ninputs + 1) * sizeof *pr->cur_of_des);
     pr->des_of_cur = malloc(most * sizeof *pr->des_of_cur);
