@@ -151,7 +151,8 @@ check: test
 # Fuzzing: one libFuzzer target per reader, seeded from the samples, the
 # test data and the shared corpus; a crash is saved under
 # tests/data/fuzz/TARGET/, which make test replays.
-FUZZ_TARGETS = coco voc csv clarifai zip probe
+# a target per reader of the table in formats/formats.c, and two more
+FUZZ_TARGETS = $(shell sed -n 's/^ *&ap_reader_\([a-z0-9_]*\),$$/\1/p' formats/formats.c) zip probe
 FUZZ_SECONDS ?= 60
 
 fuzz-deps:

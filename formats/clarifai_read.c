@@ -21,14 +21,26 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "../src/internal.h"
 
+extern const ap_reader ap_reader_clarifai;
+
+/* The reader's options: which annotations of an export are kept. */
+typedef struct {
+    int include_model;            /* --include-model-annotations */
+    const char *only_user_ids;    /* comma-separated, NULL: all */
+    const char *only_model_version_ids;
+    const char *only_input_ids;
+} clarifai_read_opts;
+
 typedef struct {
     ap_context *ctx;
+    const clarifai_read_opts *o;
     ap_sink *sink;
     ap_jscan *j;
     const char *path;
@@ -290,7 +302,7 @@ static int read_annotation(void *user, const cJSON *e, int64_t index, uint64_t l
     const char *user_id = get_str(e, "user_id");
     const char *model = get_str(e, "model_version_id");
     int by_model = model && *model;
-    int filtered = (by_model && !c->ctx->opt.include_model && !c->only_models) ||
+    int filtered = (by_model && !c->o->include_model && !c->only_models) ||
                    (c->only_users && !in_set(c->only_users, user_id)) ||
                    (c->only_models && !in_set(c->only_models, model)) ||
                    (c->only_inputs && !in_set(c->only_inputs, input_id));
@@ -473,9 +485,10 @@ static int read_file(ap_context *ctx, const ap_source *src, ap_sink *sink, int i
     c.sink = sink;
     c.path = src->path;
     c.inputs_only = inputs_only;
-    c.only_users = id_set(ctx, ctx->opt.only_user_ids);
-    c.only_models = id_set(ctx, ctx->opt.only_model_version_ids);
-    c.only_inputs = id_set(ctx, ctx->opt.only_input_ids);
+    c.o = ap_plugin_options_get(ctx, &ap_reader_clarifai.options);
+    c.only_users = id_set(ctx, c.o->only_user_ids);
+    c.only_models = id_set(ctx, c.o->only_model_version_ids);
+    c.only_inputs = id_set(ctx, c.o->only_input_ids);
     c.sdk_id = sdk_input_id(src->path);
     c.j = ap_jscan_new(ctx, src->stream, src->path);
     int rc = c.j && !ctx->err ? walk(&c) : ctx->err ? ctx->err : ap_error_nomem(ctx);
@@ -488,8 +501,9 @@ static int read_file(ap_context *ctx, const ap_source *src, ap_sink *sink, int i
     return rc;
 }
 
-static int clarifai_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+static int clarifai_read(ap_context *ctx, const ap_source *src, ap_sink *sink, void *priv)
 {
+    (void)priv;
     return read_file(ctx, src, sink, 0);
 }
 
@@ -512,14 +526,6 @@ static int clarifai_probe(const ap_probe *p)
         (strstr(s, "\"regionInfo\"") || strstr(s, "\"metadata\"") ||
          strstr(s, "\"region_info\"") || strstr(s, "\"value\"")))
         return 80; /* an SDK export's SPLIT/annotations/ID.json */
-    if (strstr(s, "\"tool\"") && strstr(s, "\"annoport\"")) {
-        /* annoport's manifest: a Clarifai tree's, or another format's (whose
-         * own files are the dataset) */
-        const char *t = strstr(s, "\"target\"");
-        const char *f = t ? strstr(t, "\"format\"") : NULL;
-        const char *v = f ? strchr(f + 8, '"') : NULL;
-        return v && strncmp(v, "\"clarifai\"", 10) == 0 ? 90 : 0;
-    }
     if (strstr(s, "\"input_id\"") || strstr(s, "\"inputId\""))
         return 85;
     if (strstr(s, "\"status\"") && strstr(s, "\"code\"") &&
@@ -531,14 +537,26 @@ static int clarifai_probe(const ap_probe *p)
     return 0;
 }
 
-extern const ap_writer_ops ap_clarifai_writer;
+static const ap_option clarifai_read_options[] = {
+    {"include-model-annotations", NULL, "keep annotations made by models", AP_OPT_FLAG,
+     offsetof(clarifai_read_opts, include_model), NULL, NULL, 0},
+    {"only-user-ids", "IDS", "keep only these users' annotations", AP_OPT_STRING,
+     offsetof(clarifai_read_opts, only_user_ids), NULL, NULL, 0},
+    {"only-model-version-ids", "IDS", "keep only these model versions' annotations",
+     AP_OPT_STRING, offsetof(clarifai_read_opts, only_model_version_ids), NULL, NULL, 0},
+    {"only-input-ids", "IDS", "keep only these inputs", AP_OPT_STRING,
+     offsetof(clarifai_read_opts, only_input_ids), NULL, NULL, 0},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
+};
 
-const ap_format ap_format_clarifai = {
+const ap_reader ap_reader_clarifai = {
     .name = "clarifai",
     .description = "Clarifai JSON: request bodies and manifests, GET /v2/annotations and "
                    "/v2/inputs pages, dataset exports",
     .extensions = "json",
     .probe = clarifai_probe,
     .read = clarifai_read,
-    .writer = &ap_clarifai_writer,
+    .reads_manifest = 1,
+    .options = {"Clarifai exports (--from clarifai)", clarifai_read_options,
+                sizeof(clarifai_read_opts), NULL},
 };

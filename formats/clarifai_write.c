@@ -71,15 +71,12 @@ static int cw_accepts(const ap_context *ctx, int *needs_size)
     return all;
 }
 
-static int cw_open(ap_context *ctx, ap_output *out, void **state)
+static int cw_open(ap_context *ctx, ap_output *out, void *priv)
 {
-    cw_state *st = calloc(1, sizeof *st);
-    if (!st)
-        return ap_error_nomem(ctx);
+    cw_state *st = priv;
     st->ctx = ctx;
     st->out = out;
     st->kind = cw_kind(ctx);
-    *state = st;
     if (ctx->opt.request && st->kind == K_POST && strcmp(ctx->opt.request, "post"))
         return ap_error(ctx, AP_EUSAGE, "--request takes post, patch or delete, not %s",
                         ctx->opt.request);
@@ -101,11 +98,9 @@ static void clear_pending(cw_state *st)
     st->pending = 0;
 }
 
-static void cw_free(void *state)
+static void cw_release(void *priv)
 {
-    cw_state *st = state;
-    if (!st)
-        return;
+    cw_state *st = priv;
     clear_pending(st);
     ap_buf_free(&st->body);
     ap_buf_free(&st->ids);
@@ -113,7 +108,6 @@ static void cw_free(void *state)
     free(st->concepts);
     free(st->sizes);
     free(st->seen);
-    free(st);
 }
 
 static void file_name(char *buf, size_t n, int kind, size_t number)
@@ -477,13 +471,20 @@ int ap_requests_finish(void *state, cJSON *list)
 
 void ap_requests_free(void *state)
 {
-    cw_free(state);
+    if (!state)
+        return;
+    cw_release(state);
+    free(state);
 }
 
-const ap_writer_ops ap_clarifai_writer = {
+const ap_writer ap_writer_clarifai = {
+    .name = "clarifai",
+    .description = "Clarifai JSON: request bodies and manifests, GET /v2/annotations and "
+                   "/v2/inputs pages, dataset exports",
     .accepts = cw_accepts,
+    .priv_size = sizeof(cw_state),
     .open = cw_open,
     .annotation = cw_annotation,
     .close = cw_close,
-    .free = cw_free,
+    .release = cw_release,
 };

@@ -804,8 +804,9 @@ static int walk(coco *c, int first)
     return ap_jscan_object(c->j, coco_member, c);
 }
 
-static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+static int coco_read(ap_context *ctx, const ap_source *src, ap_sink *sink, void *priv)
 {
+    (void)priv;
     coco c;
     memset(&c, 0, sizeof c);
     c.ctx = ctx;
@@ -885,7 +886,10 @@ done:
 }
 
 /* A COCO file opens with '{' and names one of its arrays early, or is a list
- * of objects with "image_id" (results). */
+ * of objects with "image_id" and "category_id" (results). The keys of
+ * COCO's own records (an image's "file_name", an annotation's "image_id",
+ * "bbox", ...) make it surer: a JSON object that only has an
+ * "annotations" key could be anything. */
 static int coco_probe(const ap_probe *p)
 {
     const char *s = (const char *)p->buf;
@@ -896,30 +900,25 @@ static int coco_probe(const ap_probe *p)
         i++;
     if (i >= p->len)
         return 0;
-    if (strstr(s + i, "\"input_id\"") || strstr(s + i, "\"inputId\"") ||
-        (strstr(s + i, "\"tool\"") && strstr(s + i, "\"annoport\"")) ||
-        (strstr(s + i, "\"status\"") && strstr(s + i, "\"code\"")))
-        return 0; /* Clarifai JSON */
-    if (s[i] == '{') {
-        int score = 0;
-        if (strstr(s + i, "\"images\"") || strstr(s + i, "\"annotations\""))
-            score = 80;
-        else if (strstr(s + i, "\"categories\""))
-            score = 60;
-        return score;
-    }
-    if (s[i] == '[' && strstr(s + i, "\"image_id\"") && strstr(s + i, "\"category_id\""))
-        return 60;
-    return 0;
+    s += i;
+    if (s[0] == '[')
+        return strstr(s, "\"image_id\"") && strstr(s, "\"category_id\"") ? 60 : 0;
+    if (s[0] != '{')
+        return 0;
+    int records = strstr(s, "\"image_id\"") || strstr(s, "\"category_id\"") ||
+                  strstr(s, "\"file_name\"") || strstr(s, "\"bbox\"") ||
+                  strstr(s, "\"supercategory\"") || strstr(s, "\"iscrowd\"");
+    if (strstr(s, "\"images\""))
+        return records ? 80 : 60;
+    if (strstr(s, "\"annotations\""))
+        return records ? 80 : 40;
+    return strstr(s, "\"categories\"") ? 60 : 0;
 }
 
-extern const ap_writer_ops ap_coco_writer;
-
-const ap_format ap_format_coco = {
+const ap_reader ap_reader_coco = {
     .name = "coco",
     .description = "COCO instances JSON (also keypoints, labels, panoptic, stuff, results)",
     .extensions = "json",
     .probe = coco_probe,
     .read = coco_read,
-    .writer = &ap_coco_writer,
 };

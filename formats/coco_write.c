@@ -39,30 +39,24 @@ static int cw_accepts(const ap_context *ctx, int *needs_size)
     return AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT;
 }
 
-static int cw_open(ap_context *ctx, ap_output *out, void **state)
+static int cw_open(ap_context *ctx, ap_output *out, void *priv)
 {
-    coco_w *w = calloc(1, sizeof *w);
-    if (!w)
-        return ap_error_nomem(ctx);
+    coco_w *w = priv;
     w->out = out;
     w->anns = tmpfile();
-    *state = w;
     if (!w->anns)
         return ap_error(ctx, AP_EIO, "cannot create a temporary file for the annotations");
     return AP_OK;
 }
 
-static void cw_free(void *state)
+static void cw_release(void *priv)
 {
-    coco_w *w = state;
-    if (!w)
-        return;
+    coco_w *w = priv;
     if (w->anns)
         fclose(w->anns);
     free(w->cat_of);
     free(w->cats);
     ap_buf_free(&w->b);
-    free(w);
 }
 
 static uint32_t category(ap_context *ctx, coco_w *w, const ap_concept *c)
@@ -209,10 +203,13 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
     return rc ? rc : ap_manifest_write(ctx, w->out, info, "coco", NULL, NULL, NULL);
 }
 
-const ap_writer_ops ap_coco_writer = {
+const ap_writer ap_writer_coco = {
+    .name = "coco",
+    .description = "COCO instances JSON (also keypoints, labels, panoptic, stuff, results)",
     .accepts = cw_accepts,
+    .priv_size = sizeof(coco_w),
     .open = cw_open,
     .annotation = cw_annotation,
     .close = cw_close,
-    .free = cw_free,
+    .release = cw_release,
 };

@@ -26,12 +26,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
 #include <csv.h>
 
 #include "../src/internal.h"
+
+extern const ap_reader ap_reader_csv;
 
 enum { D_NONE, D_TFOD, D_AUTOML, D_CLASS, D_GENERIC };
 static const char *const dialect_names[] = {"", "tfod", "automl", "classification", "generic"};
@@ -41,8 +44,17 @@ enum { C_IMAGE, C_LABEL, C_XMIN, C_YMIN, C_XMAX, C_YMAX, C_WIDTH, C_HEIGHT, C_VA
 static const char *const role_names[C_N] = {"image", "label", "xmin", "ymin", "xmax",
                                             "ymax", "width", "height", "value"};
 
+/* The reader's options (--csv-dialect and the others below). */
+typedef struct {
+    const char *dialect;  /* tfod|automl|classification|generic, NULL: found */
+    const char *columns;  /* generic: image=COL,label=COL,... */
+    const char *coords;   /* generic: pixel (NULL) or normalized */
+    int delimiter;        /* 0: found in the first lines */
+} csv_read_opts;
+
 typedef struct {
     ap_context *ctx;
+    const csv_read_opts *o;
     ap_sink *sink;
     const char *path;
     struct csv_parser p;
@@ -286,7 +298,7 @@ static int clarifai_header(csvr *r)
 /* --columns: role=COL pairs; COL a header name or a 1-based number. */
 static int generic_columns(csvr *r, int first_row_is_header)
 {
-    const char *spec = r->ctx->opt.columns;
+    const char *spec = r->o->columns;
     if (!spec)
         return ap_error(r->ctx, AP_EUSAGE, "%s: the generic CSV dialect needs --columns "
                         "image=COL,label=COL,xmin=COL,ymin=COL,xmax=COL,ymax=COL", r->path);
@@ -339,7 +351,7 @@ static int generic_columns(csvr *r, int first_row_is_header)
  * header (to skip), 0 when it is data, or an error through r->rc. */
 static int detect(csvr *r)
 {
-    const char *forced = r->ctx->opt.csv_dialect;
+    const char *forced = r->o->dialect;
     int is_header = 0;
     if (forced) {
         for (int d = D_TFOD; d <= D_GENERIC; d++)
@@ -375,11 +387,11 @@ static int detect(csvr *r)
             r->col[C_VALUE] = r->nf > 2 ? 2 : -1;
         }
     }
-    if (!r->dialect && r->ctx->opt.columns)
+    if (!r->dialect && r->o->columns)
         r->dialect = D_GENERIC;
     if (r->dialect == D_GENERIC) {
         int named = 0;
-        for (const char *p = r->ctx->opt.columns ? r->ctx->opt.columns : ""; *p; p++)
+        for (const char *p = r->o->columns ? r->o->columns : ""; *p; p++)
             if (*p == '=' && !isdigit((unsigned char)p[1]))
                 named = 1;
         if ((r->rc = generic_columns(r, named)) != AP_OK)
@@ -565,7 +577,8 @@ static int row_tfod_generic(csvr *r)
         return AP_OK; /* an image without labels */
     if (empty(label))
         return reject(r, in->id, NULL, "invalid_row", "the row has no label");
-    ap_units units = r->dialect == D_GENERIC && r->ctx->opt.coords_normalized
+    ap_units units = r->dialect == D_GENERIC && r->o->coords &&
+                      !strcmp(r->o->coords, "normalized")
                          ? AP_UNITS_NORMALIZED
                          : AP_UNITS_PIXEL;
     if (r->col[C_XMIN] < 0) { /* generic without boxes: image-level */
@@ -705,11 +718,13 @@ static void *limited_realloc(void *p, size_t n)
     return n > csv_limit ? NULL : realloc(p, n);
 }
 
-static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink, void *priv)
 {
+    (void)priv;
     csvr r;
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
+    r.o = ap_plugin_options_get(ctx, &ap_reader_csv.options);
     r.sink = sink;
     r.path = src->path;
     r.line = 1;
@@ -739,7 +754,7 @@ static int csv_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
         if (first && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
             pos = 3;
         if (first) {
-            r.delim = ctx->opt.csv_delimiter ? (unsigned char)ctx->opt.csv_delimiter
+            r.delim = r.o->delimiter ? (unsigned char)r.o->delimiter
                                              : sniff_delimiter(buf + pos, len - pos);
             r.decimal_comma = r.delim != ',';
             csv_set_delim(&r.p, r.delim);
@@ -830,13 +845,37 @@ static int csv_probe(const ap_probe *p)
     return delim == ',' ? 10 : 0;
 }
 
-extern const ap_writer_ops ap_csv_writer;
+/* --delimiter: one character (not a quote or a line end), or tab. */
+static int parse_delimiter(ap_context *ctx, void *field, const char *arg)
+{
+    int *d = field;
+    if (!strcmp(arg, "tab") || !strcmp(arg, "\\t"))
+        *d = '\t';
+    else if (strlen(arg) == 1 && !strchr("\"\r\n", arg[0]))
+        *d = (unsigned char)arg[0];
+    else
+        return ap_error(ctx, AP_EUSAGE, "--delimiter takes one character, or tab, not '%s'", arg);
+    return AP_OK;
+}
 
-const ap_format ap_format_csv = {
+static const ap_option csv_read_options[] = {
+    {"csv-dialect", "D", "tfod, automl, classification or generic (default: detected)",
+     AP_OPT_CHOICE, offsetof(csv_read_opts, dialect), "tfod|automl|classification|generic",
+     NULL, 0},
+    {"columns", "MAP", "generic: image=COL,label=COL,xmin=COL,... (a name or a 1-based "
+     "number)", AP_OPT_STRING, offsetof(csv_read_opts, columns), NULL, NULL, 0},
+    {"coords", "UNITS", "generic: pixel (default) or normalized", AP_OPT_CHOICE,
+     offsetof(csv_read_opts, coords), "pixel|normalized", NULL, 0},
+    {"delimiter", "C", "the delimiter, one character, or tab (default: , ; tab or | found)",
+     AP_OPT_PARSE, offsetof(csv_read_opts, delimiter), NULL, parse_delimiter, 0},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
+};
+
+const ap_reader ap_reader_csv = {
     .name = "csv",
     .description = "CSV: TensorFlow OD, Google AutoML Vision, classification, or --columns",
     .extensions = "csv",
     .probe = csv_probe,
     .read = csv_read,
-    .writer = &ap_csv_writer,
+    .options = {"CSV (--from csv)", csv_read_options, sizeof(csv_read_opts), NULL},
 };

@@ -13,12 +13,20 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
 #include <csv.h>
 
 #include "../src/internal.h"
+
+extern const ap_writer ap_writer_csv;
+
+/* The writer's option: the dialect it writes (tfod or automl). */
+typedef struct {
+    const char *dialect;
+} csv_write_opts;
 
 typedef struct {
     ap_output *out;
@@ -27,9 +35,15 @@ typedef struct {
     ap_buf b;
 } csv_w;
 
+static const char *dialect(const ap_context *ctx)
+{
+    const csv_write_opts *o = ap_plugin_options_get(ctx, &ap_writer_csv.options);
+    return o->dialect;
+}
+
 static int is_automl(const ap_context *ctx)
 {
-    return ctx->opt.csv_dialect && strcmp(ctx->opt.csv_dialect, "automl") == 0;
+    return dialect(ctx) && strcmp(dialect(ctx), "automl") == 0;
 }
 
 static int sw_accepts(const ap_context *ctx, int *needs_size)
@@ -38,15 +52,12 @@ static int sw_accepts(const ap_context *ctx, int *needs_size)
     return is_automl(ctx) ? AP_ACCEPT_BOX | AP_ACCEPT_CONCEPT : AP_ACCEPT_BOX;
 }
 
-static int sw_open(ap_context *ctx, ap_output *out, void **state)
+static int sw_open(ap_context *ctx, ap_output *out, void *priv)
 {
-    if (ctx->opt.csv_dialect && strcmp(ctx->opt.csv_dialect, "tfod") != 0 && !is_automl(ctx))
+    if (dialect(ctx) && strcmp(dialect(ctx), "tfod") != 0 && !is_automl(ctx))
         return ap_error(ctx, AP_EUSAGE, "--to csv writes the tfod or automl dialect, not %s",
-                        ctx->opt.csv_dialect);
-    csv_w *w = calloc(1, sizeof *w);
-    if (!w)
-        return ap_error_nomem(ctx);
-    *state = w;
+                        dialect(ctx));
+    csv_w *w = priv;
     w->out = out;
     w->automl = is_automl(ctx);
     w->f = ap_output_create(out, "annotations.csv");
@@ -57,15 +68,12 @@ static int sw_open(ap_context *ctx, ap_output *out, void **state)
     return AP_OK;
 }
 
-static void sw_free(void *state)
+static void sw_release(void *priv)
 {
-    csv_w *w = state;
-    if (!w)
-        return;
+    csv_w *w = priv;
     if (w->f)
         fclose(w->f);
     ap_buf_free(&w->b);
-    free(w);
 }
 
 /* An input's AutoML set: its own when it is one, else UNASSIGNED. */
@@ -164,10 +172,20 @@ static int sw_close(ap_context *ctx, void *state, const ap_run_info *info)
     return rc ? rc : ap_manifest_write(ctx, w->out, info, "csv", NULL, NULL, NULL);
 }
 
-const ap_writer_ops ap_csv_writer = {
+static const ap_option csv_write_options[] = {
+    {"csv-dialect", "D", "the dialect written: tfod (default) or automl", AP_OPT_CHOICE,
+     offsetof(csv_write_opts, dialect), "tfod|automl|classification|generic", NULL, 0},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
+};
+
+const ap_writer ap_writer_csv = {
+    .name = "csv",
+    .description = "CSV: TensorFlow OD, Google AutoML Vision, classification, or --columns",
     .accepts = sw_accepts,
+    .priv_size = sizeof(csv_w),
     .open = sw_open,
     .annotation = sw_annotation,
     .close = sw_close,
-    .free = sw_free,
+    .release = sw_release,
+    .options = {"CSV (--to csv)", csv_write_options, sizeof(csv_write_opts), NULL},
 };

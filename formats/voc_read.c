@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -26,6 +27,19 @@
 
 #include "../src/internal.h"
 
+
+extern const ap_reader ap_reader_voc;
+
+/* The reader's options. */
+typedef struct {
+    const char *split;     /* --split: ImageSets/Main/NAME.txt */
+    int skip_difficult;    /* --skip-difficult */
+} voc_read_opts;
+
+static const voc_read_opts *opts(const ap_context *ctx)
+{
+    return ap_plugin_options_get(ctx, &ap_reader_voc.options);
+}
 
 /* What the reader keeps across the files of a run. */
 typedef struct {
@@ -230,6 +244,7 @@ static int read_object(voc *v, const xmlNode *obj, ap_input *in, int64_t index)
         (rc = flag_of(v, obj, "truncated", &o.truncated)) ||
         (rc = flag_of(v, obj, "occluded", &o.occluded)))
         goto done;
+    o.filtered = o.difficult && opts(v->ctx)->skip_difficult;
     const xmlNode *pose_el = child(obj, "pose");
     if (pose_el && !(pose = text_of(v, pose_el))) {
         rc = v->ctx->err;
@@ -277,15 +292,13 @@ static char *file_name_of(voc *v, const xmlNode *root)
     return s;
 }
 
-static void free_run(void *p)
+static void release_run(void *p)
 {
     voc_run *r = p;
-    if (r)
-        xmlFreeParserCtxt(r->pc);
-    free(r);
+    xmlFreeParserCtxt(r->pc);
 }
 
-static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink, void *priv)
 {
     voc v = {ctx, sink, src->path, NULL};
     char *buf = NULL;
@@ -299,18 +312,10 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
     }
     xmlSetExternalEntityLoader(refuse_entities);
     /* one parser context for the run's files (xmlCtxtReadMemory resets it) */
-    voc_run *run = ap_sink_reader_state(sink, "voc");
-    if (!run) {
-        run = calloc(1, sizeof *run);
-        if (run)
-            run->pc = xmlNewParserCtxt();
-        if (!run || !run->pc || ap_sink_set_reader_state(sink, "voc", run, free_run) != AP_OK) {
-            free(buf);
-            if (run && run->pc)
-                return ctx->err;
-            free_run(run);
-            return ap_error_nomem(ctx);
-        }
+    voc_run *run = priv;
+    if (!run->pc && !(run->pc = xmlNewParserCtxt())) {
+        free(buf);
+        return ap_error_nomem(ctx);
     }
     v.run = run;
     xmlParserCtxtPtr pc = run->pc;
@@ -412,7 +417,7 @@ static char *split_entry(ap_map *by_name, const char *root, char *line, const ch
  * order. */
 static int split_files(ap_context *ctx, ap_container *c, ap_names *files, const char *root)
 {
-    const char *split = ctx->opt.split;
+    const char *split = opts(ctx)->split;
     size_t n = strlen(root) + strlen(split) + 32;
     char *list = malloc(n);
     if (!list)
@@ -475,7 +480,7 @@ static int split_files(ap_context *ctx, ap_container *c, ap_names *files, const 
 
 static int voc_plan(ap_context *ctx, ap_container *c, ap_names *files)
 {
-    if (!ctx->opt.split)
+    if (!opts(ctx)->split)
         return AP_OK;
     /* the VOC root: what stands before "Annotations/" in the first XML */
     for (size_t i = 0; i < files->n; i++) {
@@ -511,15 +516,23 @@ static int voc_probe(const ap_probe *p)
     return 30;
 }
 
-extern const ap_writer_ops ap_voc_writer;
+static const ap_option voc_read_options[] = {
+    {"split", "NAME", "the images of ImageSets/Main/NAME.txt", AP_OPT_STRING,
+     offsetof(voc_read_opts, split), NULL, NULL, 0},
+    {"skip-difficult", NULL, "difficult objects are filtered out", AP_OPT_FLAG,
+     offsetof(voc_read_opts, skip_difficult), NULL, NULL, 0},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
+};
 
-const ap_format ap_format_voc = {
+const ap_reader ap_reader_voc = {
     .name = "voc",
     .description = "Pascal VOC XML (a folder with Annotations/, a folder of .xml, one .xml)",
     .extensions = "xml",
     .probe = voc_probe,
     .read = voc_read,
+    .priv_size = sizeof(voc_run),
+    .release = release_run,
     .plan = voc_plan,
-    .writer = &ap_voc_writer,
     .decodes_text = 1,
+    .options = {"Pascal VOC (--from voc)", voc_read_options, sizeof(voc_read_opts), NULL},
 };

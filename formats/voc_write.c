@@ -41,12 +41,9 @@ static int vw_accepts(const ap_context *ctx, int *needs_size)
     return AP_ACCEPT_BOX;
 }
 
-static int vw_open(ap_context *ctx, ap_output *out, void **state)
+static int vw_open(ap_context *ctx, ap_output *out, void *priv)
 {
-    voc_w *w = calloc(1, sizeof *w);
-    if (!w)
-        return ap_error_nomem(ctx);
-    *state = w;
+    voc_w *w = priv;
     w->ctx = ctx;
     w->out = out;
     w->g = ap_group_new(ctx);
@@ -56,17 +53,14 @@ static int vw_open(ap_context *ctx, ap_output *out, void **state)
     return AP_OK;
 }
 
-static void vw_free(void *state)
+static void vw_release(void *priv)
 {
-    voc_w *w = state;
-    if (!w)
-        return;
+    voc_w *w = priv;
     ap_group_free(w->g);
     ap_map_free(w->pose_ids);
     for (size_t i = 0; i < w->nposes; i++)
         free(w->poses[i]);
     free(w->poses);
-    free(w);
 }
 
 static int vw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
@@ -199,10 +193,13 @@ static int vw_close(ap_context *ctx, void *state, const ap_run_info *info)
     return ap_manifest_write(ctx, w->out, info, "voc", NULL, NULL, NULL);
 }
 
-const ap_writer_ops ap_voc_writer = {
+const ap_writer ap_writer_voc = {
+    .name = "voc",
+    .description = "Pascal VOC XML (a folder with Annotations/, a folder of .xml, one .xml)",
     .accepts = vw_accepts,
+    .priv_size = sizeof(voc_w),
     .open = vw_open,
     .annotation = vw_annotation,
     .close = vw_close,
-    .free = vw_free,
+    .release = vw_release,
 };

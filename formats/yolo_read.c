@@ -28,12 +28,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
 #include <cJSON.h>
 
 #include "../src/internal.h"
+
+extern const ap_reader ap_reader_yolo;
+
+/* The reader's option: --split NAME. */
+typedef struct {
+    const char *split;
+} yolo_read_opts;
 
 typedef struct {
     char *stem;          /* root-relative path, no extension, no images/labels folder */
@@ -1305,7 +1313,8 @@ static int read_tree(yolo *y)
             y->items[i].selected = 1;
     } else {
         /* the splits: each must be found; with --split only its items are read */
-        const char *want = ctx->opt.split;
+        const yolo_read_opts *o = ap_plugin_options_get(ctx, &ap_reader_yolo.options);
+        const char *want = o->split;
         y_split *chosen = NULL;
         for (size_t s = 0; want && s < y->nsplits; s++)
             if (!strcmp(y->splits[s].name, want) ||
@@ -1398,8 +1407,9 @@ static int read_alone(yolo *y, const ap_source *src)
     return in ? rc : y->ctx->err;
 }
 
-static int yolo_read(ap_context *ctx, const ap_source *src, ap_sink *sink)
+static int yolo_read(ap_context *ctx, const ap_source *src, ap_sink *sink, void *priv)
 {
+    (void)priv;
     yolo y;
     memset(&y, 0, sizeof y);
     y.ctx = ctx;
@@ -1461,14 +1471,18 @@ static int yolo_plan(ap_context *ctx, ap_container *c, ap_names *files)
     return AP_OK;
 }
 
-extern const ap_writer_ops ap_yolo_writer;
+static const ap_option yolo_read_options[] = {
+    {"split", "NAME", "only that split (train, val, test, or another the dataset names)",
+     AP_OPT_STRING, offsetof(yolo_read_opts, split), NULL, NULL, 0},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
+};
 
-const ap_format ap_format_yolo = {
+const ap_reader ap_reader_yolo = {
     .name = "yolo",
     .description = "YOLO (Ultralytics, Darknet): data.yaml or obj.data, labels/, images/",
     .extensions = "txt,yaml,yml,data,names",
     .probe = yolo_probe,
     .read = yolo_read,
     .plan = yolo_plan,
-    .writer = &ap_yolo_writer,
+    .options = {"YOLO (--from yolo)", yolo_read_options, sizeof(yolo_read_opts), NULL},
 };

@@ -35,12 +35,9 @@ static int yw_accepts(const ap_context *ctx, int *needs_size)
     return AP_ACCEPT_BOX | AP_ACCEPT_POLYGON;
 }
 
-static int yw_open(ap_context *ctx, ap_output *out, void **state)
+static int yw_open(ap_context *ctx, ap_output *out, void *priv)
 {
-    yolo_w *w = calloc(1, sizeof *w);
-    if (!w)
-        return ap_error_nomem(ctx);
-    *state = w;
+    yolo_w *w = priv;
     w->ctx = ctx;
     w->out = out;
     w->g = ap_group_new(ctx);
@@ -48,17 +45,14 @@ static int yw_open(ap_context *ctx, ap_output *out, void **state)
     return w->g && w->paths ? AP_OK : (ctx->err ? ctx->err : ap_error_nomem(ctx));
 }
 
-static void yw_free(void *state)
+static void yw_release(void *priv)
 {
-    yolo_w *w = state;
-    if (!w)
-        return;
+    yolo_w *w = priv;
     ap_group_free(w->g);
     ap_map_free(w->paths);
     free(w->class_of);
     free(w->classes);
     ap_buf_free(&w->b);
-    free(w);
 }
 
 static int class_of(yolo_w *w, const ap_concept *c, uint32_t *out)
@@ -281,10 +275,13 @@ static int yw_close(ap_context *ctx, void *state, const ap_run_info *info)
     return ap_manifest_write(ctx, w->out, info, "yolo", NULL, NULL, NULL);
 }
 
-const ap_writer_ops ap_yolo_writer = {
+const ap_writer ap_writer_yolo = {
+    .name = "yolo",
+    .description = "YOLO (Ultralytics, Darknet): data.yaml or obj.data, labels/, images/",
     .accepts = yw_accepts,
+    .priv_size = sizeof(yolo_w),
     .open = yw_open,
     .annotation = yw_annotation,
     .close = yw_close,
-    .free = yw_free,
+    .release = yw_release,
 };

@@ -438,7 +438,7 @@ static int diff_close(ap_context *ctx, void *state, const ap_run_info *info)
     return AP_OK;
 }
 
-static const ap_writer_ops diff_ops = {.annotation = diff_take, .close = diff_close};
+static const ap_writer diff_ops = {.annotation = diff_take, .close = diff_close};
 
 /* Objects grouped by input, in their order: a counting sort. */
 static int group(ap_context *ctx, dside *s)
@@ -1036,11 +1036,11 @@ static unsigned desired_holds(ap_context *ctx, const char *format)
             return AP_ACCEPT_BOX | AP_ACCEPT_CONCEPT;
         return AP_ACCEPT_BOX;
     }
-    const ap_format *f = ap_format_find(format);
-    if (!f || !f->writer || !f->writer->accepts)
+    const ap_writer *w = ap_writer_find(format);
+    if (!w || !w->accepts)
         return AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT;
     int needs = 0;
-    int holds = f->writer->accepts(ctx, &needs);
+    int holds = w->accepts(ctx, &needs);
     return holds > 0 ? (unsigned)holds : AP_ACCEPT_BOX;
 }
 
@@ -1231,6 +1231,7 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
     if (!ctx2)
         return ap_error_nomem(ctx);
     held warnings = {0};
+    ap_plugin_blocks_copy(ctx2, ctx);
     ctx2->warn = hold_warning;
     ctx2->warn_user = &warnings;
     des->ctx = ctx2;

@@ -16,6 +16,15 @@ struct cJSON;
 #include <annoport/format.h>
 #include <annoport/model.h>
 
+/* ---- plugins' option blocks (options.c) ---- */
+
+/* Makes ctx->plugin_blocks from the plugins' defaults: 0, or -1 out of
+ * memory. */
+int ap_plugin_blocks_new(ap_context *ctx);
+void ap_plugin_blocks_free(ap_context *ctx);
+/* Gives dst the option values of src (a second context for the same run). */
+void ap_plugin_blocks_copy(ap_context *dst, const ap_context *src);
+
 /* ---- buffers (util.c) ---- */
 
 typedef struct ap_buf {

@@ -32,13 +32,11 @@ enum {
     OPT_FROM = 256, OPT_TO, OPT_BATCH, OPT_EMBED, OPT_USER_APP, OPT_ANN_USER, OPT_STATUS,
     OPT_GEOMETRY, OPT_INPUT_ID, OPT_ANN_IDS, OPT_VOC_EDGES, OPT_REQUEST, OPT_LABEL_MAP,
     OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
-    OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_SPLIT, OPT_SKIP_DIFFICULT, OPT_IMAGES,
-    OPT_CSV_DIALECT, OPT_COLUMNS, OPT_COORDS, OPT_INPUTS, OPT_SIZES, OPT_INCLUDE_MODEL,
-    OPT_ONLY_USERS, OPT_ONLY_MODELS, OPT_ONLY_INPUTS, OPT_ACTION, OPT_ALL_OF_INPUTS,
-    OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD, OPT_REFERENCE,
-    OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING
+    OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_IMAGES, OPT_INPUTS, OPT_SIZES, OPT_ACTION,
+    OPT_ALL_OF_INPUTS, OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD,
+    OPT_REFERENCE, OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING,
+    OPT_PLUGIN = 1000 /* the readers' and writers' own: OPT_PLUGIN + their place in popts */
 };
-enum { OPT_DELIMITER = 600 }; /* CSV options, past the ones above */
 
 /* The one table of options: getopt's, every --help and the completion are
  * made from it (the man page is checked against --help by the tests). */
@@ -54,8 +52,8 @@ typedef struct {
 static const opt_doc opts[] = {
     {"output", "OUTPUT", 'o', C_CONVERT | C_DIFF, "Input and output",
      "where to write: a folder, or a path ending in .zip (-o); not FILE.json"},
-    {"from", "FORMAT", OPT_FROM, C_READ, NULL, "reader: coco, voc, csv, clarifai (default: detected)"},
-    {"to", "FORMAT", OPT_TO, C_CONVERT, NULL, "writer: clarifai (default), coco, voc, csv, yolo"},
+    {"from", "FORMAT", OPT_FROM, C_READ, NULL, NULL}, /* help: from the tables */
+    {"to", "FORMAT", OPT_TO, C_CONVERT, NULL, NULL},
     {"force", NULL, OPT_FORCE, C_CONVERT | C_DIFF, NULL, "replace an existing output"},
     {"batch-size", "N", OPT_BATCH, C_CONVERT | C_DIFF, "Clarifai requests",
      "annotations per request, 1..128 (default 128)"},
@@ -80,31 +78,14 @@ static const opt_doc opts[] = {
      "none (default) or hash: stable annotation ids"},
     {"voc-edges", "CONV", OPT_VOC_EDGES, C_ALL, "Sources",
      "VOC boxes: inclusive (default), zero-based or clarifai-sdk"},
-    {"split", "NAME", OPT_SPLIT, C_READ, NULL,
-     "VOC: the images of ImageSets/Main/NAME.txt; YOLO: that split"},
-    {"skip-difficult", NULL, OPT_SKIP_DIFFICULT, C_READ, NULL,
-     "VOC: difficult objects are filtered out"},
     {"images", "DIR", OPT_IMAGES, C_READ, NULL, "image sizes from the JPEG/PNG headers in DIR"},
     {"encoding", "NAME", OPT_ENCODING, C_READ, NULL,
      "the inputs' text encoding, e.g. latin1 (default: UTF-8, checked)"},
-    {"csv-dialect", "D", OPT_CSV_DIALECT, C_ALL, NULL,
-     "CSV: tfod, automl, classification or generic (default: detected)"},
-    {"columns", "MAP", OPT_COLUMNS, C_READ, NULL,
-     "generic CSV: image=COL,label=COL,xmin=COL,... (a name or a 1-based number)"},
-    {"coords", "UNITS", OPT_COORDS, C_READ, NULL, "generic CSV: pixel (default) or normalized"},
-    {"delimiter", "C", OPT_DELIMITER, C_READ, NULL,
-     "CSV: the delimiter, one character, or tab (default: , ; tab or | found)"},
     {"clamp-tolerance", "PX", OPT_CLAMP, C_READ, NULL,
      "how far outside the image is clamped and counted (default 0.5)"},
     {"inputs", "FILE", OPT_INPUTS, C_READ, "Export",
      "GET /v2/inputs pages: image sizes and names (repeat it)"},
     {"sizes", "FILE", OPT_SIZES, C_READ, NULL, "CSV input_id,width,height"},
-    {"include-model-annotations", NULL, OPT_INCLUDE_MODEL, C_READ, NULL,
-     "keep annotations made by models"},
-    {"only-user-ids", "IDS", OPT_ONLY_USERS, C_READ, NULL, "keep only these users' annotations"},
-    {"only-model-version-ids", "IDS", OPT_ONLY_MODELS, C_READ, NULL,
-     "keep only these model versions' annotations"},
-    {"only-input-ids", "IDS", OPT_ONLY_INPUTS, C_READ, NULL, "keep only these inputs"},
     {"match-iou", "X", OPT_MATCH_IOU, C_DIFF, "Diff", "box IoU that matches two objects (0.5)"},
     {"delete-missing-inputs", NULL, OPT_DELETE_MISSING, C_DIFF, NULL,
      "delete the annotations of inputs DESIRED lacks"},
@@ -150,6 +131,86 @@ static const struct {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* The readers' and writers' own options, in table order (an option two
+ * plugins declare, such as --split, appears once for each). */
+#define MAX_POPTS 64
+static struct {
+    const ap_option *o;
+    const ap_plugin_options *po;
+    int cmds;
+    size_t first; /* the place of the first with this name: its getopt id */
+} popts[MAX_POPTS];
+static size_t npopts;
+
+static void collect_plugin_options(void)
+{
+    int writer;
+    const ap_plugin_options *po;
+    for (size_t i = 0; (po = ap_plugin_nth(i, &writer)) != NULL; i++)
+        for (const ap_option *o = po->list; o && o->name && npopts < MAX_POPTS; o++) {
+            int cmds = writer ? ((o->flags & AP_OPT_NO_DIFF) ? C_CONVERT : C_CONVERT | C_DIFF)
+                              : C_READ;
+            size_t first = npopts;
+            for (size_t k = 0; k < npopts; k++)
+                if (!strcmp(popts[k].o->name, o->name)) {
+                    first = popts[k].first;
+                    popts[first].cmds |= cmds;
+                    break;
+                }
+            popts[npopts].o = o;
+            popts[npopts].po = po;
+            popts[npopts].cmds = cmds;
+            popts[npopts].first = first;
+            npopts++;
+        }
+}
+
+/* The commands an option of the plugins belongs to (all its declarations). */
+static int popt_cmds(size_t k)
+{
+    return popts[popts[k].first].cmds;
+}
+
+/* "reader: coco, voc, ... (default: detected)" and "writer: clarifai
+ * (default), coco, ...", from the tables. */
+static void format_list_help(char *buf, size_t size, int writers)
+{
+    size_t n = (size_t)snprintf(buf, size, "%s: ", writers ? "writer" : "reader");
+    for (size_t i = 0; n < size; i++) {
+        const char *name = writers ? (ap_writers[i] ? ap_writers[i]->name : NULL)
+                                   : (ap_readers[i] ? ap_readers[i]->name : NULL);
+        if (!name)
+            break;
+        n += (size_t)snprintf(buf + n, size - n, "%s%s%s", i ? ", " : "", name,
+                              writers && i == 0 ? " (default)" : "");
+    }
+    if (!writers && n < size)
+        snprintf(buf + n, size - n, " (default: detected)");
+}
+
+static void print_option(FILE *f, const char *name, const char *arg, const char *help)
+{
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", name, arg ? " " : "", arg ? arg : "");
+    fprintf(f, "  %-30s %s\n", left, help);
+}
+
+/* Each plugin's options under its own heading. */
+static void print_plugin_help(FILE *f, int mask)
+{
+    const ap_plugin_options *shown = NULL;
+    for (size_t k = 0; k < npopts; k++) {
+        int cmds = popts[k].po == popts[popts[k].first].po ? popt_cmds(k) : popts[k].cmds;
+        if (mask && !(cmds & mask))
+            continue;
+        if (popts[k].po != shown) {
+            fprintf(f, "\n%s:\n", popts[k].po->heading);
+            shown = popts[k].po;
+        }
+        print_option(f, popts[k].o->name, popts[k].o->arg, popts[k].o->help);
+    }
+}
+
 static void print_help(FILE *f, int mask)
 {
     fprintf(f, "usage:");
@@ -168,15 +229,16 @@ static void print_help(FILE *f, int mask)
         if (mask && !(opts[i].cmds & mask))
             continue;
         if (group != shown) {
+            if (!strcmp(group, "Behaviour"))
+                print_plugin_help(f, mask);
             fprintf(f, "\n%s:\n", group);
             shown = group;
         }
-        {
-            char left[64];
-            snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-                     opts[i].arg ? opts[i].arg : "");
-            fprintf(f, "  %-30s %s\n", left, opts[i].help);
-        }
+        char help[256];
+        if (opts[i].id == OPT_FROM || opts[i].id == OPT_TO)
+            format_list_help(help, sizeof help, opts[i].id == OPT_TO);
+        print_option(f, opts[i].name, opts[i].arg,
+                     opts[i].id == OPT_FROM || opts[i].id == OPT_TO ? help : opts[i].help);
     }
     fprintf(f, "\nExit status: 0 done, 64 usage, 65 data error, 66 an input cannot be opened,\n"
                "71 out of memory, 73 the output cannot be created, 74 an I/O error while\n"
@@ -203,13 +265,11 @@ static void print_completion(int zsh)
            "        COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")); return\n    fi\n"
            "    case $prev in\n"
            "        --from) COMPREPLY=($(compgen -W \"");
-    for (const ap_format *const *f = ap_formats; *f; f++)
-        if ((*f)->read)
-            printf("%s ", (*f)->name);
+    for (const ap_reader *const *r = ap_readers; *r; r++)
+        printf("%s ", (*r)->name);
     printf("\" -- \"$cur\")); return ;;\n        --to) COMPREPLY=($(compgen -W \"");
-    for (const ap_format *const *f = ap_formats; *f; f++)
-        if ((*f)->writer)
-            printf("%s ", (*f)->name);
+    for (const ap_writer *const *w = ap_writers; *w; w++)
+        printf("%s ", (*w)->name);
     printf("\" -- \"$cur\")); return ;;\n"
            "        --geometry) COMPREPLY=($(compgen -W \"bbox polygon both\" -- \"$cur\")); return ;;\n"
            "        --request) COMPREPLY=($(compgen -W \"post patch delete\" -- \"$cur\")); return ;;\n"
@@ -217,15 +277,25 @@ static void print_completion(int zsh)
            "        --status) COMPREPLY=($(compgen -W \"success pending\" -- \"$cur\")); return ;;\n"
            "        --input-id) COMPREPLY=($(compgen -W \"clean stem id\" -- \"$cur\")); return ;;\n"
            "        --annotation-ids) COMPREPLY=($(compgen -W \"none hash\" -- \"$cur\")); return ;;\n"
-           "        --voc-edges) COMPREPLY=($(compgen -W \"inclusive zero-based clarifai-sdk\" -- \"$cur\")); return ;;\n"
-           "        --csv-dialect) COMPREPLY=($(compgen -W \"tfod automl classification generic\" -- \"$cur\")); return ;;\n"
-           "        --coords) COMPREPLY=($(compgen -W \"pixel normalized\" -- \"$cur\")); return ;;\n");
+           "        --voc-edges) COMPREPLY=($(compgen -W \"inclusive zero-based clarifai-sdk\" -- \"$cur\")); return ;;\n");
+    for (size_t k = 0; k < npopts; k++) {
+        const ap_option *o = popts[k].o;
+        if (popts[k].first != k || o->type != AP_OPT_CHOICE)
+            continue;
+        printf("        --%s) COMPREPLY=($(compgen -W \"", o->name);
+        for (const char *c = o->choices; *c; c++)
+            putchar(*c == '|' ? ' ' : *c);
+        printf("\" -- \"$cur\")); return ;;\n");
+    }
     printf("        -o|--output|--images|--inputs|--sizes|--label-map) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
            "    esac\n"
            "    if [[ $cur == -* ]]; then\n"
            "        COMPREPLY=($(compgen -W \"");
     for (size_t i = 0; i < NOPTS; i++)
         printf("--%s ", opts[i].name);
+    for (size_t k = 0; k < npopts; k++)
+        if (popts[k].first == k)
+            printf("--%s ", popts[k].o->name);
     printf("\" -- \"$cur\")); return\n    fi\n"
            "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
            "}\n"
@@ -654,16 +724,21 @@ static int unknown_option(const char *arg, int mask, const struct option *lo, si
     while (*a == '-')
         a++;
     snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
-    for (size_t i = 0; arg[0] == '-' && arg[1] == '-' && i < NOPTS; i++) {
-        if (strcmp(opts[i].name, name) != 0 || (opts[i].cmds & mask))
-            continue;
+    int of = 0; /* the commands that take it */
+    for (size_t i = 0; i < NOPTS; i++)
+        if (!strcmp(opts[i].name, name))
+            of |= opts[i].cmds;
+    for (size_t k = 0; k < npopts; k++)
+        if (!strcmp(popts[k].o->name, name))
+            of |= popt_cmds(k);
+    if (arg[0] == '-' && arg[1] == '-' && of && !(of & mask)) {
         char msg[512];
         size_t n = (size_t)snprintf(msg, sizeof msg, "'--%s' is an option of", name);
         size_t left = 0;
         for (size_t k = 0; k < NCOMMANDS; k++)
-            left += (opts[i].cmds & commands[k].mask) != 0;
+            left += (of & commands[k].mask) != 0;
         for (size_t k = 0; k < NCOMMANDS && n < sizeof msg; k++)
-            if (opts[i].cmds & commands[k].mask) {
+            if (of & commands[k].mask) {
                 left--;
                 n += (size_t)snprintf(msg + n, sizeof msg - n, " %s%s", commands[k].name,
                                       left > 1 ? "," : left == 1 ? " and" : "");
@@ -672,7 +747,7 @@ static int unknown_option(const char *arg, int mask, const struct option *lo, si
             snprintf(msg + n, sizeof msg - n, ", not of %s", cur_cmd);
         return usage_error("%s", msg);
     }
-    const char *cands[NOPTS];
+    const char *cands[NOPTS + MAX_POPTS];
     for (size_t i = 0; i < nlo; i++)
         cands[i] = lo[i].name;
     const char *near = arg[0] == '-' && arg[1] == '-' ? closest(name, cands, nlo) : NULL;
@@ -682,12 +757,17 @@ static int unknown_option(const char *arg, int mask, const struct option *lo, si
     return usage_error_near("unknown option '%s'", arg, near ? full : NULL);
 }
 
+/* Every format of the two tables: the readers in their order, then the
+ * writers that have no reader. */
 static void list_formats(void)
 {
     printf("%-10s %-6s %-6s %s\n", "name", "read", "write", "description");
-    for (const ap_format *const *f = ap_formats; *f; f++)
-        printf("%-10s %-6s %-6s %s\n", (*f)->name, (*f)->read ? "yes" : "-",
-               (*f)->writer ? "yes" : "-", (*f)->description);
+    for (const ap_reader *const *r = ap_readers; *r; r++)
+        printf("%-10s %-6s %-6s %s\n", (*r)->name, "yes",
+               ap_writer_find((*r)->name) ? "yes" : "-", (*r)->description);
+    for (const ap_writer *const *w = ap_writers; *w; w++)
+        if (!ap_reader_find((*w)->name))
+            printf("%-10s %-6s %-6s %s\n", (*w)->name, "-", "yes", (*w)->description);
 }
 
 /* The diff's summary: what the plan holds, how DESIRED's images were
@@ -720,6 +800,7 @@ static void print_diff_summary(const ap_diff_result *dr, const char *output)
 
 int main(int argc, char **argv)
 {
+    collect_plugin_options();
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         json_mode |= !strcmp(argv[i], "--json");
     if (argc < 2)
@@ -767,13 +848,19 @@ int main(int argc, char **argv)
     cur_cmd = cmd;
     int mask = diff ? C_DIFF : mode == AP_RUN_CONVERT ? C_CONVERT
                                : mode == AP_RUN_VALIDATE ? C_VALIDATE : C_STATS;
-    struct option long_opts[NOPTS + 1];
+    struct option long_opts[NOPTS + MAX_POPTS + 1];
     size_t nlong = 0;
     for (size_t i = 0; i < NOPTS; i++)
         if (opts[i].cmds & mask)
             long_opts[nlong++] = (struct option){opts[i].name,
                                                  opts[i].arg ? required_argument : no_argument,
                                                  NULL, opts[i].id};
+    for (size_t k = 0; k < npopts; k++)
+        if (popts[k].first == k && (popt_cmds(k) & mask))
+            long_opts[nlong++] = (struct option){popts[k].o->name,
+                                                 popts[k].o->arg ? required_argument
+                                                                 : no_argument,
+                                                 NULL, (int)(OPT_PLUGIN + k)};
     long_opts[nlong] = (struct option){NULL, 0, NULL, 0};
 
     ap_context *ctx = ap_context_new();
@@ -891,32 +978,7 @@ int main(int argc, char **argv)
             break;
         }
         case OPT_REFERENCE: o->reference_parsers = 1; break;
-        case OPT_SPLIT: o->split = optarg; break;
-        case OPT_SKIP_DIFFICULT: o->skip_difficult = 1; break;
         case OPT_IMAGES: o->images_dir = optarg; break;
-        case OPT_CSV_DIALECT:
-            if (pick(optarg, "tfod|automl|classification|generic") < 0)
-                rc = usage_error_near("--csv-dialect takes tfod, automl, classification or "
-                                 "generic, not '%s'", optarg, closest_in(optarg, "tfod|automl|classification|generic"));
-            else
-                o->csv_dialect = optarg;
-            break;
-        case OPT_COLUMNS: o->columns = optarg; break;
-        case OPT_DELIMITER:
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t"))
-                o->csv_delimiter = '\t';
-            else if (strlen(optarg) == 1 && !strchr("\"\r\n", optarg[0]))
-                o->csv_delimiter = (unsigned char)optarg[0];
-            else
-                rc = usage_error("--delimiter takes one character, or tab, not '%s'", optarg);
-            break;
-        case OPT_COORDS:
-            if ((k = pick(optarg, "pixel|normalized")) < 0)
-                rc = usage_error_near("--coords takes pixel or normalized, not '%s'", optarg,
-                                      closest_in(optarg, "pixel|normalized"));
-            else
-                o->coords_normalized = k;
-            break;
         case OPT_INPUTS:
             if (ninput_pages < sizeof input_pages / sizeof input_pages[0])
                 input_pages[ninput_pages++] = optarg;
@@ -925,10 +987,6 @@ int main(int argc, char **argv)
             break;
         case OPT_SIZES: o->sizes = optarg; break;
         case OPT_ENCODING: o->encoding = optarg; break;
-        case OPT_INCLUDE_MODEL: o->include_model = 1; break;
-        case OPT_ONLY_USERS: o->only_user_ids = optarg; break;
-        case OPT_ONLY_MODELS: o->only_model_version_ids = optarg; break;
-        case OPT_ONLY_INPUTS: o->only_input_ids = optarg; break;
         case OPT_LABEL_MAP: o->label_map = optarg; break;
         case OPT_LABELS: o->labels = optarg; break;
         case OPT_STRICT: o->strict = 1; break;
@@ -959,7 +1017,13 @@ int main(int argc, char **argv)
             rc = usage_error("option '%s' needs a value", argv[optind - 1]);
             break;
         default:
-            rc = unknown_option(argv[optind - 1], mask, long_opts, nlong);
+            if (c >= OPT_PLUGIN && (size_t)(c - OPT_PLUGIN) < npopts) {
+                if (ap_option_set(ctx, popts[c - OPT_PLUGIN].o->name, optarg) != AP_OK) {
+                    rc = usage_error("%s", ctx->errmsg);
+                    ctx->err = AP_OK;
+                }
+            } else
+                rc = unknown_option(argv[optind - 1], mask, long_opts, nlong);
         }
     }
     if (rc == AP_OK && optind >= argc)

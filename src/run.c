@@ -23,7 +23,7 @@ typedef struct {
     char *display;          /* for messages and the reader */
     ap_container *c;        /* NULL: a plain file (or "-") */
     char *rel;              /* the name inside c */
-    const ap_format *fmt;
+    const ap_reader *fmt;
     int lazy;               /* not probed yet (see expand_container) */
     int forced;             /* fmt was given by --from */
     int top;                /* at the depth that chose the format */
@@ -50,7 +50,7 @@ static void sources_free(source_list *l)
 }
 
 static int sources_add(ap_context *ctx, source_list *l, ap_container *c, const char *name,
-                       const ap_format *f)
+                       const ap_reader *f)
 {
     if (ap_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0)
         return ap_error_nomem(ctx);
@@ -81,7 +81,7 @@ static ap_stream *source_open(ap_context *ctx, const source *s)
 
 static int read_probe(ap_context *ctx, ap_stream *s, const char *name, unsigned char *buf,
                       ap_probe *p);
-static void score_all(const ap_probe *p, const ap_format **best, const ap_format **tie);
+static void score_all(const ap_probe *p, const ap_reader **best, const ap_reader **tie);
 
 /* Opens a source for its reader. A file that was not probed when its folder
  * was listed is probed now, on the bytes the reader then reads, and meets
@@ -109,7 +109,7 @@ static int source_probed(ap_context *ctx, const source *s, ap_stream **st)
         return ctx->err;
     if (!s->lazy)
         return AP_OK;
-    unsigned char buf[AP_PROBE_BYTES + 16];
+    unsigned char buf[AP_PROBE_BYTES + AP_PROBE_PAD];
     ap_probe p;
     int rc = read_probe(ctx, *st, s->rel, buf, &p);
     if (rc == AP_OK)
@@ -121,7 +121,7 @@ static int source_probed(ap_context *ctx, const source *s, ap_stream **st)
             ap_warn(ctx, "%s/%s: skipped: not a %s file", ap_container_path(s->c), s->rel,
                     s->fmt->name);
     } else if (rc == AP_OK) {
-        const ap_format *best, *tie;
+        const ap_reader *best, *tie;
         score_all(&p, &best, &tie);
         use = best == s->fmt && !tie;
         if (best && !tie && best != s->fmt && s->top)
@@ -142,7 +142,7 @@ static int source_probed(ap_context *ctx, const source *s, ap_stream **st)
 static int read_probe(ap_context *ctx, ap_stream *s, const char *name, unsigned char *buf,
                       ap_probe *p)
 {
-    memset(buf, 0, AP_PROBE_BYTES + 16);
+    memset(buf, 0, AP_PROBE_BYTES + AP_PROBE_PAD);
     size_t len = 0;
     while (len < AP_PROBE_BYTES) {
         ssize_t n = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len);
@@ -156,16 +156,45 @@ static int read_probe(ap_context *ctx, ap_stream *s, const char *name, unsigned 
     return AP_OK;
 }
 
+/* annoport's own manifest (manifest.c writes "tool": "annoport" first):
+ * no format's data, except for a reader that reads the manifests of its
+ * own outputs (reads_manifest: Clarifai's, a request tree's inputs).
+ * Returns 1 when p is one, with *reader that reader or NULL. */
+static int own_manifest(const ap_probe *p, const ap_reader **reader)
+{
+    const char *s = (const char *)p->buf;
+    const char *tool = strstr(s, "\"tool\"");
+    *reader = NULL;
+    if (!tool || !strstr(s, "\"annoport\""))
+        return 0;
+    const char *t = strstr(s, "\"target\"");
+    const char *f = t ? strstr(t, "\"format\"") : NULL;
+    const char *v = f ? strchr(f + 8, '"') : NULL;
+    for (const ap_reader *const *r = ap_readers; v && *r; r++) {
+        size_t n = strlen((*r)->name);
+        if ((*r)->reads_manifest && !strncmp(v + 1, (*r)->name, n) && v[1 + n] == '"')
+            *reader = *r;
+    }
+    return 1;
+}
+
+/* The score of reader f on p (an annoport manifest counts as above). */
+static int score_of(const ap_reader *f, const ap_probe *p)
+{
+    const ap_reader *m;
+    if (own_manifest(p, &m))
+        return f == m ? 90 : 0;
+    return f->probe ? f->probe(p) : 0;
+}
+
 /* Scores every reader on the first bytes of a stream. *best is NULL when
  * none fits; *tie is set when two share the top score. */
-static void score_all(const ap_probe *p, const ap_format **best, const ap_format **tie)
+static void score_all(const ap_probe *p, const ap_reader **best, const ap_reader **tie)
 {
     *best = *tie = NULL;
     int top = 0;
-    for (const ap_format *const *f = ap_formats; *f; f++) {
-        if (!(*f)->probe || !(*f)->read)
-            continue;
-        int score = (*f)->probe(p);
+    for (const ap_reader *const *f = ap_readers; *f; f++) {
+        int score = score_of(*f, p);
         if (score > top) {
             top = score;
             *best = *f;
@@ -176,11 +205,11 @@ static void score_all(const ap_probe *p, const ap_format **best, const ap_format
     }
 }
 
-static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const ap_format **best,
-                        const ap_format **tie)
+static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const ap_reader **best,
+                        const ap_reader **tie)
 {
     *best = *tie = NULL;
-    unsigned char buf[AP_PROBE_BYTES + 16];
+    unsigned char buf[AP_PROBE_BYTES + AP_PROBE_PAD];
     ap_probe p;
     int rc = read_probe(ctx, s, name, buf, &p);
     if (rc)
@@ -190,13 +219,13 @@ static int probe_stream(ap_context *ctx, ap_stream *s, const char *name, const a
 }
 
 /* The score of one format on a stream's first bytes. */
-static int probe_one(ap_context *ctx, ap_stream *s, const char *name, const ap_format *f,
+static int probe_one(ap_context *ctx, ap_stream *s, const char *name, const ap_reader *f,
                      int *score)
 {
-    unsigned char buf[AP_PROBE_BYTES + 16];
+    unsigned char buf[AP_PROBE_BYTES + AP_PROBE_PAD];
     ap_probe p;
     int rc = read_probe(ctx, s, name, buf, &p);
-    *score = rc == AP_OK && f->probe ? f->probe(&p) : 0;
+    *score = rc == AP_OK ? score_of(f, &p) : 0;
     return rc;
 }
 
@@ -240,7 +269,7 @@ static int has_extension(const char *path, const char *exts)
 
 static int any_extension(const char *path)
 {
-    for (const ap_format *const *f = ap_formats; *f; f++)
+    for (const ap_reader *const *f = ap_readers; *f; f++)
         if ((*f)->read && has_extension(path, (*f)->extensions))
             return 1;
     return 0;
@@ -279,10 +308,10 @@ static int cmp_ptr(const void *a, const void *b)
 /* Files of another format than the one chosen (deeper in the folder) are
  * not read: said once per format, with an example. */
 static void warn_skipped(ap_context *ctx, const char *path, const ap_names *all,
-                         const ap_format **fmts, const ap_format *chosen)
+                         const ap_reader **fmts, const ap_reader *chosen)
 {
     for (size_t i = 0; chosen && i < all->n; i++) {
-        const ap_format *f = fmts[i];
+        const ap_reader *f = fmts[i];
         if (!f || f == chosen || !all->v[i])
             continue;
         size_t count = 0;
@@ -304,7 +333,7 @@ static void warn_skipped(ap_context *ctx, const char *path, const ap_names *all,
  * --from, the format is that of the shallowest dataset file, so that a
  * dataset's own files win over others lying deeper (expected outputs,
  * label maps). */
-static int expand_container(ap_context *ctx, const char *path, const ap_format *forced,
+static int expand_container(ap_context *ctx, const char *path, const ap_reader *forced,
                             source_list *l, char *detected, size_t dlen)
 {
     ap_container *c = NULL;
@@ -320,16 +349,16 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
     l->cs[l->ncs++] = c;
 
     ap_names all = {0}, files = {0};
-    const ap_format **fmts = NULL;
+    const ap_reader **fmts = NULL;
     rc = ap_container_list(ctx, c, &all);
     if (rc == AP_OK && all.n && !(fmts = calloc(all.n, sizeof *fmts)))
         rc = ap_error_nomem(ctx);
     int min_depth = -1;
-    const ap_format *chosen = forced, *other = NULL;
+    const ap_reader *chosen = forced, *other = NULL;
     unsigned char *lazy = all.n ? calloc(all.n, 1) : NULL;
     if (rc == AP_OK && all.n && !lazy)
         rc = ap_error_nomem(ctx);
-    const ap_format *gfmt = NULL; /* the run of files of one folder and extension */
+    const ap_reader *gfmt = NULL; /* the run of files of one folder and extension */
     long grun = 0;
     for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
         const char *name = all.v[i];
@@ -357,7 +386,7 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
             else if (rc == AP_OK)
                 ap_warn(ctx, "%s/%s: skipped: not a %s file", path, name, forced->name);
         } else {
-            const ap_format *best, *tie;
+            const ap_reader *best, *tie;
             rc = probe_stream(ctx, s, name, &best, &tie);
             if (best && !has_extension(name, best->extensions))
                 best = NULL; /* in a folder, a .txt is YOLO's, never another's */
@@ -441,7 +470,7 @@ static int looks_like_zip(const char *path)
     return n == 4 && memcmp(sig, "PK\x03\x04", 4) == 0;
 }
 
-static int expand_input(ap_context *ctx, const char *path, const ap_format *forced,
+static int expand_input(ap_context *ctx, const char *path, const ap_reader *forced,
                         source_list *l, char *detected, size_t dlen)
 {
     if (strcmp(path, "-") == 0) {
@@ -459,7 +488,7 @@ static int expand_input(ap_context *ctx, const char *path, const ap_format *forc
     ap_stream *s = ap_stream_open(ctx, path);
     if (!s)
         return ctx->err;
-    const ap_format *best, *tie;
+    const ap_reader *best, *tie;
     int rc = probe_stream(ctx, s, path, &best, &tie);
     ap_stream_close(s);
     if (rc)
@@ -678,7 +707,7 @@ static int load_sizes(ap_context *ctx, ap_sink *sink)
     for (size_t i = 0; i < ctx->opt.ninput_pages; i++) {
         source_list l = {0};
         char detected[32];
-        const ap_format *clarifai = ap_format_find("clarifai");
+        const ap_reader *clarifai = ap_reader_find("clarifai");
         int rc = expand_input(ctx, ctx->opt.input_pages[i], clarifai, &l, detected,
                               sizeof detected);
         for (size_t k = 0; rc == AP_OK && k < l.n; k++) {
@@ -788,7 +817,7 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
 
 static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
                    size_t ninputs, const char *output, ap_result *res,
-                   const ap_writer_ops *own, void *own_state);
+                   const ap_writer *own, void *own_state);
 
 int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t ninputs,
            const char *output, ap_result *res)
@@ -797,14 +826,14 @@ int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t 
 }
 
 int ap_run_with_writer(ap_context *ctx, const char *const *inputs, size_t ninputs,
-                       const ap_writer_ops *writer, void *state, ap_result *res)
+                       const ap_writer *writer, void *state, ap_result *res)
 {
     return run_job(ctx, AP_RUN_VALIDATE, inputs, ninputs, NULL, res, writer, state);
 }
 
 static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
                    size_t ninputs, const char *output, ap_result *res,
-                   const ap_writer_ops *own, void *own_state)
+                   const ap_writer *own, void *own_state)
 {
     ap_result local;
     if (!res)
@@ -824,17 +853,17 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         return ap_error(ctx, AP_EUSAGE, "--batch-size must be 1..128 (the API takes at most "
                         "128 annotations a call), not %d", ctx->opt.batch_size);
 
-    const ap_format *forced = NULL;
+    const ap_reader *forced = NULL;
     if (ctx->opt.from) {
-        forced = ap_format_find(ctx->opt.from);
-        if (!forced || !forced->read)
+        forced = ap_reader_find(ctx->opt.from);
+        if (!forced)
             return ap_error(ctx, AP_EUSAGE, "--from %s: no such reader (see 'annoport formats')",
                             ctx->opt.from);
     }
-    const ap_format *target = NULL;
+    const ap_writer *target = NULL;
     if (mode == AP_RUN_CONVERT) {
-        target = ap_format_find(ctx->opt.to ? ctx->opt.to : "clarifai");
-        if (!target || !target->writer)
+        target = ap_writer_find(ctx->opt.to ? ctx->opt.to : "clarifai");
+        if (!target)
             return ap_error(ctx, AP_EUSAGE, "--to %s: no such writer (see 'annoport formats')",
                             ctx->opt.to);
     }
@@ -870,7 +899,7 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     if (own) { /* the caller's writer: no output tree */
         sink->w = own;
         sink->wstate = own_state;
-        if (own->open && (rc = own->open(ctx, NULL, &sink->wstate)) != AP_OK)
+        if (own->open && (rc = own->open(ctx, NULL, sink->wstate)) != AP_OK)
             goto done;
     }
 
@@ -880,10 +909,15 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
             rc = ctx->err;
             goto done;
         }
-        sink->w = target->writer;
+        sink->w = target;
         if (sink->w->accepts)
             sink->accepts = sink->w->accepts(ctx, &sink->needs_size);
-        rc = sink->w->open(ctx, out, &sink->wstate);
+        sink->wstate = calloc(1, target->priv_size ? target->priv_size : 1);
+        if (!sink->wstate) {
+            rc = ap_error_nomem(ctx);
+            goto done;
+        }
+        rc = sink->w->open(ctx, out, sink->wstate);
         if (rc)
             goto done;
     }
@@ -899,7 +933,10 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
         sink->cur_path = srcs.v[i].display;
         src.container = srcs.v[i].c; /* the tree it came from, for YOLO */
         src.rel = srcs.v[i].rel;
-        rc = srcs.v[i].fmt->read(ctx, &src, sink);
+        void *priv;
+        rc = ap_sink_reader_priv(sink, srcs.v[i].fmt, &priv);
+        if (rc == AP_OK)
+            rc = srcs.v[i].fmt->read(ctx, &src, sink, priv);
         if (rc == AP_OK && ctx->err)
             rc = ctx->err; /* a reader that set an error but returned 0 */
         ap_stream_close(src.stream);
@@ -952,8 +989,11 @@ done:
     if (sink) {
         if (sink->rejects)
             fclose(sink->rejects);
-        if (sink->w && sink->w->free && !own)
-            sink->w->free(sink->wstate);
+        if (sink->w && !own && sink->wstate) {
+            if (sink->w->release)
+                sink->w->release(sink->wstate);
+            free(sink->wstate);
+        }
     }
     ap_output_abort(out);
     ap_sink_free(sink);

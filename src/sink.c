@@ -560,7 +560,7 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
         return ap_error(ctx, AP_EINTR, "interrupted");
     ctx->counts.objects_read++;
     ap_store_tick(sink->store);
-    if (o->filtered || o->concept->filtered || (o->difficult && ctx->opt.skip_difficult)) {
+    if (o->filtered || o->concept->filtered) {
         ctx->counts.objects_filtered++;
         return AP_OK;
     }
@@ -728,25 +728,23 @@ ap_store *ap_sink_store(ap_sink *s)
     return s->store;
 }
 
-void *ap_sink_reader_state(ap_sink *sink, const char *format)
+int ap_sink_reader_priv(ap_sink *sink, const ap_reader *r, void **priv)
 {
+    *priv = NULL;
+    if (!r->priv_size)
+        return AP_OK;
     for (size_t i = 0; i < sink->nreaders; i++)
-        if (strcmp(sink->readers[i].format, format) == 0)
-            return sink->readers[i].state;
-    return NULL;
-}
-
-int ap_sink_set_reader_state(ap_sink *sink, const char *format, void *state,
-                             void (*free_state)(void *))
-{
-    size_t n = sizeof sink->readers / sizeof sink->readers[0];
-    if (sink->nreaders == n || ap_sink_reader_state(sink, format)) {
-        free_state(state); /* cannot happen with the formats there are */
-        return ap_error(sink->ctx, AP_EIO, "reader state for %s: no room", format);
-    }
-    sink->readers[sink->nreaders].format = format;
-    sink->readers[sink->nreaders].state = state;
-    sink->readers[sink->nreaders].free_state = free_state;
+        if (sink->readers[i].reader == r) {
+            *priv = sink->readers[i].priv;
+            return AP_OK;
+        }
+    if (sink->nreaders == sizeof sink->readers / sizeof sink->readers[0])
+        return ap_error(sink->ctx, AP_EIO, "reader state for %s: no room", r->name);
+    void *p = calloc(1, r->priv_size);
+    if (!p)
+        return ap_error_nomem(sink->ctx);
+    sink->readers[sink->nreaders].reader = r;
+    sink->readers[sink->nreaders].priv = *priv = p;
     sink->nreaders++;
     return AP_OK;
 }
@@ -793,8 +791,11 @@ void ap_sink_free(ap_sink *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nreaders; i++)
-        s->readers[i].free_state(s->readers[i].state);
+    for (size_t i = 0; i < s->nreaders; i++) {
+        if (s->readers[i].reader->release)
+            s->readers[i].reader->release(s->readers[i].priv);
+        free(s->readers[i].priv);
+    }
     for (size_t i = 0; i < s->nconcepts; i++)
         concept_free(s->concepts[i]);
     free(s->concepts);

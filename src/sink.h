@@ -21,7 +21,7 @@ typedef struct {
 struct ap_sink {
     ap_context *ctx;
     ap_run_mode mode;
-    const ap_writer_ops *w;
+    const ap_writer *w;
     void *wstate;
     FILE *rejects;              /* rejects.jsonl, NULL when nothing is written */
     const char *cur_path;       /* the source being read, for messages */
@@ -57,10 +57,9 @@ struct ap_sink {
     size_t nfirst_rejects;
     uint64_t box_small, box_medium, box_large, box_unsized;
     struct {
-        const char *format;
-        void *state;
-        void (*free_state)(void *);
-    } readers[8];               /* ap_sink_set_reader_state */
+        const ap_reader *reader;
+        void *priv;
+    } readers[8];               /* each reader's state for the run */
     size_t nreaders;
     int accepts;                /* AP_ACCEPT_* of the writer */
     int needs_size;             /* the writer writes pixels */
@@ -74,5 +73,9 @@ void ap_sink_free(ap_sink *s);
 /* Warns about every --label-map row and --labels entry that no label of
  * the input matched (after the inputs are read). */
 void ap_sink_warn_unmatched(ap_sink *s);
+/* The state of reader r for this run (its priv_size bytes, made on first
+ * use, released with the sink); NULL when it keeps none. AP_OK or an
+ * error. */
+int ap_sink_reader_priv(ap_sink *sink, const ap_reader *r, void **priv);
 
 #endif

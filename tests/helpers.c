@@ -256,7 +256,7 @@ static int capture_annotation(ap_context *ctx, void *state, const ap_annotation 
     return AP_OK;
 }
 
-static const ap_writer_ops capture_ops = {.annotation = capture_annotation};
+static const ap_writer capture_ops = {.annotation = capture_annotation};
 
 int t_capture_run(ap_context *ctx, const char *const *inputs, size_t n, t_capture *cap)
 {

@@ -128,9 +128,10 @@ static void test_csv_classification_and_generic(void)
     CU_ASSERT_EQUAL(cap.n, 2);
     t_capture_free(&cap);
     /* generic, columns by number, no header, normalized */
-    ctx->opt.csv_dialect = "generic";
-    ctx->opt.columns = "image=1,label=6,xmin=2,ymin=3,xmax=4,ymax=5";
-    ctx->opt.coords_normalized = 1;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "generic"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "columns",
+                                  "image=1,label=6,xmin=2,ymin=3,xmax=4,ymax=5"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "coords", "normalized"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_csv("p.jpg,0.1,0.2,0.3,0.4,cat\n", ctx, &cap), AP_OK);
     T_ASSERT_STR(ctx->detail, "generic dialect");
     CU_ASSERT_EQUAL_FATAL(cap.n, 1);
@@ -143,7 +144,7 @@ static void test_csv_classification_and_generic(void)
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 1);
     t_capture_free(&cap);
     /* generic without --columns */
-    ctx->opt.columns = NULL;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "columns", NULL), AP_OK);
     CU_ASSERT_EQUAL(run_csv("a,b\n", ctx, &cap), AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "--columns"));
     t_capture_free(&cap);
@@ -245,7 +246,7 @@ static void test_csv_semicolon_forced_dialect(void)
     ap_context *ctx = t_ctx();
     t_capture cap;
     ctx->opt.from = "csv";
-    ctx->opt.csv_dialect = "tfod";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "tfod"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon.csv", ctx, &cap), AP_OK);
     T_ASSERT_STR(ctx->detail, "tfod dialect, semicolon-separated");
     CU_ASSERT_EQUAL(cap.n, 2);
@@ -259,8 +260,9 @@ static void test_csv_semicolon_generic(void)
 {
     ap_context *ctx = t_ctx();
     t_capture cap;
-    ctx->opt.csv_dialect = "generic";
-    ctx->opt.columns = "image=1,width=2,height=3,label=4,xmin=5,ymin=6,xmax=7,ymax=8";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "generic"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "columns",
+                                  "image=1,width=2,height=3,label=4,xmin=5,ymin=6,xmax=7,ymax=8"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon.csv", ctx, &cap), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 3);
     CU_ASSERT_EQUAL(ctx->counts.objects_written, 2);
@@ -289,9 +291,10 @@ static void test_csv_pipe_detected(void)
     ap_context *ctx = t_ctx();
     t_capture cap;
     ctx->opt.from = "csv";
-    ctx->opt.csv_dialect = "generic";
-    ctx->opt.columns = "image=path,label=label,xmin=x1,ymin=y1,xmax=x2,ymax=y2";
-    ctx->opt.coords_normalized = 1;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "generic"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "columns",
+                                  "image=path,label=label,xmin=x1,ymin=y1,xmax=x2,ymax=y2"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "coords", "normalized"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "pipe.csv", ctx, &cap), AP_OK);
     T_ASSERT_STR(ctx->detail, "generic dialect, pipe-separated");
     CU_ASSERT_EQUAL_FATAL(cap.n, 1);
@@ -308,8 +311,8 @@ static void test_csv_delimiter_option(void)
 {
     ap_context *ctx = t_ctx();
     t_capture cap;
-    ctx->opt.csv_dialect = "classification";
-    ctx->opt.csv_delimiter = ';';
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "classification"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "delimiter", ";"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "semicolon-one-field.csv", ctx, &cap), AP_OK);
     CU_ASSERT_EQUAL_FATAL(cap.n, 2);
     T_ASSERT_STR(cap.v[0].input, "x");
@@ -339,7 +342,7 @@ static void test_csv_probe_bytes(void)
     unsigned char buf[AP_PROBE_BYTES] = {0};
     memcpy(buf, text, sizeof text - 1);
     ap_probe p = {"labels.txt", buf, sizeof text - 1};
-    const ap_format *csv = ap_format_find("csv");
+    const ap_reader *csv = ap_reader_find("csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     CU_ASSERT_EQUAL(csv->probe(&p), 70);
     static const char other[] = "a.jpg;10\nb.jpg;20\n"; /* no known dialect, not .csv */
@@ -392,7 +395,7 @@ static void test_csv_classification_header_forced(void)
 {
     ap_context *ctx = t_ctx();
     t_capture cap;
-    ctx->opt.csv_dialect = "classification";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "classification"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_file(CSVDATA "input-concepts.csv", ctx, &cap), AP_OK);
     T_ASSERT_STR(ctx->detail, "classification dialect (Clarifai template)");
     CU_ASSERT_EQUAL(ctx->counts.inputs, 1);

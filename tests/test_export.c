@@ -104,7 +104,7 @@ static void test_export_list_pages(void)
 static void test_export_ids_are_kept(void)
 {
     ap_context *ctx = t_ctx();
-    ctx->opt.include_model = 1;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "include-model-annotations", NULL), AP_OK);
     const char *in[1] = {"samples/clarifai/annotations-page.json"};
     t_capture cap;
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);

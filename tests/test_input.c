@@ -42,7 +42,7 @@ static void test_input_zip_in_place(void)
     free(a1);
     free(a3);
     ap_context *ctx = t_ctx();
-    ctx->opt.split = "train";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "train"), AP_OK);
     const char *in[1] = {zp};
     t_capture cap;
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
@@ -58,7 +58,7 @@ static void test_input_zip_in_place(void)
     const char *bad_texts[] = {"<annotation><object><name>x</name></object></annotation>"};
     snprintf(zp, sizeof zp, "%s/bad.zip", d);
     make_zip(zp, bad_names, bad_texts, 1);
-    ctx->opt.split = NULL;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", NULL), AP_OK);
     in[0] = zp;
     CU_ASSERT_EQUAL(t_capture_run(ctx, in, 1, &cap), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "bad.zip:x/a.xml:1: <object> \"x\" has no "

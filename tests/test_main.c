@@ -16,6 +16,7 @@ extern CU_TestInfo batch_tests[];
 extern CU_TestInfo coco_tests[];
 extern CU_TestInfo writer_tests[];
 extern CU_TestInfo cli_tests[];
+extern CU_TestInfo formats_tests[];
 extern CU_TestInfo corpus_tests[];
 extern CU_TestInfo samples_tests[];
 extern CU_TestInfo voc_tests[];
@@ -38,6 +39,7 @@ static CU_SuiteInfo suites[] = {
     {"coco", NULL, NULL, NULL, NULL, coco_tests},
     {"writer", NULL, NULL, NULL, NULL, writer_tests},
     {"cli", NULL, NULL, NULL, NULL, cli_tests},
+    {"formats", NULL, NULL, NULL, NULL, formats_tests},
     {"voc", NULL, NULL, NULL, NULL, voc_tests},
     {"csv", NULL, NULL, NULL, NULL, csv_tests},
     {"yolo", NULL, NULL, NULL, NULL, yolo_tests},

@@ -66,17 +66,18 @@ static void test_voc_split_and_images(void)
     ap_context *ctx = t_ctx();
     const char *in[1] = {"samples/voc"};
     t_capture cap;
-    ctx->opt.split = "train"; /* "# images for training", a blank line, 000001, 000003 */
+    /* "# images for training", a blank line, 000001, 000003 */
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "train"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
     CU_ASSERT_EQUAL(cap.n, 3);
     t_capture_free(&cap);
-    ctx->opt.split = "nope";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "nope"), AP_OK);
     CU_ASSERT_EQUAL(t_capture_run(ctx, in, 1, &cap), AP_ENOINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "ImageSets/Main/nope.txt"));
     t_capture_free(&cap);
     /* --images: 000002's size from its JPEG header (640x480) */
-    ctx->opt.split = "val";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "val"), AP_OK);
     ctx->opt.images_dir = "samples/voc/JPEGImages";
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
     CU_ASSERT_EQUAL_FATAL(cap.n, 1);
@@ -185,7 +186,8 @@ static void test_voc_cvat_split_names_with_spaces(void)
     ap_context *ctx = t_ctx();
     const char *in[1] = {"tests/data/voc/cvat"};
     t_capture cap;
-    ctx->opt.split = "default"; /* "Screenshot (573)", "Screenshot (575)" */
+    /* "Screenshot (573)", "Screenshot (575)" */
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "default"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
     CU_ASSERT_EQUAL(ctx->warnings, 1); /* the hint below, and no missing file */
@@ -193,7 +195,8 @@ static void test_voc_cvat_split_names_with_spaces(void)
     T_ASSERT_STR(cap.v[0].input, "screenshot_573");
     T_ASSERT_STR(cap.v[1].input, "screenshot_575");
     t_capture_free(&cap);
-    ctx->opt.split = "cat_default"; /* "Screenshot (574)  1", "Screenshot (573) -1" */
+    /* "Screenshot (574)  1", "Screenshot (573) -1" */
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "cat_default"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
     CU_ASSERT_EQUAL_FATAL(cap.n, 2);
     T_ASSERT_STR(cap.v[0].input, "screenshot_574");

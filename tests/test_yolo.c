@@ -89,13 +89,13 @@ static void test_yolo_ultralytics_splits(void)
     free(got);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 3);
     /* --split val: that split's images only */
-    ctx->opt.split = "val";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "val"), AP_OK);
     got = read_tree(ctx, d, &rc);
     CU_ASSERT_EQUAL(rc, AP_OK);
     T_ASSERT_STR(got, "val_a traffic-light box 0 0.5 0.5 1\n");
     CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
     free(got);
-    ctx->opt.split = "test";
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "test"), AP_OK);
     got = read_tree(ctx, d, &rc);
     CU_ASSERT_EQUAL(rc, AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "--split test: "));

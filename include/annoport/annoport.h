@@ -35,6 +35,10 @@ typedef enum { AP_INPUT_ID_CLEAN, AP_INPUT_ID_STEM, AP_INPUT_ID_ID } ap_input_id
 typedef enum { AP_STATUS_NONE, AP_STATUS_SUCCESS, AP_STATUS_PENDING } ap_status;
 typedef enum { AP_VOC_INCLUSIVE, AP_VOC_ZERO_BASED, AP_VOC_CLARIFAI_SDK } ap_voc_edges;
 
+/* The core's own options. A reader's or writer's own (--csv-dialect,
+ * --split, ...) are declared by it and kept in its block (format.h:
+ * ap_option). The Clarifai request options stay here: convert, diff and
+ * the request batches diff writes all shape those requests. */
 typedef struct ap_options {
     const char *from;              /* reader name, NULL = detect */
     const char *to;                /* writer name, default "clarifai" */
@@ -53,19 +57,10 @@ typedef struct ap_options {
     const char *labels;            /* --labels a,b,c */
     int strict;
     int force;
-    const char *split;             /* VOC: read ImageSets/Main/NAME.txt */
-    int skip_difficult;            /* VOC: difficult objects are filtered */
     const char *images_dir;        /* image sizes from file headers */
-    const char *csv_dialect;       /* tfod|automl|classification|generic */
-    const char *columns;           /* generic CSV: image=COL,label=COL,... */
-    int coords_normalized;         /* generic CSV: --coords normalized */
     const char *const *input_pages;/* --inputs: GET /v2/inputs pages (sizes, names) */
     size_t ninput_pages;
     const char *sizes;             /* --sizes: CSV input_id,width,height */
-    int include_model;             /* Clarifai: keep model-made annotations */
-    const char *only_user_ids;     /* Clarifai filters, comma-separated */
-    const char *only_model_version_ids;
-    const char *only_input_ids;
     const char *request;           /* post (default), patch, delete */
     const char *action;            /* patch: merge, overwrite, remove */
     int all_of_inputs;             /* delete: every annotation of the inputs */
@@ -86,8 +81,6 @@ typedef struct ap_options {
                                       same output, slower; for tests */
     int allow_empty;               /* a conversion that read objects and wrote
                                       none succeeds (default: an error, 65) */
-    int csv_delimiter;             /* CSV: the delimiter (--delimiter); 0:
-                                      found in the first lines */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */
@@ -122,6 +115,8 @@ struct ap_context {
     const char *progress_phase; /* "reading", "writing the archive", ...;
                                    NULL before the first phase */
     char detail[64];        /* what a reader found out, e.g. a CSV dialect */
+    void **plugin_blocks;   /* the options of each reader and writer that
+                               declares some (format.h: ap_plugin_options_get) */
 };
 
 /* Fills *opt with the defaults of the SPEC. */

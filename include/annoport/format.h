@@ -4,8 +4,9 @@
  * A reader gets one source (a file it can read more than once) and pushes
  * inputs, concepts and objects into the sink; it never builds the dataset.
  * A writer gets normalized annotations one at a time and writes files into
- * an output tree through ap_output. Adding a format is one file in
- * formats/ and one line in formats/formats.c.
+ * an output tree through ap_output. Adding a format is its files in
+ * formats/ (NAME_read.c defining an ap_reader, NAME_write.c an ap_writer)
+ * and a line per direction in formats/formats.c.
  */
 #ifndef ANNOPORT_FORMAT_H
 #define ANNOPORT_FORMAT_H
@@ -48,7 +49,7 @@ typedef struct ap_names {
 
 typedef struct ap_probe {
     const char *name;          /* file name, for extension hints */
-    const unsigned char *buf;  /* first bytes, zero-padded past len */
+    const unsigned char *buf;  /* first bytes, zero-padded past len (AP_PROBE_PAD) */
     size_t len;
 } ap_probe;
 
@@ -85,13 +86,6 @@ const ap_concept *ap_sink_concept(ap_sink *sink, const char *label);
 /* One object: normalized, checked, counted, then written or rejected.
  * Returns AP_OK, or an error (I/O, --strict, interrupted). */
 int ap_sink_object(ap_sink *sink, const ap_object *obj);
-
-/* One object a reader keeps across the files of a run (a parser context to
- * reuse): NULL until the reader sets it, with the function that frees it
- * when the run ends. Kept per format. */
-void *ap_sink_reader_state(ap_sink *sink, const char *format);
-int ap_sink_set_reader_state(ap_sink *sink, const char *format, void *state,
-                             void (*free_state)(void *));
 
 /* Whether the core reads the points of an object's polygons (not only
  * their count): a reader may leave them unconverted when it does not. */
@@ -141,7 +135,7 @@ typedef struct ap_run_info {
                                           once an input (internal.h) */
 } ap_run_info;
 
-/* What a writer can hold (ap_writer_ops.accepts). */
+/* What a writer can hold (ap_writer.accepts). */
 enum {
     AP_ACCEPT_BOX = 1,
     AP_ACCEPT_POLYGON = 2,
@@ -155,39 +149,122 @@ enum {
  * region), or it added nothing (a repeat). */
 enum { AP_MERGED = 1, AP_ABSORBED = 2 };
 
-typedef struct ap_writer_ops {
+/* ---- options a format declares ----
+ *
+ * A reader or writer lists its own command-line options; the command line,
+ * its help, the completion and the manual's check are made from these lists.
+ * Values land in the format's own options block (a struct of the plugin's,
+ * options_size bytes, starting as a copy of options_default), which the
+ * plugin gets back with ap_plugin_options. An option declared by several
+ * plugins (--split: VOC and YOLO) lands in each of them. */
+typedef enum {
+    AP_OPT_FLAG,     /* no argument: the int at offset becomes 1 */
+    AP_OPT_STRING,   /* the const char * at offset points to the argument */
+    AP_OPT_CHOICE,   /* one of choices ("a|b|c"): the const char * points to it */
+    AP_OPT_PARSE     /* parse() reads it (and sets the usage error) */
+} ap_opt_type;
+
+enum {
+    AP_OPT_NO_DIFF = 1 /* a writer option diff does not take (it chooses) */
+};
+
+typedef struct ap_option {
+    const char *name;          /* the long option, without "--" */
+    const char *arg;           /* its argument in the help; NULL: a flag */
+    const char *help;
+    ap_opt_type type;
+    size_t offset;             /* where the value lands in the block */
+    const char *choices;       /* AP_OPT_CHOICE */
+    int (*parse)(ap_context *ctx, void *field, const char *arg); /* AP_OPT_PARSE */
+    unsigned flags;            /* AP_OPT_* */
+} ap_option;
+
+typedef struct ap_plugin_options {
+    const char *heading;       /* the help's heading for them */
+    const ap_option *list;     /* ended by an entry with a NULL name */
+    size_t size;               /* the block's size */
+    const void *defaults;      /* size bytes copied into a new block; NULL: zeros */
+} ap_plugin_options;
+
+/* The options block of the plugin whose declaration is po, in ctx (always
+ * there: made with the context). */
+void *ap_plugin_options_get(const ap_context *ctx, const ap_plugin_options *po);
+
+/* Sets a declared option by name (without "--") as the command line would,
+ * in every plugin that declares it; arg is NULL for a flag. AP_EUSAGE with
+ * the error set on an unknown option or a value it does not take (the
+ * message ends with " (did you mean 'x'?)" when a value is close). */
+int ap_option_set(ap_context *ctx, const char *name, const char *arg);
+
+/* The i-th plugin's declarations (readers first, in table order, then
+ * writers; *writer says which), NULL past the last: for a command line,
+ * help or completion made from them. */
+const ap_plugin_options *ap_plugin_nth(size_t i, int *writer);
+/* The index of word in choices ("a|b|c"), or -1; then *near (when not
+ * NULL) is the closest choice when one is close enough, else NULL. */
+int ap_option_choice(const char *choices, const char *word, const char **near);
+
+/* The probe padding: a probe may read this far past the bytes it is given
+ * (they are zeros), so that it can test a few bytes without a length check. */
+#define AP_PROBE_PAD 16
+
+/* A reader (one direction of a format: the libavformat demuxer). */
+typedef struct ap_reader {
+    const char *name;          /* --from value */
+    const char *description;
+    const char *extensions;    /* comma-separated, for folder inputs */
+    /* 0..100, how sure the bytes are this format's; no I/O. A probe scores
+     * its own format's cues only, never another's. */
+    int (*probe)(const ap_probe *p);
+    /* Reads one source. priv is the reader's state for the run (priv_size
+     * bytes, zeroed, shared by every source of the run; NULL when
+     * priv_size is 0). */
+    int (*read)(ap_context *ctx, const ap_source *src, ap_sink *sink, void *priv);
+    size_t priv_size;
+    /* Releases what read kept in priv (a parser context); the core frees
+     * priv itself. NULL: nothing to release. */
+    void (*release)(void *priv);
+    /* Optional: given the files of a folder or archive that probe as this
+     * format (byte-sorted), chooses which to read and in what order
+     * (VOC's --split). NULL: all of them, in that order. */
+    int (*plan)(ap_context *ctx, ap_container *c, ap_names *files);
+    int decodes_text;          /* the reader decodes its own bytes (XML says its
+                                  encoding): the core neither checks them as
+                                  UTF-8 nor applies --encoding */
+    int reads_manifest;        /* it reads annoport's manifest.json of an output
+                                  in its format (the core offers it no other
+                                  manifest, and other readers none) */
+    ap_plugin_options options;
+} ap_reader;
+
+/* A writer (the other direction: the libavformat muxer). */
+typedef struct ap_writer {
+    const char *name;          /* --to value */
+    const char *description;
     /* Which annotations it holds (AP_ACCEPT_*) and whether it needs image
      * sizes; NULL: everything, no sizes. The core rejects the others
      * (unsupported_geometry, missing_image_size) before the writer sees
      * them. */
     int (*accepts)(const ap_context *ctx, int *needs_size);
+    /* The writer's state: priv_size bytes, zeroed, made by the core before
+     * open and freed after release. */
+    size_t priv_size;
     /* Opens the writer on out (NULL for validate/stats runs that write
-     * nothing); *state is the writer's own. */
-    int (*open)(ap_context *ctx, ap_output *out, void **state);
-    int (*annotation)(ap_context *ctx, void *state, const ap_annotation *a);
+     * nothing). */
+    int (*open)(ap_context *ctx, ap_output *out, void *priv);
+    int (*annotation)(ap_context *ctx, void *priv, const ap_annotation *a);
     /* Writes what is left (the manifest); called only on success. */
-    int (*close)(ap_context *ctx, void *state, const ap_run_info *info);
-    void (*free)(void *state);
-} ap_writer_ops;
+    int (*close)(ap_context *ctx, void *priv, const ap_run_info *info);
+    /* Releases what open and the calls after it acquired (whether the run
+     * succeeded or not); the core frees priv itself. NULL: nothing. */
+    void (*release)(void *priv);
+    ap_plugin_options options;
+} ap_writer;
 
-typedef struct ap_format {
-    const char *name;          /* --from / --to value */
-    const char *description;
-    const char *extensions;    /* comma-separated, for folder inputs */
-    int (*probe)(const ap_probe *p);  /* 0..100, no I/O */
-    int (*read)(ap_context *ctx, const ap_source *src, ap_sink *sink);
-    /* Optional: given the files of a folder or archive that probe as this
-     * format (byte-sorted), chooses which to read and in what order
-     * (VOC's --split). NULL: all of them, in that order. */
-    int (*plan)(ap_context *ctx, ap_container *c, ap_names *files);
-    const ap_writer_ops *writer;      /* NULL: read-only */
-    int decodes_text;          /* the reader decodes its own bytes (XML says its
-                                  encoding): the core neither checks them as
-                                  UTF-8 nor applies --encoding */
-} ap_format;
-
-/* The table of formats, NULL-terminated (formats/formats.c). */
-extern const ap_format *const ap_formats[];
-const ap_format *ap_format_find(const char *name);
+/* The tables of readers and writers, NULL-terminated (formats/formats.c). */
+extern const ap_reader *const ap_readers[];
+extern const ap_writer *const ap_writers[];
+const ap_reader *ap_reader_find(const char *name);
+const ap_writer *ap_writer_find(const char *name);
 
 #endif

@@ -59,11 +59,11 @@ typedef struct ap_diff_result {
 int ap_diff(ap_context *ctx, const char *current, const char *desired, const char *output,
             ap_diff_result *res);
 
-struct ap_writer_ops;
+struct ap_writer;
 /* Reads the inputs into a writer of the caller's own (opened with a NULL
  * output): for programs that take annotations in memory rather than as
  * files. state is the writer's, passed to its calls, never freed here. */
 int ap_run_with_writer(ap_context *ctx, const char *const *inputs, size_t ninputs,
-                       const struct ap_writer_ops *writer, void *state, ap_result *res);
+                       const struct ap_writer *writer, void *state, ap_result *res);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * fuzz_reader.c: a libFuzzer target per reader (built with -DFUZZ_FORMAT=
- * "coco", "voc", "csv", "clarifai"; "zip" for a dataset inside an archive;
+ * the name of a reader of formats/formats.c's table; "zip" for a dataset inside an archive;
  * "probe" for format detection). Each input is written to a file and read
  * by the library as `annoport validate --from FORMAT` would; any crash,
  * leak or sanitizer report is a finding. Errors are fine: they are the
@@ -54,7 +54,7 @@ static int hash_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     return 0;
 }
 
-static const ap_writer_ops hasher = {NULL, NULL, hash_annotation, NULL, NULL};
+static const ap_writer hasher = {.annotation = hash_annotation};
 
 typedef struct {
     int rc;
@@ -89,10 +89,11 @@ static void setup(void)
 {
     if (path[0])
         return;
-    const char *ext = !strcmp(FUZZ_FORMAT, "zip") ? "zip" : !strcmp(FUZZ_FORMAT, "voc") ? "xml"
-                      : !strcmp(FUZZ_FORMAT, "csv") ? "csv" : "json";
-    snprintf(path, sizeof path, "/tmp/annoport-fuzz-%s-%ld.%s", FUZZ_FORMAT, (long)getpid(),
-             ext);
+    /* the reader's first extension (formats/formats.c's table) */
+    const ap_reader *r = ap_reader_find(FUZZ_FORMAT);
+    const char *ext = r ? r->extensions : "zip";
+    snprintf(path, sizeof path, "/tmp/annoport-fuzz-%s-%ld.%.*s", FUZZ_FORMAT, (long)getpid(),
+             (int)strcspn(ext, ","), ext);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = size < AP_PROBE_BYTES ? size : AP_PROBE_BYTES;
         memcpy(buf, data, n);
         ap_probe p = {"fuzz.json", buf, n};
-        for (const ap_format *const *f = ap_formats; *f; f++)
+        for (const ap_reader *const *f = ap_readers; *f; f++)
             if ((*f)->probe)
                 (*f)->probe(&p);
         return 0;

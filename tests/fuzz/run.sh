@@ -10,6 +10,7 @@ for t in "$@"; do
   case $t in
     voc) ext=xml ;;
     csv) ext=csv ;;
+    yolo) ext=txt ;;
     zip) ext=zip ;;
     *) ext=json ;;
   esac
