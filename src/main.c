@@ -798,255 +798,214 @@ static void print_diff_summary(const ap_diff_result *dr, const char *output)
     }
 }
 
-int main(int argc, char **argv)
-{
-    collect_plugin_options();
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        json_mode |= !strcmp(argv[i], "--json");
-    if (argc < 2)
-        return usage_error("%s", "no command given");
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        print_help(stdout, 0);
-        return 0;
-    }
-    if (!strcmp(cmd, "--version")) {
-        print_version();
-        return 0;
-    }
-    if (!strcmp(cmd, "formats")) {
-        list_formats();
-        return 0;
-    }
-    if (!strcmp(cmd, "completion")) { /* annoport completion bash|zsh */
-        if (argc != 3)
-            return usage_error("%s", "completion takes one shell: bash or zsh");
-        int k = pick(argv[2], "bash|zsh");
-        if (k < 0)
-            return usage_error_near("completion takes bash or zsh, not '%s'", argv[2],
-                                    closest_in(argv[2], "bash|zsh"));
-        print_completion(k == 1);
-        return 0;
-    }
+/* What the command line of convert, validate, stats and diff gave. */
+typedef struct {
+    const char *cmd;
     ap_run_mode mode;
-    int diff = !strcmp(cmd, "diff");
-    if (diff)
-        mode = AP_RUN_CONVERT;
-    else if (!strcmp(cmd, "convert"))
-        mode = AP_RUN_CONVERT;
-    else if (!strcmp(cmd, "validate"))
-        mode = AP_RUN_VALIDATE;
-    else if (!strcmp(cmd, "stats"))
-        mode = AP_RUN_STATS;
-    else {
-        const char *names[NCOMMANDS + 1];
-        for (size_t i = 0; i < NCOMMANDS; i++)
-            names[i] = commands[i].name;
-        names[NCOMMANDS] = "help";
-        return usage_error_near("unknown command '%s'", cmd, closest(cmd, names, NCOMMANDS + 1));
+    int diff;
+    int mask;            /* C_* of the command */
+    const char *output;
+    int json, progress;  /* progress: -1 default, 0 off, 1 on */
+    char *app_user;      /* --user-app-id's USER, owned */
+    const char *input_pages[256];
+    size_t ninput_pages;
+    int first_input;     /* argv index of the first INPUT */
+    int done;            /* --help or --version answered: exit 0 */
+} cli;
+
+/* One option getopt returned, into ctx's options or c; AP_OK or a usage
+ * error (printed). */
+/* The core's options that take one of a few words. AP_OK, a usage error,
+ * or -1 when id is not one of them. */
+static int take_choice(ap_options *o, int id, const char *arg)
+{
+    static const struct {
+        int id;
+        const char *name, *choices;
+    } tab[] = {
+        {OPT_STATUS, "status", "success|pending"},
+        {OPT_GEOMETRY, "geometry", "bbox|polygon|both"},
+        {OPT_INPUT_ID, "input-id", "clean|stem|id"},
+        {OPT_ANN_IDS, "annotation-ids", "none|hash"},
+        {OPT_VOC_EDGES, "voc-edges", "inclusive|zero-based|clarifai-sdk"},
+        {OPT_REQUEST, "request", "post|patch|delete"},
+        {OPT_ACTION, "action", "merge|overwrite|remove"},
+    };
+    size_t i = 0;
+    while (i < sizeof tab / sizeof tab[0] && tab[i].id != id)
+        i++;
+    if (i == sizeof tab / sizeof tab[0])
+        return -1;
+    const char *near = NULL;
+    int k = ap_option_choice(tab[i].choices, arg, &near);
+    if (k < 0) {
+        char words[192], fmt[256];
+        ap_option_words(words, sizeof words, tab[i].choices);
+        snprintf(fmt, sizeof fmt, "--%s takes %s, not '%%s'", tab[i].name, words);
+        return usage_error_near(fmt, arg, near);
     }
-    cur_cmd = cmd;
-    int mask = diff ? C_DIFF : mode == AP_RUN_CONVERT ? C_CONVERT
-                               : mode == AP_RUN_VALIDATE ? C_VALIDATE : C_STATS;
+    switch (id) {
+    case OPT_STATUS: o->status = k == 0 ? AP_STATUS_SUCCESS : AP_STATUS_PENDING; break;
+    case OPT_GEOMETRY: o->geometry = (ap_geometry)k; break;
+    case OPT_INPUT_ID: o->input_id = (ap_input_id_mode)k; break;
+    case OPT_ANN_IDS: o->annotation_ids_hash = k; break;
+    case OPT_VOC_EDGES: o->voc_edges = (ap_voc_edges)k; break;
+    case OPT_REQUEST: o->request = arg; break;
+    case OPT_ACTION: o->action = arg; break;
+    }
+    return AP_OK;
+}
+
+static int take_option(ap_context *ctx, cli *c, int id, const char *arg, char **argv,
+                       const struct option *long_opts, size_t nlong)
+{
+    ap_options *o = &ctx->opt;
+    int rc = take_choice(o, id, arg);
+    if (rc != -1)
+        return rc;
+    rc = AP_OK;
+    char *end;
+    switch (id) {
+    case 'o': c->output = arg; break;
+    case OPT_FROM: o->from = arg; break;
+    case OPT_TO: o->to = arg; break;
+    case OPT_BATCH:
+        o->batch_size = (int)strtol(arg, &end, 10);
+        if (*end || end == arg || o->batch_size < 1 || o->batch_size > 128)
+            rc = usage_error("--batch-size must be a number from 1 to 128, not '%s'",
+                             arg);
+        break;
+    case OPT_EMBED: o->embed_model_version_id = arg; break;
+    case OPT_USER_APP: {
+        const char *slash = strchr(arg, '/');
+        if (!slash || slash == arg || !slash[1] || strchr(slash + 1, '/')) {
+            rc = usage_error("--user-app-id takes USER/APP, not '%s'", arg);
+            break;
+        }
+        free(c->app_user);
+        c->app_user = strndup(arg, (size_t)(slash - arg));
+        o->app_user_id = c->app_user;
+        o->app_id = slash + 1;
+        break;
+    }
+    case OPT_ANN_USER: o->annotation_user_id = arg; break;
+    case OPT_ALL_OF_INPUTS: o->all_of_inputs = 1; break;
+    case OPT_MATCH_IOU:
+        o->match_iou = strtod(arg, &end);
+        if (*end || end == arg || !(o->match_iou > 0 && o->match_iou <= 1))
+            rc = usage_error("--match-iou takes a number in (0, 1], not '%s'", arg);
+        break;
+    case OPT_DELETE_MISSING: o->delete_missing_inputs = 1; break;
+    case OPT_POST_UNKNOWN: o->post_unknown_inputs = 1; break;
+    case OPT_MAX_RECORD:
+    case OPT_TABLE_MEMORY: {
+        unsigned long long v = parse_size(arg);
+        if (v == SIZE_BAD || v < 1024)
+            rc = usage_error(id == OPT_MAX_RECORD ?
+                             "--max-record takes a size of at least 1024 bytes (K, M, "
+                             "G allowed), not '%s'" :
+                             "--table-memory takes a size of at least 1024 bytes (K, M, "
+                             "G allowed), not '%s'", arg);
+        else if (id == OPT_MAX_RECORD)
+            o->max_record = (size_t)v;
+        else
+            o->table_memory = (size_t)v;
+        break;
+    }
+    case OPT_REFERENCE: o->reference_parsers = 1; break;
+    case OPT_IMAGES: o->images_dir = arg; break;
+    case OPT_INPUTS:
+        if (c->ninput_pages < sizeof c->input_pages / sizeof c->input_pages[0])
+            c->input_pages[c->ninput_pages++] = arg;
+        else
+            rc = usage_error("%s", "--inputs: at most 256 of them (give a folder)");
+        break;
+    case OPT_SIZES: o->sizes = arg; break;
+    case OPT_ENCODING: o->encoding = arg; break;
+    case OPT_LABEL_MAP: o->label_map = arg; break;
+    case OPT_LABELS: o->labels = arg; break;
+    case OPT_STRICT: o->strict = 1; break;
+    case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
+    case OPT_QUIET: quiet = 1; break;
+    case OPT_PROGRESS: c->progress = 1; break;
+    case OPT_NO_PROGRESS: c->progress = 0; break;
+    case OPT_JSON: c->json = 1; break;
+    case OPT_FORCE: o->force = 1; break;
+    case OPT_CLAMP:
+        o->clamp_tolerance = strtod(arg, &end);
+        if (*end || end == arg || !(o->clamp_tolerance >= 0))
+            rc = usage_error("--clamp-tolerance takes a number of pixels >= 0, not '%s'",
+                             arg);
+        break;
+    default:
+        if (id >= OPT_PLUGIN && (size_t)(id - OPT_PLUGIN) < npopts) {
+            if (ap_option_set(ctx, popts[id - OPT_PLUGIN].o->name, arg) != AP_OK) {
+                rc = usage_error("%s", ctx->errmsg);
+                ctx->err = AP_OK;
+            }
+        } else
+            rc = unknown_option(argv[optind - 1], c->mask, long_opts, nlong);
+    }
+    return rc;
+}
+
+/* Parses the options of convert, validate, stats or diff into ctx and c.
+ * AP_OK (c->done when --help or --version was answered) or a usage error
+ * (printed). */
+static int parse_cli(int argc, char **argv, ap_context *ctx, cli *c)
+{
     struct option long_opts[NOPTS + MAX_POPTS + 1];
     size_t nlong = 0;
     for (size_t i = 0; i < NOPTS; i++)
-        if (opts[i].cmds & mask)
+        if (opts[i].cmds & c->mask)
             long_opts[nlong++] = (struct option){opts[i].name,
                                                  opts[i].arg ? required_argument : no_argument,
                                                  NULL, opts[i].id};
     for (size_t k = 0; k < npopts; k++)
-        if (popts[k].first == k && (popt_cmds(k) & mask))
+        if (popts[k].first == k && (popt_cmds(k) & c->mask))
             long_opts[nlong++] = (struct option){popts[k].o->name,
                                                  popts[k].o->arg ? required_argument
                                                                  : no_argument,
                                                  NULL, (int)(OPT_PLUGIN + k)};
     long_opts[nlong] = (struct option){NULL, 0, NULL, 0};
-
-    ap_context *ctx = ap_context_new();
-    if (!ctx) {
-        fprintf(stderr, "annoport: error: out of memory\n");
-        return AP_ENOMEM;
-    }
-    ap_options *o = &ctx->opt;
-    const char *output = NULL;
-    int json = 0, progress = -1, rc = AP_OK;
-    char *app_user = NULL;
-    const char *input_pages[256];
-    size_t ninput_pages = 0;
     optind = 2;
     opterr = 0;
-    int c;
-    const char *short_opts = mask & (C_CONVERT | C_DIFF) ? ":o:h" : ":h";
-    while (rc == AP_OK && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
-        char *end;
-        int k;
-        switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_FROM: o->from = optarg; break;
-        case OPT_TO: o->to = optarg; break;
-        case OPT_BATCH:
-            o->batch_size = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || o->batch_size < 1 || o->batch_size > 128)
-                rc = usage_error("--batch-size must be a number from 1 to 128, not '%s'",
-                                 optarg);
-            break;
-        case OPT_EMBED: o->embed_model_version_id = optarg; break;
-        case OPT_USER_APP: {
-            const char *slash = strchr(optarg, '/');
-            if (!slash || slash == optarg || !slash[1] || strchr(slash + 1, '/')) {
-                rc = usage_error("--user-app-id takes USER/APP, not '%s'", optarg);
-                break;
-            }
-            free(app_user);
-            app_user = strndup(optarg, (size_t)(slash - optarg));
-            o->app_user_id = app_user;
-            o->app_id = slash + 1;
-            break;
+    int id, rc = AP_OK;
+    const char *short_opts = c->mask & (C_CONVERT | C_DIFF) ? ":o:h" : ":h";
+    while (rc == AP_OK && (id = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+        if (id == 'h' || id == OPT_HELP || id == OPT_VERSION) {
+            if (id == OPT_VERSION)
+                print_version();
+            else
+                print_help(stdout, c->mask);
+            c->done = 1;
+            return AP_OK;
         }
-        case OPT_ANN_USER: o->annotation_user_id = optarg; break;
-        case OPT_STATUS:
-            if ((k = pick(optarg, "success|pending")) < 0)
-                rc = usage_error_near("--status takes success or pending, not '%s'", optarg,
-                                      closest_in(optarg, "success|pending"));
-            else
-                o->status = k == 0 ? AP_STATUS_SUCCESS : AP_STATUS_PENDING;
-            break;
-        case OPT_GEOMETRY:
-            if ((k = pick(optarg, "bbox|polygon|both")) < 0)
-                rc = usage_error_near("--geometry takes bbox, polygon or both, not '%s'", optarg,
-                                      closest_in(optarg, "bbox|polygon|both"));
-            else
-                o->geometry = (ap_geometry)k;
-            break;
-        case OPT_INPUT_ID:
-            if ((k = pick(optarg, "clean|stem|id")) < 0)
-                rc = usage_error_near("--input-id takes clean, stem or id, not '%s'", optarg,
-                                      closest_in(optarg, "clean|stem|id"));
-            else
-                o->input_id = (ap_input_id_mode)k;
-            break;
-        case OPT_ANN_IDS:
-            if ((k = pick(optarg, "none|hash")) < 0)
-                rc = usage_error_near("--annotation-ids takes none or hash, not '%s'", optarg,
-                                      closest_in(optarg, "none|hash"));
-            else
-                o->annotation_ids_hash = k;
-            break;
-        case OPT_VOC_EDGES:
-            if ((k = pick(optarg, "inclusive|zero-based|clarifai-sdk")) < 0)
-                rc = usage_error_near("--voc-edges takes inclusive, zero-based or clarifai-sdk, "
-                                 "not '%s'", optarg, closest_in(optarg, "inclusive|zero-based|clarifai-sdk"));
-            else
-                o->voc_edges = (ap_voc_edges)k;
-            break;
-        case OPT_REQUEST:
-            if (pick(optarg, "post|patch|delete") < 0)
-                rc = usage_error_near("--request takes post, patch or delete, not '%s'", optarg,
-                                      closest_in(optarg, "post|patch|delete"));
-            else
-                o->request = optarg;
-            break;
-        case OPT_ACTION:
-            if (pick(optarg, "merge|overwrite|remove") < 0)
-                rc = usage_error_near("--action takes merge, overwrite or remove, not '%s'", optarg,
-                                      closest_in(optarg, "merge|overwrite|remove"));
-            else
-                o->action = optarg;
-            break;
-        case OPT_ALL_OF_INPUTS: o->all_of_inputs = 1; break;
-        case OPT_MATCH_IOU:
-            o->match_iou = strtod(optarg, &end);
-            if (*end || end == optarg || !(o->match_iou > 0 && o->match_iou <= 1))
-                rc = usage_error("--match-iou takes a number in (0, 1], not '%s'", optarg);
-            break;
-        case OPT_DELETE_MISSING: o->delete_missing_inputs = 1; break;
-        case OPT_POST_UNKNOWN: o->post_unknown_inputs = 1; break;
-        case OPT_MAX_RECORD:
-        case OPT_TABLE_MEMORY: {
-            unsigned long long v = parse_size(optarg);
-            if (v == SIZE_BAD || v < 1024)
-                rc = usage_error(c == OPT_MAX_RECORD ?
-                                 "--max-record takes a size of at least 1024 bytes (K, M, "
-                                 "G allowed), not '%s'" :
-                                 "--table-memory takes a size of at least 1024 bytes (K, M, "
-                                 "G allowed), not '%s'", optarg);
-            else if (c == OPT_MAX_RECORD)
-                o->max_record = (size_t)v;
-            else
-                o->table_memory = (size_t)v;
-            break;
-        }
-        case OPT_REFERENCE: o->reference_parsers = 1; break;
-        case OPT_IMAGES: o->images_dir = optarg; break;
-        case OPT_INPUTS:
-            if (ninput_pages < sizeof input_pages / sizeof input_pages[0])
-                input_pages[ninput_pages++] = optarg;
-            else
-                rc = usage_error("%s", "--inputs: at most 256 of them (give a folder)");
-            break;
-        case OPT_SIZES: o->sizes = optarg; break;
-        case OPT_ENCODING: o->encoding = optarg; break;
-        case OPT_LABEL_MAP: o->label_map = optarg; break;
-        case OPT_LABELS: o->labels = optarg; break;
-        case OPT_STRICT: o->strict = 1; break;
-        case OPT_ALLOW_EMPTY: o->allow_empty = 1; break;
-        case OPT_QUIET: quiet = 1; break;
-        case OPT_PROGRESS: progress = 1; break;
-        case OPT_NO_PROGRESS: progress = 0; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_FORCE: o->force = 1; break;
-        case OPT_CLAMP:
-            o->clamp_tolerance = strtod(optarg, &end);
-            if (*end || end == optarg || !(o->clamp_tolerance >= 0))
-                rc = usage_error("--clamp-tolerance takes a number of pixels >= 0, not '%s'",
-                                 optarg);
-            break;
-        case 'h':
-        case OPT_HELP:
-            print_help(stdout, mask);
-            free(app_user);
-            ap_context_free(ctx);
-            return 0;
-        case OPT_VERSION:
-            print_version();
-            free(app_user);
-            ap_context_free(ctx);
-            return 0;
-        case ':':
+        if (id == ':')
             rc = usage_error("option '%s' needs a value", argv[optind - 1]);
-            break;
-        default:
-            if (c >= OPT_PLUGIN && (size_t)(c - OPT_PLUGIN) < npopts) {
-                if (ap_option_set(ctx, popts[c - OPT_PLUGIN].o->name, optarg) != AP_OK) {
-                    rc = usage_error("%s", ctx->errmsg);
-                    ctx->err = AP_OK;
-                }
-            } else
-                rc = unknown_option(argv[optind - 1], mask, long_opts, nlong);
-        }
+        else
+            rc = take_option(ctx, c, id, optarg, argv, long_opts, nlong);
     }
+    c->first_input = optind;
     if (rc == AP_OK && optind >= argc)
         rc = usage_error("%s", "no input given");
-    if (rc == AP_OK && mode == AP_RUN_CONVERT && !output)
-        rc = usage_error("%s needs -o OUTPUT", cmd);
-    if (rc == AP_OK && diff && argc - optind != 2)
+    if (rc == AP_OK && c->mode == AP_RUN_CONVERT && !c->output)
+        rc = usage_error("%s needs -o OUTPUT", c->cmd);
+    if (rc == AP_OK && c->diff && argc - optind != 2)
         rc = usage_error("%s", "diff takes two inputs: CURRENT DESIRED");
-    if (rc == AP_OK && mode != AP_RUN_CONVERT && output)
-        rc = usage_error("-o is for convert; '%s' writes nothing", cmd);
-    if (rc != AP_OK) {
-        free(app_user);
-        ap_context_free(ctx);
-        return rc;
-    }
+    if (rc == AP_OK && c->mode != AP_RUN_CONVERT && c->output)
+        rc = usage_error("-o is for convert; '%s' writes nothing", c->cmd);
+    return rc;
+}
 
-    o->input_pages = input_pages;
-    o->ninput_pages = ninput_pages;
+/* Warnings, progress and signals, as the command line asked. */
+static void install_callbacks(ap_context *ctx, cli *c)
+{
     ctx->warn = on_warning;
     /* an explicit --progress holds even with --quiet */
-    if (progress == -1)
-        progress = !quiet && isatty(STDERR_FILENO);
-    if (progress) {
+    if (c->progress == -1)
+        c->progress = !quiet && isatty(STDERR_FILENO);
+    if (c->progress) {
         ctx->progress = on_progress;
         ctx->progress_user = ctx;
         prog.ctx = ctx;
@@ -1059,54 +1018,154 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
 
-    if (diff) {
-        ap_diff_result dr;
-        rc = ap_diff(ctx, argv[optind], argv[optind + 1], output, &dr);
-        progress_end(ctx, rc, 1);
-        if (rc != AP_OK) {
-            fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
-            if (json) {
-                printf("{\"ok\":false,\"exit\":%d,\"error\":", rc);
-                json_string(ctx->errmsg);
-                printf("}\n");
-            }
-        } else if (json)
-            printf("{\"ok\":true,\"deletes\":%llu,\"patches\":%llu,\"posts\":%llu,"
-                   "\"unchanged\":%llu,\"not_compared\":%llu,\"unknown_inputs\":%llu,"
-                   "\"paired_by_id\":%llu,\"paired_by_file_name\":%llu}\n",
-                   (unsigned long long)dr.deletes, (unsigned long long)dr.patches,
-                   (unsigned long long)dr.posts, (unsigned long long)dr.unchanged,
-                   (unsigned long long)dr.not_compared, (unsigned long long)dr.unknown_inputs,
-                   (unsigned long long)dr.paired_by_id,
-                   (unsigned long long)dr.paired_by_file_name);
-        else if (!quiet)
-            print_diff_summary(&dr, output);
-        free(app_user);
-        ap_context_free(ctx);
-        return rc;
-    }
-    ap_result res;
-    rc = ap_run(ctx, mode, (const char *const *)argv + optind, (size_t)(argc - optind), output,
-                &res);
-    progress_end(ctx, rc, mode == AP_RUN_CONVERT);
-    if (json)
-        print_json(ctx, &res, mode, rc, output);
+static int do_diff(ap_context *ctx, const cli *c, char **argv)
+{
+    ap_diff_result dr;
+    int rc = ap_diff(ctx, argv[c->first_input], argv[c->first_input + 1], c->output, &dr);
+    progress_end(ctx, rc, 1);
     if (rc != AP_OK) {
         fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
-        if (res.nfirst_rejects && !o->strict && ctx->counts.objects_written == 0 &&
+        if (c->json) {
+            printf("{\"ok\":false,\"exit\":%d,\"error\":", rc);
+            json_string(ctx->errmsg);
+            printf("}\n");
+        }
+    } else if (c->json)
+        printf("{\"ok\":true,\"deletes\":%llu,\"patches\":%llu,\"posts\":%llu,"
+               "\"unchanged\":%llu,\"not_compared\":%llu,\"unknown_inputs\":%llu,"
+               "\"paired_by_id\":%llu,\"paired_by_file_name\":%llu}\n",
+               (unsigned long long)dr.deletes, (unsigned long long)dr.patches,
+               (unsigned long long)dr.posts, (unsigned long long)dr.unchanged,
+               (unsigned long long)dr.not_compared, (unsigned long long)dr.unknown_inputs,
+               (unsigned long long)dr.paired_by_id, (unsigned long long)dr.paired_by_file_name);
+    else if (!quiet)
+        print_diff_summary(&dr, c->output);
+    return rc;
+}
+
+static int do_run(ap_context *ctx, const cli *c, int argc, char **argv)
+{
+    ap_result res;
+    int rc = ap_run(ctx, c->mode, (const char *const *)argv + c->first_input,
+                    (size_t)(argc - c->first_input), c->output, &res);
+    progress_end(ctx, rc, c->mode == AP_RUN_CONVERT);
+    if (c->json)
+        print_json(ctx, &res, c->mode, rc, c->output);
+    if (rc != AP_OK) {
+        fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
+        if (res.nfirst_rejects && !ctx->opt.strict && ctx->counts.objects_written == 0 &&
             rc == AP_EDATA) {
             fprintf(stderr, "annoport: the first rejects:\n");
             print_first_rejects(stderr, &res, "  ");
         }
-    } else if (!quiet && !json) {
-        if (mode == AP_RUN_STATS)
+    } else if (!quiet && !c->json) {
+        if (c->mode == AP_RUN_STATS)
             print_stats(ctx, &res);
         else
-            print_summary(ctx, &res, mode, output);
+            print_summary(ctx, &res, c->mode, c->output);
     }
     ap_result_free(&res);
-    free(app_user);
+    return rc;
+}
+
+/* convert, validate, stats and diff: options, then the job. */
+static int cmd_job(int argc, char **argv, int mask)
+{
+    cli c;
+    memset(&c, 0, sizeof c);
+    c.cmd = cur_cmd = argv[1];
+    c.mask = mask;
+    c.diff = mask == C_DIFF;
+    c.mode = mask == C_VALIDATE ? AP_RUN_VALIDATE : mask == C_STATS ? AP_RUN_STATS
+                                                                    : AP_RUN_CONVERT;
+    c.progress = -1;
+    ap_context *ctx = ap_context_new();
+    if (!ctx) {
+        fprintf(stderr, "annoport: error: out of memory\n");
+        return AP_ENOMEM;
+    }
+    int rc = parse_cli(argc, argv, ctx, &c);
+    if (rc == AP_OK && !c.done) {
+        ctx->opt.input_pages = c.input_pages;
+        ctx->opt.ninput_pages = c.ninput_pages;
+        install_callbacks(ctx, &c);
+        rc = c.diff ? do_diff(ctx, &c, argv) : do_run(ctx, &c, argc, argv);
+    }
+    free(c.app_user);
     ap_context_free(ctx);
     return rc;
+}
+
+static int cmd_convert(int argc, char **argv) { return cmd_job(argc, argv, C_CONVERT); }
+static int cmd_validate(int argc, char **argv) { return cmd_job(argc, argv, C_VALIDATE); }
+static int cmd_stats(int argc, char **argv) { return cmd_job(argc, argv, C_STATS); }
+static int cmd_diff(int argc, char **argv) { return cmd_job(argc, argv, C_DIFF); }
+
+static int cmd_formats(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    list_formats();
+    return 0;
+}
+
+/* annoport completion bash|zsh */
+static int cmd_completion(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("%s", "completion takes one shell: bash or zsh");
+    int k = pick(argv[2], "bash|zsh");
+    if (k < 0)
+        return usage_error_near("completion takes bash or zsh, not '%s'", argv[2],
+                                closest_in(argv[2], "bash|zsh"));
+    print_completion(k == 1);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    print_help(stdout, 0);
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    print_version();
+    return 0;
+}
+
+/* The commands, git's way: a name and its function (help and --version
+ * are spelled several ways). */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} dispatch[] = {
+    {"convert", cmd_convert}, {"validate", cmd_validate}, {"stats", cmd_stats},
+    {"diff", cmd_diff},       {"formats", cmd_formats},   {"completion", cmd_completion},
+    {"help", cmd_help},       {"--help", cmd_help},       {"-h", cmd_help},
+    {"--version", cmd_version},
+};
+
+int main(int argc, char **argv)
+{
+    collect_plugin_options();
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        json_mode |= !strcmp(argv[i], "--json");
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    for (size_t i = 0; i < sizeof dispatch / sizeof dispatch[0]; i++)
+        if (!strcmp(argv[1], dispatch[i].name))
+            return dispatch[i].fn(argc, argv);
+    const char *names[NCOMMANDS + 1];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    names[NCOMMANDS] = "help";
+    return usage_error_near("unknown command '%s'", argv[1],
+                            closest(argv[1], names, NCOMMANDS + 1));
 }

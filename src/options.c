@@ -74,8 +74,7 @@ void *ap_plugin_options_get(const ap_context *ctx, const ap_plugin_options *po)
     return NULL;
 }
 
-/* "a, b or c" from "a|b|c". */
-static void choices_words(char *out, size_t size, const char *choices)
+void ap_option_words(char *out, size_t size, const char *choices)
 {
     size_t n = 0, total = 1;
     for (const char *p = choices; *p; p++)
@@ -135,7 +134,7 @@ static int apply(ap_context *ctx, const ap_option *o, void *block, const char *a
             return AP_OK;
         }
         char words[256];
-        choices_words(words, sizeof words, o->choices);
+        ap_option_words(words, sizeof words, o->choices);
         if (near)
             return ap_error(ctx, AP_EUSAGE, "--%s takes %s, not '%s' (did you mean '%s'?)",
                             o->name, words, arg, near);

@@ -203,6 +203,8 @@ const ap_plugin_options *ap_plugin_nth(size_t i, int *writer);
 /* The index of word in choices ("a|b|c"), or -1; then *near (when not
  * NULL) is the closest choice when one is close enough, else NULL. */
 int ap_option_choice(const char *choices, const char *word, const char **near);
+/* "a, b or c" from choices "a|b|c", for messages. */
+void ap_option_words(char *out, size_t size, const char *choices);
 
 /* The probe padding: a probe may read this far past the bytes it is given
  * (they are zeros), so that it can test a few bytes without a length check. */
