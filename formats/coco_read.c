@@ -552,7 +552,7 @@ static int read_annotation(coco *c, const cJSON *e)
  * directly; polygon points are converted only when the core will use them.
  * Anything else (an RLE, panoptic segments, captions, a missing or
  * repeated key, a value of an unexpected type, an escape in a key, a syntax
- * error) returns AP_JSCAN_PARSE and goes to cJSON and read_annotation, so
+ * error) is handed over (*taken = 0) to cJSON and read_annotation, so
  * the two agree on every input; tests run both on the samples, the corpus
  * and generated data. */
 
@@ -639,11 +639,20 @@ static int app_id(coco *c, coco_obj *ob, const char *v, size_t n)
     return 1;
 }
 
-static int fast_annotation(void *user, const char *p, size_t n, int64_t index, uint64_t line)
+/* The fast path declines an element: cJSON reads it. */
+static int hand_over(int *taken)
+{
+    *taken = 0;
+    return AP_OK;
+}
+
+static int fast_annotation(void *user, const char *p, size_t n, int64_t index, uint64_t line,
+                           int *taken)
 {
     coco *c = user;
+    *taken = 1;
     if (c->fn != (void *)read_annotation || c->results)
-        return AP_JSCAN_PARSE;
+        return hand_over(taken);
     ap_jfast f = {p, p + n};
     coco_obj ob;
     memset(&ob, 0, sizeof ob);
@@ -651,15 +660,15 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
     unsigned seen = 0;
     const char *seg = NULL;
     if (!ap_jf_take(&f, '{') || ap_jf_take(&f, '}'))
-        return AP_JSCAN_PARSE;
+        return hand_over(taken);
     do {
         const char *k;
         size_t kn;
         if (!ap_jf_string(&f, &k, &kn) || !ap_jf_take(&f, ':'))
-            return AP_JSCAN_PARSE;
+            return hand_over(taken);
         int bit = key_bit(k, kn);
         if (bit < 0 || (bit & seen))
-            return AP_JSCAN_PARSE;
+            return hand_over(taken);
         seen |= (unsigned)bit;
         int ok;
         switch (bit) {
@@ -715,22 +724,22 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
             ok = ap_jf_skip(&f);
         }
         if (!ok)
-            return AP_JSCAN_PARSE;
+            return hand_over(taken);
     } while (ap_jf_take(&f, ','));
     if (!ap_jf_take(&f, '}') || f.p != f.end ||
         (seen & (K_ID | K_IMAGE | K_CAT)) != (K_ID | K_IMAGE | K_CAT))
-        return AP_JSCAN_PARSE;
+        return hand_over(taken);
     ob.crowd = crowd != 0;
     /* points for the box of a box-less object, or for the core */
     if (seg && ob.nparts > 0 && !ob.points &&
         (!ob.has_box || ap_sink_wants_points(c->sink, ob.has_box, ob.crowd))) {
         ap_jfast sf = {seg, f.end};
         if (!fast_polygons(c, &sf, 1, &ob.nparts))
-            return AP_JSCAN_PARSE;
+            return hand_over(taken);
         ob.points = 1;
     }
     if (!ob.has_box && ob.nparts == 0 && (ob.bbox_given || ob.seg_given))
-        return AP_JSCAN_PARSE; /* an error: cJSON's path words it */
+        return hand_over(taken); /* an error: cJSON's path words it */
 
     c->index = index;
     c->line = line;

@@ -471,8 +471,9 @@ int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
         rc = ap_jscan_value(j, &p, &n, &line);
         if (rc)
             return rc;
-        rc = text ? text(user, p, n, index, line) : AP_JSCAN_PARSE;
-        if (rc == AP_JSCAN_PARSE) {
+        int taken = 0;
+        rc = text ? text(user, p, n, index, line, &taken) : AP_OK;
+        if (rc == AP_OK && !taken) {
             cJSON *e = ap_jscan_parse(j, p, n);
             if (!e)
                 return j->ctx->err;

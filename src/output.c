@@ -171,6 +171,40 @@ static const char *file_extension(const char *path)
     return NULL;
 }
 
+/* Whether an existing output at path may be replaced: only with force, and
+ * only a file, an empty folder or an earlier annoport output. AP_OK or
+ * AP_ECANTCREAT (set). */
+static int may_replace(ap_context *ctx, const char *path, int force)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return AP_OK; /* nothing there */
+    int replaceable;
+    if (S_ISDIR(st.st_mode)) {
+        if (dir_is_empty(path) == 1)
+            return AP_OK;
+        if (!force)
+            return ap_error(ctx, AP_ECANTCREAT,
+                            "%s: exists and is not empty; use --force to replace it", path);
+        char *m = malloc(strlen(path) + 16);
+        if (!m)
+            return ap_error_nomem(ctx);
+        sprintf(m, "%s/manifest.json", path);
+        struct stat ms;
+        replaceable = stat(m, &ms) == 0;
+        free(m);
+    } else {
+        if (!force)
+            return ap_error(ctx, AP_ECANTCREAT, "%s: exists; use --force to replace it", path);
+        replaceable = S_ISREG(st.st_mode);
+    }
+    if (!replaceable)
+        return ap_error(ctx, AP_ECANTCREAT,
+                        "%s: will not replace it even with --force: it is not an annoport "
+                        "output (no manifest.json)", path);
+    return AP_OK;
+}
+
 int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **outp)
 {
     *outp = NULL;
@@ -184,80 +218,41 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
                         ".zip archive; give %.*s/ or %.*s.zip (or %s/ for a folder of that "
                         "name)", path, ext, stem, path, stem, path, path);
     }
+    int rc = AP_OK;
     ap_output *out = calloc(1, sizeof *out);
     if (!out)
         return ap_error_nomem(ctx);
     out->ctx = ctx;
     out->final = ap_strdup(path);
     if (!out->final) {
-        ap_output_abort(out);
-        return ap_error_nomem(ctx);
+        rc = ap_error_nomem(ctx);
+        goto fail;
     }
     size_t n = strlen(out->final);
     while (n > 1 && out->final[n - 1] == '/')
         out->final[--n] = '\0';
     out->zip = ends_with_zip(out->final);
-
-    struct stat st;
-    if (lstat(out->final, &st) == 0) {
-        int replaceable;
-        if (S_ISDIR(st.st_mode)) {
-            int empty = dir_is_empty(out->final);
-            if (empty == 1) {
-                replaceable = 1;
-            } else {
-                char *m = malloc(strlen(out->final) + 16);
-                if (!m) {
-                    ap_output_abort(out);
-                    return ap_error_nomem(ctx);
-                }
-                sprintf(m, "%s/manifest.json", out->final);
-                struct stat ms;
-                int has_manifest = stat(m, &ms) == 0;
-                free(m);
-                if (!force) {
-                    ap_error(ctx, AP_ECANTCREAT,
-                             "%s: exists and is not empty; use --force to replace it",
-                             out->final);
-                    ap_output_abort(out);
-                    return AP_ECANTCREAT;
-                }
-                replaceable = has_manifest;
-            }
-        } else {
-            if (!force) {
-                ap_error(ctx, AP_ECANTCREAT, "%s: exists; use --force to replace it",
-                         out->final);
-                ap_output_abort(out);
-                return AP_ECANTCREAT;
-            }
-            replaceable = S_ISREG(st.st_mode);
-        }
-        if (!replaceable) {
-            ap_error(ctx, AP_ECANTCREAT,
-                     "%s: will not replace it even with --force: it is not an annoport "
-                     "output (no manifest.json)", out->final);
-            ap_output_abort(out);
-            return AP_ECANTCREAT;
-        }
-    }
+    if ((rc = may_replace(ctx, out->final, force)) != AP_OK)
+        goto fail;
     remove_stale(out->final);
     out->tmp = sibling(out->final, "");
     if (!out->tmp) {
-        ap_output_abort(out);
-        return ap_error_nomem(ctx);
+        rc = ap_error_nomem(ctx);
+        goto fail;
     }
     if (make_parents(out->tmp) != 0 || (remove_tree(out->tmp), mkdir(out->tmp, 0777)) != 0) {
         int e = errno;
         free(out->tmp);
         out->tmp = NULL;
-        ap_error(ctx, AP_ECANTCREAT, "%s: cannot create the output: %s", out->final,
-                 strerror(e));
-        ap_output_abort(out);
-        return AP_ECANTCREAT;
+        rc = ap_error(ctx, AP_ECANTCREAT, "%s: cannot create the output: %s", out->final,
+                      strerror(e));
+        goto fail;
     }
     *outp = out;
     return AP_OK;
+fail:
+    ap_output_abort(out);
+    return rc;
 }
 
 const char *ap_output_tmpdir(const ap_output *out)

@@ -2,10 +2,20 @@
  * annoport.h: the run context (options, counters, the one error), error
  * codes and the version.
  *
- * Errors travel one way: a failing function records the error in the
- * context with ap_error() and returns its code in the same statement. The
- * codes are the process exit codes of the SPEC (section 5), so the CLI maps
- * them one to one. Per-object problems are rejects, not errors.
+ * Errors travel one way, in one of two forms:
+ *  1. A function that takes a context (or an object holding one) records
+ *     the error there with ap_error() and returns its code in the same
+ *     statement: an int that is AP_OK or one of the codes below, or, for a
+ *     function that makes something, the thing or NULL with the error set.
+ *     The first error of a run wins (see ap_error). Nothing else shares the
+ *     returned int: a function that also has a result gives it through a
+ *     pointer argument.
+ *  2. A helper with no context (buffers, maps, string copies, growable
+ *     arrays, id sets) can only run out of memory: it returns -1 or NULL
+ *     (a buffer keeps a sticky oom flag, read once when it is used), and
+ *     its caller turns that into form 1 with ap_error_nomem().
+ * The codes are the process exit codes of the SPEC (section 5), so the CLI
+ * maps them one to one. Per-object problems are rejects, not errors.
  */
 #ifndef ANNOPORT_H
 #define ANNOPORT_H
