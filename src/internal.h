@@ -346,4 +346,36 @@ int ap_output_commit(ap_output *out);
  * out; accepts NULL. */
 void ap_output_abort(ap_output *out);
 
+/* ---- a job's sources (source.c) ---- */
+
+/* A file a job reads: a plain one (or "-"), or one in a folder or archive,
+ * and the format that reads it. */
+typedef struct {
+    char *display;          /* for messages and the reader */
+    ap_container *c;        /* NULL: a plain file (or "-") */
+    char *rel;              /* the name inside c */
+    const ap_format *fmt;
+    int lazy;               /* not probed yet (see expand_container) */
+    int forced;             /* fmt was given by --from */
+    int top;                /* at the depth that chose the format */
+} ap_source_file;
+
+typedef struct {
+    ap_source_file *v;
+    size_t n, cap;
+    ap_container **cs;      /* containers, owned */
+    size_t ncs;
+    uint64_t bytes;
+} ap_source_list;
+
+/* Appends the files path names: itself ("-" with --from only), or what a
+ * folder or archive holds of one format. forced is --from's format, or
+ * NULL to probe; detected gets the probed format's name, if any. */
+int ap_source_list_expand(ap_context *ctx, const char *path, const ap_format *forced,
+                          ap_source_list *l, char *detected, size_t dlen);
+void ap_source_list_free(ap_source_list *l);
+/* Opens a file for its reader, as text unless the reader decodes it; *st
+ * is NULL (and the result AP_OK) for a file that probing skips now. */
+int ap_source_file_open(ap_context *ctx, const ap_source_file *s, ap_stream **st);
+
 #endif
