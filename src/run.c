@@ -79,20 +79,160 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
 
 /* ---- the job ---- */
 
-static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
-                   size_t ninputs, const char *output, ap_result *res,
-                   const ap_writer_ops *own, void *own_state);
-
-int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t ninputs,
-           const char *output, ap_result *res)
+/* Clears what a job before this one left in ctx, and res. */
+static void run_reset(ap_context *ctx, ap_result *res)
 {
-    return run_job(ctx, mode, inputs, ninputs, output, res, NULL, NULL);
+    memset(res, 0, sizeof *res);
+    memset(&ctx->counts, 0, sizeof ctx->counts);
+    ctx->err = AP_OK;
+    ctx->errmsg[0] = '\0';
+    ctx->detail[0] = '\0';
+    ctx->progress_done = 0;
+    ctx->progress_total = 0;
+    ctx->progress_phase = NULL;
 }
 
-int ap_run_with_writer(ap_context *ctx, const char *const *inputs, size_t ninputs,
-                       const ap_writer_ops *writer, void *state, ap_result *res)
+/* The options checked before anything is opened, and the reader (--from,
+ * or NULL to probe) and writer (--to, for a conversion) they name. */
+static int run_check(ap_context *ctx, ap_run_mode mode, size_t ninputs,
+                     const ap_format **forced, const ap_format **target)
 {
-    return run_job(ctx, AP_RUN_VALIDATE, inputs, ninputs, NULL, res, writer, state);
+    *forced = *target = NULL;
+    if (ninputs == 0)
+        return ap_error(ctx, AP_EUSAGE, "no input given");
+    if (ctx->opt.batch_size < 1 || ctx->opt.batch_size > 128)
+        return ap_error(ctx, AP_EUSAGE, "--batch-size must be 1..128 (the API takes at most "
+                        "128 annotations a call), not %d", ctx->opt.batch_size);
+
+    if (ctx->opt.from) {
+        *forced = ap_format_find(ctx->opt.from);
+        if (!*forced || !(*forced)->read)
+            return ap_error(ctx, AP_EUSAGE, "--from %s: no such reader (see 'annoport formats')",
+                            ctx->opt.from);
+    }
+    if (mode == AP_RUN_CONVERT) {
+        *target = ap_format_find(ctx->opt.to ? ctx->opt.to : "clarifai");
+        if (!*target || !(*target)->writer)
+            return ap_error(ctx, AP_EUSAGE, "--to %s: no such writer (see 'annoport formats')",
+                            ctx->opt.to);
+    }
+    return AP_OK;
+}
+
+/* The label options, then every input expanded into the files to read;
+ * res gets the first one's format. */
+static int run_sources(ap_context *ctx, ap_sink *sink, const char *const *inputs,
+                       size_t ninputs, const ap_format *forced, ap_source_list *srcs,
+                       ap_result *res)
+{
+    int rc;
+    if (ctx->opt.label_map && (rc = ap_label_map_load(sink, ctx->opt.label_map)) != AP_OK)
+        return rc;
+    if (ctx->opt.labels && (rc = ap_labels_load(sink, ctx->opt.labels)) != AP_OK)
+        return rc;
+    for (size_t i = 0; i < ninputs; i++) {
+        char detected[32] = "";
+        rc = ap_source_list_expand(ctx, inputs[i], forced, srcs, detected, sizeof detected);
+        if (rc)
+            return rc;
+        if (!res->format[0])
+            snprintf(res->format, sizeof res->format, "%s", srcs->v[0].fmt->name);
+        if (*detected)
+            res->detected = 1;
+    }
+    return AP_OK;
+}
+
+/* The writer: the caller's own (no output tree), or target's (a
+ * conversion), with rejects.jsonl, in out. */
+static int run_open_writer(ap_context *ctx, ap_sink *sink, ap_output *out,
+                           const ap_format *target, const ap_writer_ops *own, void *own_state)
+{
+    int rc;
+    if (own) { /* the caller's writer: no output tree */
+        sink->w = own;
+        sink->wstate = own_state;
+        if (own->open && (rc = own->open(ctx, NULL, &sink->wstate)) != AP_OK)
+            return rc;
+    }
+
+    if (target) {
+        sink->rejects = ap_output_create(out, "rejects.jsonl");
+        if (!sink->rejects)
+            return ctx->err;
+        sink->w = target->writer;
+        if (sink->w->accepts)
+            sink->accepts = sink->w->accepts(ctx, &sink->needs_size);
+        return sink->w->open(ctx, out, &sink->wstate);
+    }
+    return AP_OK;
+}
+
+/* Every source through its reader into the sink. */
+static int run_read(ap_context *ctx, ap_sink *sink, const ap_source_list *srcs)
+{
+    /* (standard input adds its size once it is copied) */
+    ap_progress_phase(ctx, "reading", srcs->bytes);
+    int rc = AP_OK;
+    for (size_t i = 0; i < srcs->n && rc == AP_OK; i++) {
+        ap_source src = {.path = srcs->v[i].display};
+        ctx->progress_phase = "reading"; /* after another file's second pass */
+        rc = ap_source_file_open(ctx, &srcs->v[i], &src.stream);
+        if (rc || !src.stream)
+            continue; /* an error ends the loop; a skipped file, the next */
+        sink->cur_path = srcs->v[i].display;
+        src.container = srcs->v[i].c; /* the tree it came from, for YOLO */
+        src.rel = srcs->v[i].rel;
+        rc = srcs->v[i].fmt->read(ctx, &src, sink);
+        if (rc == AP_OK && ctx->err)
+            rc = ctx->err; /* a reader that set an error but returned 0 */
+        ap_stream_close(src.stream);
+    }
+    return rc;
+}
+
+/* A conversion that read objects and would write none is an error, unless
+ * --allow-empty. */
+static int run_check_written(ap_context *ctx, ap_run_mode mode)
+{
+    const ap_counts *n = &ctx->counts;
+    if (mode == AP_RUN_CONVERT && n->objects_read > 0 && n->objects_written == 0 &&
+        !ctx->opt.allow_empty)
+        return ap_error(ctx, AP_EDATA, "no object was written: of the %llu objects read, %llu "
+                        "were rejected and %llu filtered out, so the output would be empty; "
+                        "nothing is written (give --allow-empty to write it anyway)",
+                        (unsigned long long)n->objects_read,
+                        (unsigned long long)n->objects_rejected,
+                        (unsigned long long)n->objects_filtered);
+    return AP_OK;
+}
+
+static ap_run_info run_info(const ap_sink *sink, const ap_result *res,
+                            const char *const *inputs, size_t ninputs)
+{
+    ap_run_info info = {res->format, inputs, ninputs,
+                        (const ap_concept *const *)sink->concepts, sink->nconcepts,
+                        sink->inputs, sink->ninputs, sink->store};
+    return info;
+}
+
+/* A conversion's end: rejects.jsonl, the writer's files, and the tree
+ * renamed into place (*out is then NULL: committed or freed). */
+static int run_commit(ap_context *ctx, ap_sink *sink, ap_output **out,
+                      const ap_run_info *info)
+{
+    FILE *rj = sink->rejects;
+    sink->rejects = NULL;
+    int rc = ap_output_close(*out, rj, "rejects.jsonl");
+    if (rc)
+        return rc;
+    ap_progress_phase(ctx, "writing", 0);
+    rc = sink->w->close(ctx, sink->wstate, info);
+    if (rc)
+        return rc;
+    rc = ap_output_commit(*out);
+    *out = NULL;
+    return rc;
 }
 
 static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
@@ -102,144 +242,41 @@ static int run_job(ap_context *ctx, ap_run_mode mode, const char *const *inputs,
     ap_result local;
     if (!res)
         res = &local;
-    memset(res, 0, sizeof *res);
-    memset(&ctx->counts, 0, sizeof ctx->counts);
-    ctx->err = AP_OK;
-    ctx->errmsg[0] = '\0';
-    ctx->detail[0] = '\0';
-    ctx->progress_done = 0;
-    ctx->progress_total = 0;
-    ctx->progress_phase = NULL;
-
-    if (ninputs == 0)
-        return ap_error(ctx, AP_EUSAGE, "no input given");
-    if (ctx->opt.batch_size < 1 || ctx->opt.batch_size > 128)
-        return ap_error(ctx, AP_EUSAGE, "--batch-size must be 1..128 (the API takes at most "
-                        "128 annotations a call), not %d", ctx->opt.batch_size);
-
-    const ap_format *forced = NULL;
-    if (ctx->opt.from) {
-        forced = ap_format_find(ctx->opt.from);
-        if (!forced || !forced->read)
-            return ap_error(ctx, AP_EUSAGE, "--from %s: no such reader (see 'annoport formats')",
-                            ctx->opt.from);
-    }
-    const ap_format *target = NULL;
-    if (mode == AP_RUN_CONVERT) {
-        target = ap_format_find(ctx->opt.to ? ctx->opt.to : "clarifai");
-        if (!target || !target->writer)
-            return ap_error(ctx, AP_EUSAGE, "--to %s: no such writer (see 'annoport formats')",
-                            ctx->opt.to);
-    }
+    run_reset(ctx, res);
+    const ap_format *forced, *target;
+    int rc = run_check(ctx, mode, ninputs, &forced, &target);
+    if (rc)
+        return rc;
 
     ap_sink *sink = ap_sink_new(ctx, mode);
     ap_source_list srcs = {0};
     ap_output *out = NULL;
-    int rc = AP_OK;
     if (!sink) {
         rc = ap_error_nomem(ctx);
         goto done;
     }
-    if (ctx->opt.label_map && (rc = ap_label_map_load(sink, ctx->opt.label_map)) != AP_OK)
-        goto done;
-    if (ctx->opt.labels && (rc = ap_labels_load(sink, ctx->opt.labels)) != AP_OK)
-        goto done;
-    for (size_t i = 0; i < ninputs; i++) {
-        char detected[32] = "";
-        rc = ap_source_list_expand(ctx, inputs[i], forced, &srcs, detected, sizeof detected);
-        if (rc)
-            goto done;
-        if (!res->format[0])
-            snprintf(res->format, sizeof res->format, "%s", srcs.v[0].fmt->name);
-        if (*detected)
-            res->detected = 1;
-    }
-    if (mode == AP_RUN_CONVERT && (rc = ap_output_begin(ctx, output, ctx->opt.force, &out)))
-        goto done;
-    if ((rc = ap_sink_open_tables(sink, out ? ap_output_tmpdir(out) : NULL)) != AP_OK)
-        goto done;
-    if ((rc = ap_sizes_load(ctx, sink)) != AP_OK)
-        goto done;
-    if (own) { /* the caller's writer: no output tree */
-        sink->w = own;
-        sink->wstate = own_state;
-        if (own->open && (rc = own->open(ctx, NULL, &sink->wstate)) != AP_OK)
-            goto done;
-    }
-
-    if (mode == AP_RUN_CONVERT) {
-        sink->rejects = ap_output_create(out, "rejects.jsonl");
-        if (!sink->rejects) {
-            rc = ctx->err;
-            goto done;
-        }
-        sink->w = target->writer;
-        if (sink->w->accepts)
-            sink->accepts = sink->w->accepts(ctx, &sink->needs_size);
-        rc = sink->w->open(ctx, out, &sink->wstate);
-        if (rc)
-            goto done;
-    }
-
-    /* (standard input adds its size once it is copied) */
-    ap_progress_phase(ctx, "reading", srcs.bytes);
-    for (size_t i = 0; i < srcs.n && rc == AP_OK; i++) {
-        ap_source src = {.path = srcs.v[i].display};
-        ctx->progress_phase = "reading"; /* after another file's second pass */
-        rc = ap_source_file_open(ctx, &srcs.v[i], &src.stream);
-        if (rc || !src.stream)
-            continue; /* an error ends the loop; a skipped file, the next */
-        sink->cur_path = srcs.v[i].display;
-        src.container = srcs.v[i].c; /* the tree it came from, for YOLO */
-        src.rel = srcs.v[i].rel;
-        rc = srcs.v[i].fmt->read(ctx, &src, sink);
-        if (rc == AP_OK && ctx->err)
-            rc = ctx->err; /* a reader that set an error but returned 0 */
-        ap_stream_close(src.stream);
-    }
+    rc = run_sources(ctx, sink, inputs, ninputs, forced, &srcs, res);
+    if (rc == AP_OK && mode == AP_RUN_CONVERT)
+        rc = ap_output_begin(ctx, output, ctx->opt.force, &out);
+    if (rc == AP_OK)
+        rc = ap_sink_open_tables(sink, out ? ap_output_tmpdir(out) : NULL);
+    if (rc == AP_OK)
+        rc = ap_sizes_load(ctx, sink);
+    if (rc == AP_OK)
+        rc = run_open_writer(ctx, sink, out, target, own, own_state);
+    if (rc == AP_OK)
+        rc = run_read(ctx, sink, &srcs);
     if (rc)
         goto done;
     ap_sink_warn_unmatched(sink);
     /* the summary first: once the output is in place, nothing may fail */
-    if ((rc = fill_result(ctx, sink, res)) != AP_OK)
+    if ((rc = fill_result(ctx, sink, res)) != AP_OK || (rc = run_check_written(ctx, mode)))
         goto done;
-    const ap_counts *n = &ctx->counts;
-    if (mode == AP_RUN_CONVERT && n->objects_read > 0 && n->objects_written == 0 &&
-        !ctx->opt.allow_empty) {
-        rc = ap_error(ctx, AP_EDATA, "no object was written: of the %llu objects read, %llu "
-                      "were rejected and %llu filtered out, so the output would be empty; "
-                      "nothing is written (give --allow-empty to write it anyway)",
-                      (unsigned long long)n->objects_read,
-                      (unsigned long long)n->objects_rejected,
-                      (unsigned long long)n->objects_filtered);
+    ap_run_info info = run_info(sink, res, inputs, ninputs);
+    if (mode == AP_RUN_CONVERT && (rc = run_commit(ctx, sink, &out, &info)) != AP_OK)
         goto done;
-    }
-
-    if (mode == AP_RUN_CONVERT) {
-        FILE *rj = sink->rejects;
-        sink->rejects = NULL;
-        rc = ap_output_close(out, rj, "rejects.jsonl");
-        if (rc)
-            goto done;
-        ap_run_info info = {res->format, inputs, ninputs,
-                            (const ap_concept *const *)sink->concepts, sink->nconcepts,
-                            sink->inputs, sink->ninputs, sink->store};
-        ap_progress_phase(ctx, "writing", 0);
-        rc = sink->w->close(ctx, sink->wstate, &info);
-        if (rc)
-            goto done;
-        rc = ap_output_commit(out);
-        out = NULL;
-        if (rc)
-            goto done;
-    }
-    if (own && own->close) {
-        ap_run_info info = {res->format, inputs, ninputs,
-                            (const ap_concept *const *)sink->concepts, sink->nconcepts,
-                            sink->inputs, sink->ninputs, sink->store};
-        if ((rc = own->close(ctx, sink->wstate, &info)) != AP_OK)
-            goto done;
-    }
+    if (own && own->close)
+        rc = own->close(ctx, sink->wstate, &info);
 
 done:
     if (sink) {
@@ -254,4 +291,16 @@ done:
     if (res == &local)
         ap_result_free(&local);
     return rc ? rc : ctx->err;
+}
+
+int ap_run(ap_context *ctx, ap_run_mode mode, const char *const *inputs, size_t ninputs,
+           const char *output, ap_result *res)
+{
+    return run_job(ctx, mode, inputs, ninputs, output, res, NULL, NULL);
+}
+
+int ap_run_with_writer(ap_context *ctx, const char *const *inputs, size_t ninputs,
+                       const ap_writer_ops *writer, void *state, ap_result *res)
+{
+    return run_job(ctx, AP_RUN_VALIDATE, inputs, ninputs, NULL, res, writer, state);
 }

@@ -280,6 +280,152 @@ static void warn_skipped(ap_context *ctx, const char *path, const ap_names *all,
     }
 }
 
+/* A folder or archive being expanded: each listed file's format (NULL:
+ * not read) and whether it is left to be probed when read; the format
+ * chosen, and another found at the same depth. */
+typedef struct {
+    ap_names all;
+    const ap_format **fmts;
+    unsigned char *lazy;
+    const ap_format *chosen, *other;
+    int min_depth;          /* of the files that chose it; -1: none yet */
+} listing;
+
+/* Opens the folder or archive at path and keeps it with the list, whose
+ * files are read through it. */
+static int hold_container(ap_context *ctx, ap_source_list *l, const char *path,
+                          ap_container **c)
+{
+    int rc = ap_container_open(ctx, path, c);
+    if (rc)
+        return rc;
+    ap_container **ncs = realloc(l->cs, (l->ncs + 1) * sizeof *ncs);
+    if (!ncs) {
+        ap_container_close(*c);
+        return ap_error_nomem(ctx);
+    }
+    l->cs = ncs;
+    l->cs[l->ncs++] = *c;
+    return AP_OK;
+}
+
+/* Probes the listed file i: its format, and without --from the one
+ * chosen, that of the shallowest files. */
+static int probe_listed(ap_context *ctx, ap_container *c, const char *path,
+                        const ap_format *forced, listing *ls, size_t i)
+{
+    const char *name = ls->all.v[i];
+    ap_stream *s = ap_container_open_file(ctx, c, name);
+    if (!s)
+        return ctx->err;
+    int rc;
+    if (forced) {
+        int score = 0;
+        rc = probe_one(ctx, s, name, forced, &score);
+        if (score > 0)
+            ls->fmts[i] = forced;
+        else if (rc == AP_OK)
+            ap_warn(ctx, "%s/%s: skipped: not a %s file", path, name, forced->name);
+    } else {
+        const ap_format *best, *tie;
+        rc = probe_stream(ctx, s, name, &best, &tie);
+        if (best && !has_extension(name, best->extensions))
+            best = NULL; /* in a folder, a .txt is YOLO's, never another's */
+        if (best && !tie) {
+            ls->fmts[i] = best;
+            int dp = depth(name);
+            if (ls->min_depth < 0 || dp < ls->min_depth) {
+                ls->min_depth = dp;
+                ls->chosen = best;
+                ls->other = NULL;
+            } else if (dp == ls->min_depth && best != ls->chosen) {
+                ls->other = best;
+            }
+        }
+    }
+    ap_stream_close(s);
+    return rc;
+}
+
+/* Probes every listed file a reader may read (by its extension), but for
+ * the lazy ones: those after LAZY_AFTER of one folder and extension. */
+static int probe_listing(ap_context *ctx, ap_container *c, const char *path,
+                         const ap_format *forced, listing *ls)
+{
+    int rc = AP_OK;
+    const ap_format *gfmt = NULL; /* the run of files of one folder and extension */
+    long grun = 0;
+    for (size_t i = 0; rc == AP_OK && i < ls->all.n; i++) {
+        const char *name = ls->all.v[i];
+        if (forced ? !has_extension(name, forced->extensions) : !any_extension(name))
+            continue;
+        if (i == 0 || !same_group(ls->all.v[i - 1], name)) {
+            gfmt = NULL;
+            grun = 0;
+        }
+        if (grun >= LAZY_AFTER) { /* probed when read (ap_source_file_open) */
+            ls->fmts[i] = gfmt;
+            ls->lazy[i] = 1;
+            continue;
+        }
+        rc = probe_listed(ctx, c, path, forced, ls, i);
+        if (ls->fmts[i] && (!gfmt || ls->fmts[i] == gfmt)) {
+            gfmt = ls->fmts[i];
+            grun++;
+        } else {
+            grun = LONG_MIN; /* a mixed folder: every file of it is probed */
+        }
+    }
+    if (rc == AP_OK && ls->other)
+        rc = ap_error(ctx, AP_EUSAGE, "%s: holds both %s and %s files at the same level; "
+                      "give --from to say which to read", path, ls->chosen->name,
+                      ls->other->name);
+    return rc;
+}
+
+/* Moves the files of the chosen format from the listing to files; *lazyv
+ * gets the lazy ones among them, by address: a plan may reorder and drop
+ * files. */
+static int take_chosen(ap_context *ctx, listing *ls, ap_names *files, char ***lazyv,
+                       size_t *nlazy)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ls->all.n; i++)
+        n += ls->lazy[i] && ls->fmts[i] == ls->chosen;
+    if (n && !(*lazyv = malloc(n * sizeof **lazyv)))
+        return ap_error_nomem(ctx);
+    int rc = AP_OK;
+    for (size_t i = 0; rc == AP_OK && i < ls->all.n; i++) {
+        if (!ls->fmts[i] || ls->fmts[i] != ls->chosen)
+            continue;
+        if (ls->lazy[i])
+            (*lazyv)[(*nlazy)++] = ls->all.v[i];
+        rc = ap_names_take(ctx, files, ls->all.v[i]);
+        ls->all.v[i] = NULL; /* moved */
+    }
+    if (*nlazy)
+        qsort(*lazyv, *nlazy, sizeof **lazyv, cmp_ptr);
+    return rc;
+}
+
+/* The files a plan kept, as sources of the list. */
+static int add_chosen(ap_context *ctx, ap_source_list *l, ap_container *c,
+                      const ap_names *files, const listing *ls, const ap_format *forced,
+                      char **lazyv, size_t nlazy)
+{
+    int rc = AP_OK;
+    for (size_t i = 0; rc == AP_OK && i < files->n; i++) {
+        rc = sources_add(ctx, l, c, files->v[i], ls->chosen);
+        if (rc == AP_OK) {
+            ap_source_file *src = &l->v[l->n - 1];
+            src->forced = forced != NULL;
+            src->top = depth(files->v[i]) == ls->min_depth;
+            src->lazy = nlazy && bsearch(&files->v[i], lazyv, nlazy, sizeof *lazyv, cmp_ptr);
+        }
+    }
+    return rc;
+}
+
 /* A folder or archive: every file that probes as one format. Without
  * --from, the format is that of the shallowest dataset file, so that a
  * dataset's own files win over others lying deeper (expected outputs,
@@ -288,122 +434,39 @@ static int expand_container(ap_context *ctx, const char *path, const ap_format *
                             ap_source_list *l, char *detected, size_t dlen)
 {
     ap_container *c = NULL;
-    int rc = ap_container_open(ctx, path, &c);
+    int rc = hold_container(ctx, l, path, &c);
     if (rc)
         return rc;
-    ap_container **ncs = realloc(l->cs, (l->ncs + 1) * sizeof *ncs);
-    if (!ncs) {
-        ap_container_close(c);
-        return ap_error_nomem(ctx);
-    }
-    l->cs = ncs;
-    l->cs[l->ncs++] = c;
-
-    ap_names all = {0}, files = {0};
-    const ap_format **fmts = NULL;
-    rc = ap_container_list(ctx, c, &all);
-    if (rc == AP_OK && all.n && !(fmts = calloc(all.n, sizeof *fmts)))
+    listing ls = {.chosen = forced, .min_depth = -1};
+    ap_names files = {0};
+    rc = ap_container_list(ctx, c, &ls.all);
+    if (rc == AP_OK && ls.all.n && !(ls.fmts = calloc(ls.all.n, sizeof *ls.fmts)))
         rc = ap_error_nomem(ctx);
-    int min_depth = -1;
-    const ap_format *chosen = forced, *other = NULL;
-    unsigned char *lazy = all.n ? calloc(all.n, 1) : NULL;
-    if (rc == AP_OK && all.n && !lazy)
+    ls.lazy = ls.all.n ? calloc(ls.all.n, 1) : NULL;
+    if (rc == AP_OK && ls.all.n && !ls.lazy)
         rc = ap_error_nomem(ctx);
-    const ap_format *gfmt = NULL; /* the run of files of one folder and extension */
-    long grun = 0;
-    for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
-        const char *name = all.v[i];
-        if (forced ? !has_extension(name, forced->extensions) : !any_extension(name))
-            continue;
-        if (i == 0 || !same_group(all.v[i - 1], name)) {
-            gfmt = NULL;
-            grun = 0;
-        }
-        if (grun >= LAZY_AFTER) { /* probed when read (ap_source_file_open) */
-            fmts[i] = gfmt;
-            lazy[i] = 1;
-            continue;
-        }
-        ap_stream *s = ap_container_open_file(ctx, c, name);
-        if (!s) {
-            rc = ctx->err;
-            break;
-        }
-        if (forced) {
-            int score = 0;
-            rc = probe_one(ctx, s, name, forced, &score);
-            if (score > 0)
-                fmts[i] = forced;
-            else if (rc == AP_OK)
-                ap_warn(ctx, "%s/%s: skipped: not a %s file", path, name, forced->name);
-        } else {
-            const ap_format *best, *tie;
-            rc = probe_stream(ctx, s, name, &best, &tie);
-            if (best && !has_extension(name, best->extensions))
-                best = NULL; /* in a folder, a .txt is YOLO's, never another's */
-            if (best && !tie) {
-                fmts[i] = best;
-                int dp = depth(name);
-                if (min_depth < 0 || dp < min_depth) {
-                    min_depth = dp;
-                    chosen = best;
-                    other = NULL;
-                } else if (dp == min_depth && best != chosen) {
-                    other = best;
-                }
-            }
-        }
-        ap_stream_close(s);
-        if (fmts[i] && (!gfmt || fmts[i] == gfmt)) {
-            gfmt = fmts[i];
-            grun++;
-        } else {
-            grun = LONG_MIN; /* a mixed folder: every file of it is probed */
-        }
-    }
-    if (rc == AP_OK && other)
-        rc = ap_error(ctx, AP_EUSAGE, "%s: holds both %s and %s files at the same level; "
-                      "give --from to say which to read", path, chosen->name, other->name);
-    /* the lazy names, by address: a plan may reorder and drop files */
+    if (rc == AP_OK)
+        rc = probe_listing(ctx, c, path, forced, &ls);
     char **lazyv = NULL;
     size_t nlazy = 0;
-    for (size_t i = 0; rc == AP_OK && i < all.n; i++)
-        nlazy += lazy[i] && fmts[i] == chosen;
-    if (rc == AP_OK && nlazy && !(lazyv = malloc(nlazy * sizeof *lazyv)))
-        rc = ap_error_nomem(ctx);
-    nlazy = 0;
-    for (size_t i = 0; rc == AP_OK && i < all.n; i++) {
-        if (!fmts[i] || fmts[i] != chosen)
-            continue;
-        if (lazy[i])
-            lazyv[nlazy++] = all.v[i];
-        rc = ap_names_take(ctx, &files, all.v[i]);
-        all.v[i] = NULL; /* moved */
-    }
-    if (nlazy)
-        qsort(lazyv, nlazy, sizeof *lazyv, cmp_ptr);
-    warn_skipped(ctx, path, &all, fmts, chosen);
-    if (rc == AP_OK && chosen && chosen->plan)
-        rc = chosen->plan(ctx, c, &files);
+    if (rc == AP_OK)
+        rc = take_chosen(ctx, &ls, &files, &lazyv, &nlazy);
+    if (ls.fmts) /* also after an error */
+        warn_skipped(ctx, path, &ls.all, ls.fmts, ls.chosen);
+    if (rc == AP_OK && ls.chosen && ls.chosen->plan)
+        rc = ls.chosen->plan(ctx, c, &files);
     if (rc == AP_OK && files.n == 0)
         rc = ap_error(ctx, AP_EDATA, "%s: no dataset file annoport can read in this %s%s%s",
                       path, ap_container_is_zip(c) ? "archive" : "folder",
                       forced ? " for --from " : "", forced ? forced->name : "");
-    for (size_t i = 0; rc == AP_OK && i < files.n; i++) {
-        rc = sources_add(ctx, l, c, files.v[i], chosen);
-        if (rc == AP_OK) {
-            ap_source_file *src = &l->v[l->n - 1];
-            src->forced = forced != NULL;
-            src->top = depth(files.v[i]) == min_depth;
-            src->lazy = nlazy && bsearch(&files.v[i], lazyv, nlazy, sizeof *lazyv, cmp_ptr);
-        }
-    }
+    if (rc == AP_OK)
+        rc = add_chosen(ctx, l, c, &files, &ls, forced, lazyv, nlazy);
     free(lazyv);
     if (rc == AP_OK && !forced)
-        snprintf(detected, dlen, "%s", chosen->name);
-    free(fmts);
-    free(lazy);
-    ap_names_free(&all);
+        snprintf(detected, dlen, "%s", ls.chosen->name);
+    free(ls.fmts);
+    free(ls.lazy);
+    ap_names_free(&ls.all);
     ap_names_free(&files);
     return rc;
 }
