@@ -1314,12 +1314,10 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
     }
     if (rc == AP_OK)
         rc = ap_output_begin(ctx, output, ctx->opt.force, &out);
-    const char *saved_action = ctx->opt.action;
-    ctx->opt.action = "overwrite";
-    if (rc == AP_OK) {
-        p.del = ap_requests_open(ctx, out, "delete");
-        p.patch = ap_requests_open(ctx, out, "patch");
-        p.post = ap_requests_open(ctx, out, "post");
+    if (rc == AP_OK) { /* a patch replaces the annotation with DESIRED's */
+        p.del = ap_requests_open(ctx, out, "delete", NULL);
+        p.patch = ap_requests_open(ctx, out, "patch", "overwrite");
+        p.post = ap_requests_open(ctx, out, "post", NULL);
         if (!p.del || !p.patch || !p.post)
             rc = ctx->err;
     }
@@ -1327,7 +1325,6 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
         rc = make_plan(ctx, &p, &cur, &des, &pr);
     if (rc == AP_OK)
         rc = write_manifest(ctx, out, &p, &pr, current, desired, des_format);
-    ctx->opt.action = saved_action;
     if (rc == AP_OK) {
         rc = ap_output_commit(out);
         out = NULL;

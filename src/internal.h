@@ -155,10 +155,11 @@ int ap_names_take(ap_context *ctx, ap_names *l, char *name);
 int ap_clarifai_read_inputs(ap_context *ctx, const ap_source *src, ap_sink *sink);
 
 /* Request batches (formats/clarifai_write.c) for a caller that makes its
- * own annotations (diff): kind is post, patch or delete; the options of
- * ctx apply (action, status, batch size). finish writes what is left and
- * appends {"file", "request", "annotations"} entries to list. */
-void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind);
+ * own annotations (diff): kind is post, patch or delete, action patch's
+ * action (NULL: merge) in place of --action; the other options of ctx
+ * apply (status, batch size). finish writes what is left and appends
+ * {"file", "request", "annotations"} entries to list. */
+void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind, const char *action);
 int ap_requests_add(void *batches, const ap_annotation *a);
 int ap_requests_finish(void *batches, struct cJSON *list);
 void ap_requests_free(void *batches);
