@@ -1283,6 +1283,22 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
     return rc == AP_OK ? merge_kinds(ctx, cur, des) : rc;
 }
 
+/* The plan's and the pairing's counts, for the summary. */
+static void diff_result(ap_diff_result *res, const plan *p, const pairing *pr)
+{
+    res->deletes = p->ndel;
+    res->patches = p->npatch;
+    res->posts = p->npost;
+    res->unchanged = p->unchanged;
+    res->not_compared = p->not_compared;
+    res->kept_for_rejects = p->kept;
+    res->unknown_inputs = pr->unknown;
+    res->paired_by_id = pr->by_id;
+    res->paired_by_file_name = pr->by_name;
+    res->not_compared_kinds = ~p->holds & (AP_ACCEPT_BOX | AP_ACCEPT_POLYGON |
+                                           AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT);
+}
+
 int ap_diff(ap_context *ctx, const char *current, const char *desired, const char *output,
             ap_diff_result *res)
 {
@@ -1329,17 +1345,7 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
         rc = ap_output_commit(out);
         out = NULL;
     }
-    res->deletes = p.ndel;
-    res->patches = p.npatch;
-    res->posts = p.npost;
-    res->unchanged = p.unchanged;
-    res->not_compared = p.not_compared;
-    res->kept_for_rejects = p.kept;
-    res->unknown_inputs = pr.unknown;
-    res->paired_by_id = pr.by_id;
-    res->paired_by_file_name = pr.by_name;
-    res->not_compared_kinds = ~p.holds & (AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT |
-                                          AP_ACCEPT_ABSENT);
+    diff_result(res, &p, &pr);
     ap_requests_free(p.del);
     ap_requests_free(p.patch);
     ap_requests_free(p.post);
