@@ -743,6 +743,79 @@ static long listed_item(yolo *y, const char *path)
     return -1;
 }
 
+/* With select, selects the items of a split's folder (root-relative): its
+ * images, and the label files of its labels/ counterpart. */
+static int split_dir(yolo *y, const char *found, int select)
+{
+    size_t n = strlen(found) + 8;
+    char *probe = malloc(n);
+    char *sd = probe ? (snprintf(probe, n, "%s/x.jpg", found), stem_of(probe, 0, NULL)) : NULL;
+    free(probe);
+    if (!sd)
+        return ap_error_nomem(y->ctx);
+    size_t fl = strlen(found), sl = strlen(sd) - 1; /* sd is "DIR/x": "DIR/" */
+    for (size_t i = 0; select && i < y->nitems; i++) {
+        y_item *it = &y->items[i];
+        const char *im = it->image ? root_rel(y, it->image) : NULL;
+        if (!fl || (im && !strncmp(im, found, fl) && im[fl] == '/') ||
+            (!im && !strncmp(it->stem, sd, sl)))
+            it->selected = 1;
+    }
+    free(sd);
+    return AP_OK;
+}
+
+/* Marks the items a split's list file (root-relative) names, one image
+ * path a line: listed (Darknet) and, with select, selected. */
+static int split_list(yolo *y, const char *found, int select)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s%s", y->root, found);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = slurp(y, full, &text, &len);
+    char *at = text;
+    uint64_t line = 0, no_image = 0, first_line = 0;
+    char first[512] = "";
+    for (char *l; rc == AP_OK && (l = next_line(&at)) != NULL;) {
+        line++;
+        l = trim(l);
+        if (!*l || *l == '#')
+            continue;
+        long k = listed_item(y, l);
+        if (k >= 0 && !y->items[k].image && !no_image++) {
+            snprintf(first, sizeof first, "%s", l);
+            first_line = line;
+        }
+        if (k == -1 && y->ctx->err)
+            rc = y->ctx->err;
+        else if (k < 0 && y->darknet)
+            rc = y_error(y, full, line, "\"%s\": neither the image nor its label file is "
+                         "in the dataset", l);
+        else if (k < 0)
+            ap_warn(y->ctx, "%s:%llu: \"%s\" is not in the dataset: skipped", full,
+                    (unsigned long long)line, l);
+        if (k >= 0 && select)
+            y->items[k].selected = 1;
+        if (k >= 0 && y->darknet && !y->items[k].listed) {
+            y->items[k].listed = 1;
+            size_t m = strlen(full) + 24;
+            y->items[k].list_pos = malloc(m);
+            if (y->items[k].list_pos)
+                snprintf(y->items[k].list_pos, m, "%s\n%llu", full, (unsigned long long)line);
+        }
+    }
+    /* an image the list names and the dataset lacks: its size is unknown */
+    if (rc == AP_OK && no_image)
+        ap_warn(y->ctx, "%s/%s:%llu: the image \"%s\"%s is not in the dataset: %s size "
+                "is unknown, and a format in pixels rejects %s objects (give --sizes or "
+                "--images)", ap_container_path(y->c), full, (unsigned long long)first_line,
+                first, no_image > 1 ? " and others the list names" : "",
+                no_image > 1 ? "their" : "its", no_image > 1 ? "their" : "its");
+    free(text);
+    return rc;
+}
+
 /* Marks the items of one split entry: a folder, a list file or an image. */
 static int split_entry(yolo *y, const y_entry *e, int select)
 {
@@ -762,81 +835,53 @@ static int split_entry(yolo *y, const y_entry *e, int select)
     }
     int rc = AP_OK;
     if (dir) {
-        /* images under it, and the label files of its labels/ counterpart */
-        size_t n = strlen(found) + 8;
-        char *probe = malloc(n);
-        char *sd = probe ? (snprintf(probe, n, "%s/x.jpg", found), stem_of(probe, 0, NULL)) : NULL;
-        free(probe);
-        if (!sd) {
-            free(found);
-            return ap_error_nomem(y->ctx);
-        }
-        size_t fl = strlen(found), sl = strlen(sd) - 1; /* sd is "DIR/x": "DIR/" */
-        for (size_t i = 0; select && i < y->nitems; i++) {
-            y_item *it = &y->items[i];
-            const char *im = it->image ? root_rel(y, it->image) : NULL;
-            if (!fl || (im && !strncmp(im, found, fl) && im[fl] == '/') ||
-                (!im && !strncmp(it->stem, sd, sl)))
-                it->selected = 1;
-        }
-        free(sd);
+        rc = split_dir(y, found, select);
     } else if (is_image(found)) {
         long k = listed_item(y, e->text);
         if (k < 0)
             rc = ap_error_nomem(y->ctx);
         else if (select)
             y->items[k].selected = 1;
-    } else { /* a list file: one image path a line */
-        char full[4096];
-        snprintf(full, sizeof full, "%s%s", y->root, found);
-        char *text = NULL;
-        size_t len = 0;
-        rc = slurp(y, full, &text, &len);
-        char *at = text;
-        uint64_t line = 0, no_image = 0, first_line = 0;
-        char first[512] = "";
-        for (char *l; rc == AP_OK && (l = next_line(&at)) != NULL;) {
-            line++;
-            l = trim(l);
-            if (!*l || *l == '#')
-                continue;
-            long k = listed_item(y, l);
-            if (k >= 0 && !y->items[k].image && !no_image++) {
-                snprintf(first, sizeof first, "%s", l);
-                first_line = line;
-            }
-            if (k == -1 && y->ctx->err)
-                rc = y->ctx->err;
-            else if (k < 0 && y->darknet)
-                rc = y_error(y, full, line, "\"%s\": neither the image nor its label file is "
-                             "in the dataset", l);
-            else if (k < 0)
-                ap_warn(y->ctx, "%s:%llu: \"%s\" is not in the dataset: skipped", full,
-                        (unsigned long long)line, l);
-            if (k >= 0 && select)
-                y->items[k].selected = 1;
-            if (k >= 0 && y->darknet && !y->items[k].listed) {
-                y->items[k].listed = 1;
-                size_t m = strlen(full) + 24;
-                y->items[k].list_pos = malloc(m);
-                if (y->items[k].list_pos)
-                    snprintf(y->items[k].list_pos, m, "%s\n%llu", full, (unsigned long long)line);
-            }
-        }
-        /* an image the list names and the dataset lacks: its size is unknown */
-        if (rc == AP_OK && no_image)
-            ap_warn(y->ctx, "%s/%s:%llu: the image \"%s\"%s is not in the dataset: %s size "
-                    "is unknown, and a format in pixels rejects %s objects (give --sizes or "
-                    "--images)", ap_container_path(y->c), full, (unsigned long long)first_line,
-                    first, no_image > 1 ? " and others the list names" : "",
-                    no_image > 1 ? "their" : "its", no_image > 1 ? "their" : "its");
-        free(text);
+    } else {
+        rc = split_list(y, found, select);
     }
     free(found);
     return rc;
 }
 
 /* ---- label lines ---- */
+
+/* The object of a label line whose nv numbers are in y->xy: a box (cx cy
+ * w h) or a polygon. */
+static int line_object(yolo *y, ap_input *in, const ap_srcpos *pos, const char *label,
+                       size_t nv)
+{
+    ap_object o;
+    memset(&o, 0, sizeof o);
+    o.pos = *pos;
+    o.input = in;
+    o.units = AP_UNITS_NORMALIZED;
+    o.value = 1;
+    o.concept = ap_sink_concept(y->sink, label);
+    if (!o.concept)
+        return y->ctx->err;
+    const double *part = y->xy;
+    size_t part_len = nv;
+    if (nv == 4) {
+        o.box_form = AP_BOX_XYXY;
+        /* edges as yolo_write.c expects them (its center_size) */
+        o.box[0] = y->xy[0] - y->xy[2] / 2;
+        o.box[2] = y->xy[0] + y->xy[2] / 2;
+        o.box[1] = y->xy[1] - y->xy[3] / 2;
+        o.box[3] = y->xy[1] + y->xy[3] / 2;
+    } else { /* a polygon, as a Clarifai polygon: no box of its own */
+        o.box_form = AP_BOX_NONE;
+        o.nparts = 1;
+        o.parts = &part;
+        o.part_len = &part_len;
+    }
+    return ap_sink_object(y->sink, &o);
+}
 
 static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, char *l,
                       uint64_t line, int64_t index)
@@ -895,31 +940,7 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
         y->warned_kpt = 1;
         ap_warn(y->ctx, "%s: keypoints (kpt_shape) are not converted; their boxes are", disp);
     }
-    ap_object o;
-    memset(&o, 0, sizeof o);
-    o.pos = pos;
-    o.input = in;
-    o.units = AP_UNITS_NORMALIZED;
-    o.value = 1;
-    o.concept = ap_sink_concept(y->sink, label);
-    if (!o.concept)
-        return y->ctx->err;
-    const double *part = y->xy;
-    size_t part_len = nv;
-    if (nv == 4) {
-        o.box_form = AP_BOX_XYXY;
-        /* edges as yolo_write.c expects them (its center_size) */
-        o.box[0] = y->xy[0] - y->xy[2] / 2;
-        o.box[2] = y->xy[0] + y->xy[2] / 2;
-        o.box[1] = y->xy[1] - y->xy[3] / 2;
-        o.box[3] = y->xy[1] + y->xy[3] / 2;
-    } else { /* a polygon, as a Clarifai polygon: no box of its own */
-        o.box_form = AP_BOX_NONE;
-        o.nparts = 1;
-        o.parts = &part;
-        o.part_len = &part_len;
-    }
-    return ap_sink_object(y->sink, &o);
+    return line_object(y, in, &pos, label, nv);
 }
 
 static int read_labels(yolo *y, ap_input *in, const char *rel)
