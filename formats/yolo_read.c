@@ -862,7 +862,7 @@ static int line_object(yolo *y, ap_input *in, const ap_srcpos *pos, const char *
     o.input = in;
     o.units = AP_UNITS_NORMALIZED;
     o.value = 1;
-    o.concept = ap_sink_concept(y->sink, label);
+    o.concept = ap_sink_add_concept(y->sink, label);
     if (!o.concept)
         return y->ctx->err;
     const double *part = y->xy;
@@ -880,7 +880,7 @@ static int line_object(yolo *y, ap_input *in, const ap_srcpos *pos, const char *
         o.parts = &part;
         o.part_len = &part_len;
     }
-    return ap_sink_object(y->sink, &o);
+    return ap_sink_add_object(y->sink, &o);
 }
 
 static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, char *l,
@@ -915,7 +915,7 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
     if (y->have_names) {
         size_t k = (size_t)cls;
         if (k >= y->nnames || !y->names[k])
-            return ap_sink_reject(y->sink, &pos, in->id, num, "unknown_category",
+            return ap_sink_add_reject(y->sink, &pos, in->id, num, "unknown_category",
                                   "class %s is not one of the names in %s", num,
                                   y->names_file ? y->names_file : "the config");
         label = y->names[k];
@@ -932,7 +932,7 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
                 snprintf(what, sizeof what, "%s", box[i]);
             else
                 snprintf(what, sizeof what, "the %c of point %zu", i % 2 ? 'y' : 'x', i / 2 + 1);
-            return ap_sink_reject(y->sink, &pos, in->id, label, "invalid_coordinate",
+            return ap_sink_add_reject(y->sink, &pos, in->id, label, "invalid_coordinate",
                                   "%s is \"%s\", not a number", what, tok[i + 1]);
         }
     }
@@ -1092,7 +1092,7 @@ static int read_item(yolo *y, y_item *it)
     }
     char *disp = ap_container_display(y->c, it->label ? it->label : it->image);
     ap_image_desc d = {NULL, name, w, h, 0, 0, {disp ? disp : "-", 0, -1}};
-    ap_input *in = disp ? ap_sink_input(y->sink, &d) : NULL;
+    ap_input *in = disp ? ap_sink_add_input(y->sink, &d) : NULL;
     free(name);
     free(disp);
     if (!in)
@@ -1494,7 +1494,7 @@ static int read_alone(yolo *y, const ap_source *src)
     if (rc)
         return rc;
     ap_image_desc d = {NULL, src->path, 0, 0, 0, 0, {src->path, 0, -1}};
-    ap_input *in = ap_sink_input(y->sink, &d);
+    ap_input *in = ap_sink_add_input(y->sink, &d);
     char *at = text;
     uint64_t line = 0;
     int64_t index = 0;

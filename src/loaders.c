@@ -191,7 +191,7 @@ static int sizes_row(ap_sink *sink, const char *path, uint64_t row, char **f, si
                            "a --sizes row is input_id,width,height with sizes in "
                            "whole pixels");
     ap_image_desc d = {f[0], f[0], w, h, 0, 0, {path, row, -1}};
-    return ap_sink_input(sink, &d) ? AP_OK : sink->ctx->err;
+    return ap_sink_add_input(sink, &d) ? AP_OK : sink->ctx->err;
 }
 
 /* --inputs: the inputs of Clarifai JSON pages or exports. */

@@ -201,7 +201,7 @@ static ap_input *sink_input(ap_sink *sink, const ap_image_desc *d, const char *i
     return input_new(sink, id, d);
 }
 
-ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
+ap_input *ap_sink_add_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
                            const char *split)
 {
     ap_input *in = sink_input(sink, d, id_name);
@@ -212,9 +212,9 @@ ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id
     return in;
 }
 
-ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
+ap_input *ap_sink_add_input(ap_sink *sink, const ap_image_desc *d)
 {
-    return ap_sink_input_ex(sink, d, NULL, NULL);
+    return ap_sink_add_input_ex(sink, d, NULL, NULL);
 }
 
 /* ---- concepts ---- */
@@ -256,7 +256,7 @@ static int keep_label(ap_sink *sink, const char *name, const char *id)
     return r || by_id;
 }
 
-const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
+const ap_concept *ap_sink_add_concept(ap_sink *sink, const char *label)
 {
     ap_context *ctx = sink->ctx;
     ap_concept *c = ap_map_get(sink->concepts_by_label, label);
@@ -404,7 +404,7 @@ static int reject_v(ap_sink *sink, const ap_srcpos *pos, const char *input,
     return AP_OK;
 }
 
-int ap_sink_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
+int ap_sink_add_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
                    const char *label, const char *reason, const char *fmt, ...)
 {
     sink->ctx->counts.objects_read++;
@@ -667,7 +667,7 @@ static int write_regions(ap_sink *sink, const ap_object *o, ap_annotation *a, in
     return AP_OK;
 }
 
-int ap_sink_object(ap_sink *sink, const ap_object *o)
+int ap_sink_add_object(ap_sink *sink, const ap_object *o)
 {
     ap_context *ctx = sink->ctx;
     if (ap_interrupted)
