@@ -172,7 +172,7 @@ static ap_input *input_of(cr *c, const cJSON *e, const char *id)
         fname = from_url = url_name(get_str(image, "url"));
     ap_image_desc d = {id, fname ? fname : id, (int64_t)w, (int64_t)h, 0, 0,
                        {c->path, c->line, c->index}};
-    ap_input *in = ap_sink_input_ex(c->sink, &d, NULL, get_str(e, "split")); /* a manifest's */
+    ap_input *in = ap_sink_add_input_ex(c->sink, &d, NULL, get_str(e, "split")); /* a manifest's */
     free(from_url);
     return in;
 }
@@ -202,11 +202,11 @@ static int concepts_to_objects(cr *c, ap_object *o, const cJSON *concepts, const
         double v;
         if (get_num(k, "value", 1, &v) < 0)
             return cr_error(c, "concept \"%s\": its value is not a number", label);
-        o->concept = ap_sink_concept(c->sink, label);
+        o->concept = ap_sink_add_concept(c->sink, label);
         if (!o->concept)
             return c->ctx->err;
         o->value = v > 0 ? 1 : 0;
-        int rc = ap_sink_object(c->sink, o);
+        int rc = ap_sink_add_object(c->sink, o);
         if (rc)
             return rc;
     }
@@ -274,7 +274,7 @@ static int read_data(cr *c, const cJSON *data, ap_input *in, const char *ann_id,
             o.nparts = 1;
         } else {
             ap_srcpos pos = o.pos;
-            int rc = ap_sink_reject(c->sink, &pos, in->id, NULL, "unsupported_geometry",
+            int rc = ap_sink_add_reject(c->sink, &pos, in->id, NULL, "unsupported_geometry",
                                     "a region that is neither a bounding box nor a polygon "
                                     "(a point or a mask) is not converted");
             if (rc)
@@ -307,7 +307,7 @@ static int read_annotation(void *user, const cJSON *e, int64_t index, uint64_t l
                    (c->only_models && !in_set(c->only_models, model)) ||
                    (c->only_inputs && !in_set(c->only_inputs, input_id));
     ap_image_desc d = {input_id, input_id, 0, 0, 0, 0, {c->path, line, index}};
-    ap_input *in = ap_sink_input(c->sink, &d);
+    ap_input *in = ap_sink_add_input(c->sink, &d);
     if (!in)
         return c->ctx->err;
     const cJSON *data = get(e, "data");
@@ -401,7 +401,7 @@ static int read_sdk_element(void *user, const cJSON *e, int64_t index, uint64_t 
         const char *fname = get_str(meta, "filename");
         ap_image_desc d = {c->sdk_id, fname && *fname ? fname : c->sdk_id, 0, 0, 0, 0,
                            {c->path, line, index}};
-        if (!(c->sdk_in = ap_sink_input(c->sink, &d)))
+        if (!(c->sdk_in = ap_sink_add_input(c->sink, &d)))
             return c->ctx->err;
         if (meta)
             return AP_OK;

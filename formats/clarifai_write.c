@@ -33,6 +33,7 @@ typedef struct {
     ap_context *ctx;
     ap_output *out;
     int kind;
+    const char *action;   /* patch's action; NULL: merge */
     ap_buf body, ids;     /* the batch; delete keeps its ids apart */
     size_t in_batch;
     uint32_t *sizes;      /* entries per request file written */
@@ -57,8 +58,7 @@ static int kind_of(const char *r)
 
 static int cw_kind(const ap_context *ctx)
 {
-    const char *r = ctx->opt.request;
-    return !r || !strcmp(r, "post") ? K_POST : !strcmp(r, "patch") ? K_PATCH : K_DELETE;
+    return kind_of(ctx->opt.request);
 }
 
 static int cw_accepts(const ap_context *ctx, int *needs_size)
@@ -77,6 +77,7 @@ static int cw_open(ap_context *ctx, ap_output *out, void *priv)
     st->ctx = ctx;
     st->out = out;
     st->kind = cw_kind(ctx);
+    st->action = ctx->opt.action;
     if (ctx->opt.request && st->kind == K_POST && strcmp(ctx->opt.request, "post"))
         return ap_error(ctx, AP_EUSAGE, "--request takes post, patch or delete, not %s",
                         ctx->opt.request);
@@ -172,7 +173,7 @@ static void open_entry(cw_state *st)
     }
     if (st->kind == K_PATCH) {
         ap_buf_puts(b, "\"action\":");
-        ap_buf_json_string(b, o->action ? o->action : "merge");
+        ap_buf_json_string(b, st->action ? st->action : "merge");
         ap_buf_putc(b, ',');
     }
     ap_buf_puts(b, st->kind == K_DELETE ? "\"input_ids\":[" : "\"annotations\":[");
@@ -263,7 +264,7 @@ static int put_pending(cw_state *st)
         }
         ap_buf_puts(b, "\"input_id\":");
         ap_buf_json_string(b, st->input_id);
-        int status_only = st->kind == K_PATCH && !o->action && o->status != AP_STATUS_NONE;
+        int status_only = st->kind == K_PATCH && !st->action && o->status != AP_STATUS_NONE;
         if (!status_only) {
             ap_buf_puts(b, ",\"data\":");
             if (a->kind == AP_REGION_NONE) {
@@ -398,8 +399,7 @@ static void cw_manifest(void *user, cJSON *m, cJSON *target)
     cJSON_AddStringToObject(target, "request", req);
     cJSON_AddNumberToObject(target, "batch_size", st->batch_size);
     if (st->kind == K_PATCH)
-        cJSON_AddStringToObject(target, "action", st->ctx->opt.action ? st->ctx->opt.action
-                                                                        : "merge");
+        cJSON_AddStringToObject(target, "action", st->action ? st->action : "merge");
     (void)m;
 }
 
@@ -431,7 +431,7 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
 
 /* ---- request batches for other parts of annoport (diff plans) ---- */
 
-void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind)
+void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind, const char *action)
 {
     cw_state *st = calloc(1, sizeof *st);
     if (!st) {
@@ -441,6 +441,7 @@ void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind)
     st->ctx = ctx;
     st->out = out;
     st->kind = kind_of(kind);
+    st->action = action;
     return st;
 }
 

@@ -164,7 +164,7 @@ static int read_image(coco *c, const cJSON *e)
         return c->ctx->err;
     ap_image_desc d = {app_input && *app_input ? app_input : NULL, name, w, h, 1, id,
                        {c->path, c->line, c->index}};
-    ap_input *in = ap_sink_input(c->sink, &d);
+    ap_input *in = ap_sink_add_input(c->sink, &d);
     if (!in)
         return c->ctx->err;
     if (ap_map_put_int(c->images, id, in) != 0)
@@ -413,17 +413,17 @@ static int emit_object(coco *c, const coco_obj *ob, ap_input *in, int64_t image_
     if (!in) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)image_id);
-        return ap_sink_reject(c->sink, &pos, NULL, cat ? cat->name : NULL, "unknown_image",
+        return ap_sink_add_reject(c->sink, &pos, NULL, cat ? cat->name : NULL, "unknown_image",
                               c->results ? "image_id %s: a results list has no images; "
                               "convert it with its ground-truth file" :
                               "image_id %s is not in \"images\"", id);
     }
     if (!cat)
-        return ap_sink_reject(c->sink, &pos, in->id, NULL, "unknown_category",
+        return ap_sink_add_reject(c->sink, &pos, in->id, NULL, "unknown_category",
                               "category_id %lld is not in \"categories\"",
                               (long long)ob->cat_id);
     if (!cat->concept) {
-        ((coco_cat *)cat)->concept = ap_sink_concept(c->sink, cat->name);
+        ((coco_cat *)cat)->concept = ap_sink_add_concept(c->sink, cat->name);
         if (!cat->concept)
             return c->ctx->err;
     }
@@ -458,10 +458,10 @@ static int emit_object(coco *c, const coco_obj *ob, ap_input *in, int64_t image_
         obj.part_len = ob->points ? c->part_len : NULL;
     }
     if (ob->rle && !ob->has_box)
-        return ap_sink_reject(c->sink, &pos, in->id, cat->name, "no_box",
+        return ap_sink_add_reject(c->sink, &pos, in->id, cat->name, "no_box",
                               "an RLE mask without a \"bbox\"; annoport does not decode "
                               "masks");
-    return ap_sink_object(c->sink, &obj);
+    return ap_sink_add_object(c->sink, &obj);
 }
 
 static int read_object(coco *c, const cJSON *o, ap_input *in, int64_t image_id,
@@ -484,7 +484,7 @@ static int duplicate(coco *c, int64_t id, const ap_input *in, const char *label,
     if (!dup)
         return 0;
     ap_srcpos pos = {c->path, c->line, c->index};
-    *rc = ap_sink_reject(c->sink, &pos, in ? in->id : NULL, label, "duplicate_id",
+    *rc = ap_sink_add_reject(c->sink, &pos, in ? in->id : NULL, label, "duplicate_id",
                          "annotation id %lld was used by an earlier annotation; COCO ids "
                          "are unique, so this one is not converted", (long long)id);
     return 1;

@@ -434,7 +434,7 @@ static int reject(csvr *r, const char *input, const char *label, const char *rea
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     ap_srcpos pos = {r->path, r->row_line, r->index};
-    return ap_sink_reject(r->sink, &pos, input, label, reason, "%s", msg);
+    return ap_sink_add_reject(r->sink, &pos, input, label, reason, "%s", msg);
 }
 
 static int empty(const char *s)
@@ -479,7 +479,7 @@ static ap_input *input_for(csvr *r, const char *name, int64_t w, int64_t h, cons
         return r->last_in;
     const char *id_name = image_name(name);
     ap_image_desc d = {id, name, w, h, 0, 0, {r->path, r->row_line, r->index}};
-    ap_input *in = ap_sink_input_ex(r->sink, &d, id_name != name ? id_name : NULL, split);
+    ap_input *in = ap_sink_add_input_ex(r->sink, &d, id_name != name ? id_name : NULL, split);
     free(r->last_name);
     free(r->last_id);
     r->last_name = in ? ap_strdup(name) : NULL;
@@ -494,7 +494,7 @@ static const ap_concept *concept_for(csvr *r, const char *label)
 {
     if (r->last_concept && strcmp(label, r->last_label) == 0)
         return r->last_concept;
-    const ap_concept *c = ap_sink_concept(r->sink, label);
+    const ap_concept *c = ap_sink_add_concept(r->sink, label);
     free(r->last_label);
     r->last_label = c ? ap_strdup(label) : NULL;
     r->last_concept = r->last_label ? c : NULL;
@@ -518,7 +518,7 @@ static int emit(csvr *r, ap_input *in, const char *label, ap_units units, const 
         o.box_form = AP_BOX_XYXY;
         memcpy(o.box, box, sizeof o.box);
     }
-    return ap_sink_object(r->sink, &o);
+    return ap_sink_add_object(r->sink, &o);
 }
 
 

@@ -224,7 +224,7 @@ static int read_object(voc *v, const xmlNode *obj, ap_input *in, int64_t index)
         }
         if (r <= 0) {
             char *t = text_of(v, e);
-            rc = ap_sink_reject(v->sink, &pos, in->id, label, "invalid_coordinate",
+            rc = ap_sink_add_reject(v->sink, &pos, in->id, label, "invalid_coordinate",
                                 "<%s> is \"%s\", not a number", coord[i], t ? t : "");
             free(t);
             goto done;
@@ -253,7 +253,7 @@ static int read_object(voc *v, const xmlNode *obj, ap_input *in, int64_t index)
     o.pose = pose && *pose ? pose : NULL;
     o.pos = pos;
     o.input = in;
-    o.concept = ap_sink_concept(v->sink, label);
+    o.concept = ap_sink_add_concept(v->sink, label);
     if (!o.concept) {
         rc = v->ctx->err;
         goto done;
@@ -261,7 +261,7 @@ static int read_object(voc *v, const xmlNode *obj, ap_input *in, int64_t index)
     o.units = AP_UNITS_VOC;
     o.box_form = AP_BOX_XYXY;
     o.value = 1;
-    rc = ap_sink_object(v->sink, &o);
+    rc = ap_sink_add_object(v->sink, &o);
 done:
     free(label);
     free(pose);
@@ -356,7 +356,7 @@ static int voc_read(ap_context *ctx, const ap_source *src, ap_sink *sink, void *
         goto done;
     }
     ap_image_desc d = {NULL, fname, w, h, 0, 0, {src->path, (uint64_t)xmlGetLineNo(root), -1}};
-    ap_input *in = ap_sink_input(sink, &d);
+    ap_input *in = ap_sink_add_input(sink, &d);
     free(fname);
     if (!in) {
         rc = ctx->err;

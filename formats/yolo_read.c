@@ -751,6 +751,79 @@ static long listed_item(yolo *y, const char *path)
     return -1;
 }
 
+/* With select, selects the items of a split's folder (root-relative): its
+ * images, and the label files of its labels/ counterpart. */
+static int split_dir(yolo *y, const char *found, int select)
+{
+    size_t n = strlen(found) + 8;
+    char *probe = malloc(n);
+    char *sd = probe ? (snprintf(probe, n, "%s/x.jpg", found), stem_of(probe, 0, NULL)) : NULL;
+    free(probe);
+    if (!sd)
+        return ap_error_nomem(y->ctx);
+    size_t fl = strlen(found), sl = strlen(sd) - 1; /* sd is "DIR/x": "DIR/" */
+    for (size_t i = 0; select && i < y->nitems; i++) {
+        y_item *it = &y->items[i];
+        const char *im = it->image ? root_rel(y, it->image) : NULL;
+        if (!fl || (im && !strncmp(im, found, fl) && im[fl] == '/') ||
+            (!im && !strncmp(it->stem, sd, sl)))
+            it->selected = 1;
+    }
+    free(sd);
+    return AP_OK;
+}
+
+/* Marks the items a split's list file (root-relative) names, one image
+ * path a line: listed (Darknet) and, with select, selected. */
+static int split_list(yolo *y, const char *found, int select)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s%s", y->root, found);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = slurp(y, full, &text, &len);
+    char *at = text;
+    uint64_t line = 0, no_image = 0, first_line = 0;
+    char first[512] = "";
+    for (char *l; rc == AP_OK && (l = next_line(&at)) != NULL;) {
+        line++;
+        l = trim(l);
+        if (!*l || *l == '#')
+            continue;
+        long k = listed_item(y, l);
+        if (k >= 0 && !y->items[k].image && !no_image++) {
+            snprintf(first, sizeof first, "%s", l);
+            first_line = line;
+        }
+        if (k == -1 && y->ctx->err)
+            rc = y->ctx->err;
+        else if (k < 0 && y->darknet)
+            rc = y_error(y, full, line, "\"%s\": neither the image nor its label file is "
+                         "in the dataset", l);
+        else if (k < 0)
+            ap_warn(y->ctx, "%s:%llu: \"%s\" is not in the dataset: skipped", full,
+                    (unsigned long long)line, l);
+        if (k >= 0 && select)
+            y->items[k].selected = 1;
+        if (k >= 0 && y->darknet && !y->items[k].listed) {
+            y->items[k].listed = 1;
+            size_t m = strlen(full) + 24;
+            y->items[k].list_pos = malloc(m);
+            if (y->items[k].list_pos)
+                snprintf(y->items[k].list_pos, m, "%s\n%llu", full, (unsigned long long)line);
+        }
+    }
+    /* an image the list names and the dataset lacks: its size is unknown */
+    if (rc == AP_OK && no_image)
+        ap_warn(y->ctx, "%s/%s:%llu: the image \"%s\"%s is not in the dataset: %s size "
+                "is unknown, and a format in pixels rejects %s objects (give --sizes or "
+                "--images)", ap_container_path(y->c), full, (unsigned long long)first_line,
+                first, no_image > 1 ? " and others the list names" : "",
+                no_image > 1 ? "their" : "its", no_image > 1 ? "their" : "its");
+    free(text);
+    return rc;
+}
+
 /* Marks the items of one split entry: a folder, a list file or an image. */
 static int split_entry(yolo *y, const y_entry *e, int select)
 {
@@ -770,81 +843,53 @@ static int split_entry(yolo *y, const y_entry *e, int select)
     }
     int rc = AP_OK;
     if (dir) {
-        /* images under it, and the label files of its labels/ counterpart */
-        size_t n = strlen(found) + 8;
-        char *probe = malloc(n);
-        char *sd = probe ? (snprintf(probe, n, "%s/x.jpg", found), stem_of(probe, 0, NULL)) : NULL;
-        free(probe);
-        if (!sd) {
-            free(found);
-            return ap_error_nomem(y->ctx);
-        }
-        size_t fl = strlen(found), sl = strlen(sd) - 1; /* sd is "DIR/x": "DIR/" */
-        for (size_t i = 0; select && i < y->nitems; i++) {
-            y_item *it = &y->items[i];
-            const char *im = it->image ? root_rel(y, it->image) : NULL;
-            if (!fl || (im && !strncmp(im, found, fl) && im[fl] == '/') ||
-                (!im && !strncmp(it->stem, sd, sl)))
-                it->selected = 1;
-        }
-        free(sd);
+        rc = split_dir(y, found, select);
     } else if (is_image(found)) {
         long k = listed_item(y, e->text);
         if (k < 0)
             rc = ap_error_nomem(y->ctx);
         else if (select)
             y->items[k].selected = 1;
-    } else { /* a list file: one image path a line */
-        char full[4096];
-        snprintf(full, sizeof full, "%s%s", y->root, found);
-        char *text = NULL;
-        size_t len = 0;
-        rc = slurp(y, full, &text, &len);
-        char *at = text;
-        uint64_t line = 0, no_image = 0, first_line = 0;
-        char first[512] = "";
-        for (char *l; rc == AP_OK && (l = next_line(&at)) != NULL;) {
-            line++;
-            l = trim(l);
-            if (!*l || *l == '#')
-                continue;
-            long k = listed_item(y, l);
-            if (k >= 0 && !y->items[k].image && !no_image++) {
-                snprintf(first, sizeof first, "%s", l);
-                first_line = line;
-            }
-            if (k == -1 && y->ctx->err)
-                rc = y->ctx->err;
-            else if (k < 0 && y->darknet)
-                rc = y_error(y, full, line, "\"%s\": neither the image nor its label file is "
-                             "in the dataset", l);
-            else if (k < 0)
-                ap_warn(y->ctx, "%s:%llu: \"%s\" is not in the dataset: skipped", full,
-                        (unsigned long long)line, l);
-            if (k >= 0 && select)
-                y->items[k].selected = 1;
-            if (k >= 0 && y->darknet && !y->items[k].listed) {
-                y->items[k].listed = 1;
-                size_t m = strlen(full) + 24;
-                y->items[k].list_pos = malloc(m);
-                if (y->items[k].list_pos)
-                    snprintf(y->items[k].list_pos, m, "%s\n%llu", full, (unsigned long long)line);
-            }
-        }
-        /* an image the list names and the dataset lacks: its size is unknown */
-        if (rc == AP_OK && no_image)
-            ap_warn(y->ctx, "%s/%s:%llu: the image \"%s\"%s is not in the dataset: %s size "
-                    "is unknown, and a format in pixels rejects %s objects (give --sizes or "
-                    "--images)", ap_container_path(y->c), full, (unsigned long long)first_line,
-                    first, no_image > 1 ? " and others the list names" : "",
-                    no_image > 1 ? "their" : "its", no_image > 1 ? "their" : "its");
-        free(text);
+    } else {
+        rc = split_list(y, found, select);
     }
     free(found);
     return rc;
 }
 
 /* ---- label lines ---- */
+
+/* The object of a label line whose nv numbers are in y->xy: a box (cx cy
+ * w h) or a polygon. */
+static int line_object(yolo *y, ap_input *in, const ap_srcpos *pos, const char *label,
+                       size_t nv)
+{
+    ap_object o;
+    memset(&o, 0, sizeof o);
+    o.pos = *pos;
+    o.input = in;
+    o.units = AP_UNITS_NORMALIZED;
+    o.value = 1;
+    o.concept = ap_sink_add_concept(y->sink, label);
+    if (!o.concept)
+        return y->ctx->err;
+    const double *part = y->xy;
+    size_t part_len = nv;
+    if (nv == 4) {
+        o.box_form = AP_BOX_XYXY;
+        /* edges as yolo_write.c expects them (its center_size) */
+        o.box[0] = y->xy[0] - y->xy[2] / 2;
+        o.box[2] = y->xy[0] + y->xy[2] / 2;
+        o.box[1] = y->xy[1] - y->xy[3] / 2;
+        o.box[3] = y->xy[1] + y->xy[3] / 2;
+    } else { /* a polygon, as a Clarifai polygon: no box of its own */
+        o.box_form = AP_BOX_NONE;
+        o.nparts = 1;
+        o.parts = &part;
+        o.part_len = &part_len;
+    }
+    return ap_sink_add_object(y->sink, &o);
+}
 
 static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, char *l,
                       uint64_t line, int64_t index)
@@ -878,7 +923,7 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
     if (y->have_names) {
         size_t k = (size_t)cls;
         if (k >= y->nnames || !y->names[k])
-            return ap_sink_reject(y->sink, &pos, in->id, num, "unknown_category",
+            return ap_sink_add_reject(y->sink, &pos, in->id, num, "unknown_category",
                                   "class %s is not one of the names in %s", num,
                                   y->names_file ? y->names_file : "the config");
         label = y->names[k];
@@ -895,7 +940,7 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
                 snprintf(what, sizeof what, "%s", box[i]);
             else
                 snprintf(what, sizeof what, "the %c of point %zu", i % 2 ? 'y' : 'x', i / 2 + 1);
-            return ap_sink_reject(y->sink, &pos, in->id, label, "invalid_coordinate",
+            return ap_sink_add_reject(y->sink, &pos, in->id, label, "invalid_coordinate",
                                   "%s is \"%s\", not a number", what, tok[i + 1]);
         }
     }
@@ -903,31 +948,7 @@ static int parse_line(yolo *y, ap_input *in, const char *rel, const char *disp, 
         y->warned_kpt = 1;
         ap_warn(y->ctx, "%s: keypoints (kpt_shape) are not converted; their boxes are", disp);
     }
-    ap_object o;
-    memset(&o, 0, sizeof o);
-    o.pos = pos;
-    o.input = in;
-    o.units = AP_UNITS_NORMALIZED;
-    o.value = 1;
-    o.concept = ap_sink_concept(y->sink, label);
-    if (!o.concept)
-        return y->ctx->err;
-    const double *part = y->xy;
-    size_t part_len = nv;
-    if (nv == 4) {
-        o.box_form = AP_BOX_XYXY;
-        /* edges as yolo_write.c expects them (its center_size) */
-        o.box[0] = y->xy[0] - y->xy[2] / 2;
-        o.box[2] = y->xy[0] + y->xy[2] / 2;
-        o.box[1] = y->xy[1] - y->xy[3] / 2;
-        o.box[3] = y->xy[1] + y->xy[3] / 2;
-    } else { /* a polygon, as a Clarifai polygon: no box of its own */
-        o.box_form = AP_BOX_NONE;
-        o.nparts = 1;
-        o.parts = &part;
-        o.part_len = &part_len;
-    }
-    return ap_sink_object(y->sink, &o);
+    return line_object(y, in, &pos, label, nv);
 }
 
 static int read_labels(yolo *y, ap_input *in, const char *rel)
@@ -1079,7 +1100,7 @@ static int read_item(yolo *y, y_item *it)
     }
     char *disp = ap_container_display(y->c, it->label ? it->label : it->image);
     ap_image_desc d = {NULL, name, w, h, 0, 0, {disp ? disp : "-", 0, -1}};
-    ap_input *in = disp ? ap_sink_input(y->sink, &d) : NULL;
+    ap_input *in = disp ? ap_sink_add_input(y->sink, &d) : NULL;
     free(name);
     free(disp);
     if (!in)
@@ -1087,12 +1108,13 @@ static int read_item(yolo *y, y_item *it)
     return it->label ? read_labels(y, in, it->label) : AP_OK;
 }
 
-static int read_tree(yolo *y)
+/* ---- the tree ---- */
+
+/* y->all and y->dirs: the files and folders under the root, root-relative
+ * (and the other maps read_tree fills). */
+static int tree_index(yolo *y)
 {
     ap_context *ctx = y->ctx;
-    int rc = find_config(y);
-    if (rc)
-        return rc;
     size_t rl = strlen(y->root);
     y->all = ap_map_new();
     y->dirs = ap_map_new();
@@ -1121,9 +1143,57 @@ static int read_tree(yolo *y)
         }
         free(d);
     }
-    /* the config: names, splits */
+    return AP_OK;
+}
+
+/* data.yaml's path: kept ("dir/") when it is a folder inside the dataset,
+ * dropped otherwise. */
+static int tree_subdir(yolo *y)
+{
+    size_t n = strlen(y->subdir);
+    while (n && y->subdir[n - 1] == '/')
+        y->subdir[--n] = '\0';
+    int dir = !strcmp(y->subdir, ".") || !*y->subdir ||
+              (!outside(y->subdir) && ap_map_get(y->dirs, y->subdir));
+    if (!dir || !strcmp(y->subdir, ".") || !*y->subdir || outside(y->subdir)) {
+        free(y->subdir);
+        y->subdir = NULL;
+        return AP_OK;
+    }
+    char *s = malloc(n + 2);
+    if (!s)
+        return ap_error_nomem(y->ctx);
+    snprintf(s, n + 2, "%s/", y->subdir);
+    free(y->subdir);
+    y->subdir = s;
+    return AP_OK;
+}
+
+/* obj.data's names = data/obj.names, given on line names_line. */
+static int tree_names_path(yolo *y, const char *names_path, uint64_t names_line)
+{
+    int dir = 0, rc;
+    char *f = resolve(y, names_path, &dir);
+    if (!f || dir)
+        rc = y_error(y, y->config, names_line, "names = %s: no such file in the dataset",
+                     names_path);
+    else {
+        rc = load_names_file(y, ap_map_get(y->all, f));
+        if (rc == AP_OK)
+            rc = map_mark(y->skip, f) ? ap_error_nomem(y->ctx) : AP_OK;
+    }
+    free(f);
+    return rc;
+}
+
+/* The config: class names and splits. The files it names (names and list
+ * files) go into y->skip: they are not label files. */
+static int tree_config(yolo *y)
+{
+    ap_context *ctx = y->ctx;
     char *names_path = NULL;
     uint64_t names_line = 0;
+    int rc = AP_OK;
     if (y->config) {
         if (map_mark(y->skip, root_rel(y, y->config)) != 0)
             return ap_error_nomem(ctx);
@@ -1134,37 +1204,10 @@ static int read_tree(yolo *y)
         else
             rc = load_yaml(y, y->config);
     }
-    if (rc == AP_OK && y->subdir) { /* data.yaml's path: inside the dataset only */
-        size_t n = strlen(y->subdir);
-        while (n && y->subdir[n - 1] == '/')
-            y->subdir[--n] = '\0';
-        int dir = !strcmp(y->subdir, ".") || !*y->subdir ||
-                  (!outside(y->subdir) && ap_map_get(y->dirs, y->subdir));
-        if (!dir || !strcmp(y->subdir, ".") || !*y->subdir || outside(y->subdir)) {
-            free(y->subdir);
-            y->subdir = NULL;
-        } else {
-            char *s = malloc(n + 2);
-            if (!s)
-                return ap_error_nomem(ctx);
-            snprintf(s, n + 2, "%s/", y->subdir);
-            free(y->subdir);
-            y->subdir = s;
-        }
-    }
-    if (rc == AP_OK && names_path) { /* obj.data's names = data/obj.names */
-        int dir = 0;
-        char *f = resolve(y, names_path, &dir);
-        if (!f || dir)
-            rc = y_error(y, y->config, names_line, "names = %s: no such file in the dataset",
-                         names_path);
-        else {
-            rc = load_names_file(y, ap_map_get(y->all, f));
-            if (rc == AP_OK)
-                rc = map_mark(y->skip, f) ? ap_error_nomem(ctx) : AP_OK;
-        }
-        free(f);
-    }
+    if (rc == AP_OK && y->subdir) /* data.yaml's path: inside the dataset only */
+        rc = tree_subdir(y);
+    if (rc == AP_OK && names_path)
+        rc = tree_names_path(y, names_path, names_line);
     free(names_path);
     if (rc)
         return rc;
@@ -1177,24 +1220,72 @@ static int read_tree(yolo *y)
         }
     }
     /* list files named by the splits are not label files */
-    for (size_t s = 0; s < y->nsplits; s++)
-        for (size_t i = 0; i < y->splits[s].n; i++) {
+    for (size_t s = 0; rc == AP_OK && s < y->nsplits; s++)
+        for (size_t i = 0; rc == AP_OK && i < y->splits[s].n; i++) {
             int dir = 0;
             char *f = resolve(y, y->splits[s].v[i].text, &dir);
             if (f && !dir && has_ext(f, "txt") && map_mark(y->skip, f) != 0)
                 rc = ap_error_nomem(ctx);
             free(f);
         }
-    if ((rc = load_manifest(y)) != AP_OK)
-        return rc;
+    return rc;
+}
 
-    /* label files: under labels/, beside an image of their stem, or of YOLO lines */
-    ap_map *image_stems = ap_map_new(), *label_dirs = ap_map_new();
-    if (!image_stems || !label_dirs) {
-        ap_map_free(image_stems);
-        ap_map_free(label_dirs);
+/* What the .txt file f is: 1 a label file (under labels/, beside an image
+ * of its stem, or of YOLO lines), 2 a blank one (a label file when beside
+ * others), else 0, said. */
+static int tree_label_kind(yolo *y, const char *f, const ap_map *image_stems,
+                           unsigned char *kind)
+{
+    ap_context *ctx = y->ctx;
+    int in_dir = 0;
+    char *st = stem_of(root_rel(y, f), 1, &in_dir);
+    if (!st)
         return ap_error_nomem(ctx);
+    int named = in_dir || ap_map_get(image_stems, st) || y->single;
+    free(st);
+    if (named) {
+        *kind = 1;
+        return AP_OK;
     }
+    ap_stream *s = ap_container_open_file(ctx, y->c, f);
+    unsigned char buf[AP_PROBE_BYTES + 1];
+    size_t len = 0;
+    ssize_t got;
+    while (s && len < AP_PROBE_BYTES &&
+           (got = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len)) > 0)
+        len += (size_t)got;
+    ap_stream_close(s);
+    if (ctx->err)
+        return ctx->err;
+    buf[len] = '\0';
+    int blank = 1;
+    for (size_t k = 0; k < len; k++)
+        blank = blank && isspace(buf[k]);
+    if (blank)
+        *kind = 2;
+    else if (label_lines((const char *)buf, len, len >= AP_PROBE_BYTES))
+        *kind = 1;
+    else
+        ap_warn(ctx, "%s/%s: skipped: not a YOLO label file", ap_container_path(y->c), f);
+    return AP_OK;
+}
+
+/* The folder of a container-relative path; NULL out of memory. */
+static char *tree_dir_of(const char *f)
+{
+    const char *slash = strrchr(f, '/');
+    return ap_strndup(f, slash ? (size_t)(slash - f) : 0);
+}
+
+/* The images' stems, then each .txt file's kind (kind[i], 1 label, 2
+ * blank) and the folders of the label files (label_dirs). */
+static int tree_label_kinds(yolo *y, unsigned char *kind, ap_map *label_dirs)
+{
+    ap_context *ctx = y->ctx;
+    size_t rl = strlen(y->root);
+    ap_map *image_stems = ap_map_new();
+    int rc = image_stems ? AP_OK : ap_error_nomem(ctx);
     for (size_t i = 0; rc == AP_OK && i < y->files.n; i++) {
         const char *f = y->files.v[i];
         if (!strncmp(f, y->root, rl) && is_image(f)) {
@@ -1204,70 +1295,45 @@ static int read_tree(yolo *y)
             free(st);
         }
     }
-    unsigned char *kind = y->files.n ? calloc(y->files.n, 1) : NULL; /* 1 label, 2 blank */
-    if (y->files.n && !kind)
-        rc = ap_error_nomem(ctx);
     for (size_t i = 0; rc == AP_OK && i < y->files.n; i++) {
         const char *f = y->files.v[i];
         if (strncmp(f, y->root, rl) != 0 || !has_ext(f, "txt") || ap_map_get(y->skip, f + rl) ||
             is_names_file(f) || !strncasecmp(base_of(f), "readme", 6) ||
             !strncasecmp(base_of(f), "license", 7))
             continue;
-        int in_dir = 0;
-        char *st = stem_of(f + rl, 1, &in_dir);
-        if (!st) {
-            rc = ap_error_nomem(ctx);
-            break;
-        }
-        if (in_dir || ap_map_get(image_stems, st) || y->single) {
-            kind[i] = 1;
-        } else {
-            ap_stream *s = ap_container_open_file(ctx, y->c, f);
-            unsigned char buf[AP_PROBE_BYTES + 1];
-            size_t len = 0;
-            ssize_t got;
-            while (s && len < AP_PROBE_BYTES &&
-                   (got = ap_stream_read(ctx, s, buf + len, AP_PROBE_BYTES - len)) > 0)
-                len += (size_t)got;
-            ap_stream_close(s);
-            if (ctx->err) {
-                free(st);
-                rc = ctx->err;
-                break;
-            }
-            buf[len] = '\0';
-            int blank = 1;
-            for (size_t k = 0; k < len; k++)
-                blank = blank && isspace(buf[k]);
-            if (blank)
-                kind[i] = 2;
-            else if (label_lines((const char *)buf, len, len >= AP_PROBE_BYTES))
-                kind[i] = 1;
-            else
-                ap_warn(ctx, "%s/%s: skipped: not a YOLO label file", ap_container_path(y->c),
-                        f);
-        }
-        if (kind[i] == 1) {
-            const char *slash = strrchr(f, '/');
-            char *dir = ap_strndup(f, slash ? (size_t)(slash - f) : 0);
+        rc = tree_label_kind(y, f, image_stems, &kind[i]);
+        if (rc == AP_OK && kind[i] == 1) {
+            char *dir = tree_dir_of(f);
             if (!dir || map_mark(label_dirs, dir) != 0)
                 rc = ap_error_nomem(ctx);
             free(dir);
         }
-        free(st);
     }
+    ap_map_free(image_stems);
+    return rc;
+}
+
+/* The label files as items: under labels/, beside an image of their stem,
+ * or of YOLO lines; a blank one beside them too. Their folders go into
+ * label_dirs. */
+static int tree_labels(yolo *y, ap_map *label_dirs)
+{
+    ap_context *ctx = y->ctx;
+    unsigned char *kind = y->files.n ? calloc(y->files.n, 1) : NULL;
+    if (y->files.n && !kind)
+        return ap_error_nomem(ctx);
+    int rc = tree_label_kinds(y, kind, label_dirs);
     for (size_t i = 0; rc == AP_OK && i < y->files.n; i++) {
         const char *f = y->files.v[i];
-        const char *slash = strrchr(f, '/');
-        char *dir = ap_strndup(f, slash ? (size_t)(slash - f) : 0);
+        char *dir = tree_dir_of(f);
         if (!dir) {
             rc = ap_error_nomem(ctx);
             break;
         }
         int beside = ap_map_get(label_dirs, dir) != NULL;
         free(dir);
-        if (kind && (kind[i] == 1 || (kind[i] == 2 && beside))) {
-            long k = item_add(y, stem_of(f + rl, 1, NULL));
+        if (kind[i] == 1 || (kind[i] == 2 && beside)) {
+            long k = item_add(y, stem_of(root_rel(y, f), 1, NULL));
             if (k < 0)
                 rc = ctx->err;
             else if (y->items[k].label)
@@ -1278,7 +1344,16 @@ static int read_tree(yolo *y)
         }
     }
     free(kind);
-    /* images: under images/, beside label files, or with a label file */
+    return rc;
+}
+
+/* The images as items: under images/, beside label files, or with a label
+ * file. */
+static int tree_images(yolo *y, const ap_map *label_dirs)
+{
+    ap_context *ctx = y->ctx;
+    size_t rl = strlen(y->root);
+    int rc = AP_OK;
     for (size_t i = 0; rc == AP_OK && i < y->files.n; i++) {
         const char *f = y->files.v[i];
         if (strncmp(f, y->root, rl) != 0 || !is_image(f))
@@ -1290,8 +1365,7 @@ static int read_tree(yolo *y)
             break;
         }
         long k = item_of(y, st);
-        const char *slash = strrchr(f, '/');
-        char *dir = ap_strndup(f, slash ? (size_t)(slash - f) : 0);
+        char *dir = tree_dir_of(f);
         int beside = dir && ap_map_get(label_dirs, dir) != NULL;
         free(dir);
         if (k < 0 && !in_dir && !beside) {
@@ -1304,40 +1378,48 @@ static int read_tree(yolo *y)
         else if (!y->items[k].image)
             y->items[k].image = f;
     }
-    ap_map_free(label_dirs);
-    ap_map_free(image_stems);
-    if (rc)
-        return rc;
+    return rc;
+}
+
+/* The items to read: every one, or with --split those of the split asked
+ * for, which must be found. */
+static int tree_select(yolo *y)
+{
+    ap_context *ctx = y->ctx;
     if (y->single) {
         for (size_t i = 0; i < y->nitems; i++)
             y->items[i].selected = 1;
-    } else {
-        /* the splits: each must be found; with --split only its items are read */
-        const yolo_read_opts *o = ap_plugin_options_get(ctx, &ap_reader_yolo.options);
-        const char *want = o->split;
-        y_split *chosen = NULL;
-        for (size_t s = 0; want && s < y->nsplits; s++)
-            if (!strcmp(y->splits[s].name, want) ||
-                (!strcmp(want, "val") && !strcmp(y->splits[s].name, "valid")) ||
-                (!strcmp(want, "valid") && !strcmp(y->splits[s].name, "val")))
-                chosen = &y->splits[s];
-        if (want && !chosen) {
-            char have[128] = "";
-            for (size_t s = 0; s < y->nsplits; s++)
-                snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s",
-                         s ? ", " : "", y->splits[s].name);
-            return ap_error(ctx, AP_EUSAGE, "--split %s: %s names no such split%s%s%s", want,
-                            y->config ? y->config : ap_container_path(y->c),
-                            *have ? " (it has " : "", have, *have ? ")" : "");
-        }
-        for (size_t s = 0; rc == AP_OK && s < y->nsplits; s++)
-            for (size_t i = 0; rc == AP_OK && i < y->splits[s].n; i++)
-                rc = split_entry(y, &y->splits[s].v[i], &y->splits[s] == chosen);
-        for (size_t i = 0; !want && i < y->nitems; i++)
-            y->items[i].selected = 1;
+        return AP_OK;
     }
-    if (rc)
-        return rc;
+    const yolo_read_opts *o = ap_plugin_options_get(ctx, &ap_reader_yolo.options);
+    const char *want = o->split;
+    y_split *chosen = NULL;
+    for (size_t s = 0; want && s < y->nsplits; s++)
+        if (!strcmp(y->splits[s].name, want) ||
+            (!strcmp(want, "val") && !strcmp(y->splits[s].name, "valid")) ||
+            (!strcmp(want, "valid") && !strcmp(y->splits[s].name, "val")))
+            chosen = &y->splits[s];
+    if (want && !chosen) {
+        char have[128] = "";
+        for (size_t s = 0; s < y->nsplits; s++)
+            snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s",
+                     s ? ", " : "", y->splits[s].name);
+        return ap_error(ctx, AP_EUSAGE, "--split %s: %s names no such split%s%s%s", want,
+                        y->config ? y->config : ap_container_path(y->c),
+                        *have ? " (it has " : "", have, *have ? ")" : "");
+    }
+    int rc = AP_OK;
+    for (size_t s = 0; rc == AP_OK && s < y->nsplits; s++)
+        for (size_t i = 0; rc == AP_OK && i < y->splits[s].n; i++)
+            rc = split_entry(y, &y->splits[s].v[i], &y->splits[s] == chosen);
+    for (size_t i = 0; !want && i < y->nitems; i++)
+        y->items[i].selected = 1;
+    return rc;
+}
+
+/* Darknet reads a label file for every image a list names. */
+static int tree_check_listed(yolo *y)
+{
     for (size_t i = 0; i < y->nitems; i++)
         if (y->items[i].listed && !y->items[i].label && y->items[i].selected) {
             char *nl = strchr(y->items[i].list_pos, '\n');
@@ -1347,8 +1429,35 @@ static int read_tree(yolo *y)
                            "listed image", y->items[i].image ? y->items[i].image : y->items[i].stem,
                            y->items[i].stem);
         }
+    return AP_OK;
+}
+
+static int read_tree(yolo *y)
+{
+    int rc = find_config(y);
+    if (rc == AP_OK)
+        rc = tree_index(y);
+    if (rc == AP_OK)
+        rc = tree_config(y);
+    if (rc == AP_OK)
+        rc = load_manifest(y);
+    if (rc)
+        return rc;
+    ap_map *label_dirs = ap_map_new();
+    if (!label_dirs)
+        return ap_error_nomem(y->ctx);
+    rc = tree_labels(y, label_dirs);
+    if (rc == AP_OK)
+        rc = tree_images(y, label_dirs);
+    ap_map_free(label_dirs);
+    if (rc == AP_OK)
+        rc = tree_select(y);
+    if (rc == AP_OK)
+        rc = tree_check_listed(y);
+    if (rc)
+        return rc;
     if (y->nitems == 0)
-        return ap_error(ctx, AP_EDATA, "%s: no YOLO label file or image in this dataset",
+        return ap_error(y->ctx, AP_EDATA, "%s: no YOLO label file or image in this dataset",
                         ap_container_path(y->c));
     qsort(y->items, y->nitems, sizeof *y->items, cmp_items);
     for (size_t i = 0; rc == AP_OK && i < y->nitems; i++)
@@ -1394,7 +1503,7 @@ static int read_alone(yolo *y, const ap_source *src)
     if (rc)
         return rc;
     ap_image_desc d = {NULL, src->path, 0, 0, 0, 0, {src->path, 0, -1}};
-    ap_input *in = ap_sink_input(y->sink, &d);
+    ap_input *in = ap_sink_add_input(y->sink, &d);
     char *at = text;
     uint64_t line = 0;
     int64_t index = 0;

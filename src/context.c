@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include <annoport/annoport.h>
 
 volatile int ap_interrupted = 0;
 
@@ -32,10 +32,6 @@ ap_context *ap_context_new(void)
     if (!ctx)
         return NULL;
     ap_options_init(&ctx->opt);
-    if (ap_plugin_blocks_new(ctx) != 0) {
-        ap_context_free(ctx);
-        return NULL;
-    }
     return ctx;
 }
 
@@ -43,7 +39,8 @@ void ap_context_free(ap_context *ctx)
 {
     if (!ctx)
         return;
-    ap_plugin_blocks_free(ctx);
+    if (ctx->plugin_blocks_free) /* set by options.c when it made them */
+        ctx->plugin_blocks_free(ctx);
     free(ctx);
 }
 

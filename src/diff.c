@@ -1231,7 +1231,10 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
     if (!ctx2)
         return ap_error_nomem(ctx);
     held warnings = {0};
-    ap_plugin_blocks_copy(ctx2, ctx);
+    if (ap_plugin_blocks_copy(ctx2, ctx) != AP_OK) {
+        ap_context_free(ctx2);
+        return ap_error_nomem(ctx);
+    }
     ctx2->warn = hold_warning;
     ctx2->warn_user = &warnings;
     des->ctx = ctx2;
@@ -1284,6 +1287,22 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
     return rc == AP_OK ? merge_kinds(ctx, cur, des) : rc;
 }
 
+/* The plan's and the pairing's counts, for the summary. */
+static void diff_result(ap_diff_result *res, const plan *p, const pairing *pr)
+{
+    res->deletes = p->ndel;
+    res->patches = p->npatch;
+    res->posts = p->npost;
+    res->unchanged = p->unchanged;
+    res->not_compared = p->not_compared;
+    res->kept_for_rejects = p->kept;
+    res->unknown_inputs = pr->unknown;
+    res->paired_by_id = pr->by_id;
+    res->paired_by_file_name = pr->by_name;
+    res->not_compared_kinds = ~p->holds & (AP_ACCEPT_BOX | AP_ACCEPT_POLYGON |
+                                           AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT);
+}
+
 int ap_diff(ap_context *ctx, const char *current, const char *desired, const char *output,
             ap_diff_result *res)
 {
@@ -1315,12 +1334,10 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
     }
     if (rc == AP_OK)
         rc = ap_output_begin(ctx, output, ctx->opt.force, &out);
-    const char *saved_action = ctx->opt.action;
-    ctx->opt.action = "overwrite";
-    if (rc == AP_OK) {
-        p.del = ap_requests_open(ctx, out, "delete");
-        p.patch = ap_requests_open(ctx, out, "patch");
-        p.post = ap_requests_open(ctx, out, "post");
+    if (rc == AP_OK) { /* a patch replaces the annotation with DESIRED's */
+        p.del = ap_requests_open(ctx, out, "delete", NULL);
+        p.patch = ap_requests_open(ctx, out, "patch", "overwrite");
+        p.post = ap_requests_open(ctx, out, "post", NULL);
         if (!p.del || !p.patch || !p.post)
             rc = ctx->err;
     }
@@ -1328,22 +1345,11 @@ int ap_diff(ap_context *ctx, const char *current, const char *desired, const cha
         rc = make_plan(ctx, &p, &cur, &des, &pr);
     if (rc == AP_OK)
         rc = write_manifest(ctx, out, &p, &pr, current, desired, des_format);
-    ctx->opt.action = saved_action;
     if (rc == AP_OK) {
         rc = ap_output_commit(out);
         out = NULL;
     }
-    res->deletes = p.ndel;
-    res->patches = p.npatch;
-    res->posts = p.npost;
-    res->unchanged = p.unchanged;
-    res->not_compared = p.not_compared;
-    res->kept_for_rejects = p.kept;
-    res->unknown_inputs = pr.unknown;
-    res->paired_by_id = pr.by_id;
-    res->paired_by_file_name = pr.by_name;
-    res->not_compared_kinds = ~p.holds & (AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT |
-                                          AP_ACCEPT_ABSENT);
+    diff_result(res, &p, &pr);
     ap_requests_free(p.del);
     ap_requests_free(p.patch);
     ap_requests_free(p.post);

@@ -18,12 +18,16 @@ struct cJSON;
 
 /* ---- plugins' option blocks (options.c) ---- */
 
-/* Makes ctx->plugin_blocks from the plugins' defaults: 0, or -1 out of
- * memory. */
-int ap_plugin_blocks_new(ap_context *ctx);
-void ap_plugin_blocks_free(ap_context *ctx);
-/* Gives dst the option values of src (a second context for the same run). */
-void ap_plugin_blocks_copy(ap_context *dst, const ap_context *src);
+/* One plugin's options in a context (options.c makes them, plugin.c finds
+ * them). */
+struct ap_plugin_block {
+    const ap_plugin_options *po;
+    void *block;
+};
+
+/* Gives dst the option values of src (a second context for the same run):
+ * AP_OK, or AP_ENOMEM (set on dst). */
+int ap_plugin_blocks_copy(ap_context *dst, const ap_context *src);
 
 /* ---- buffers (util.c) ---- */
 
@@ -164,10 +168,11 @@ int ap_names_take(ap_context *ctx, ap_names *l, char *name);
 int ap_clarifai_read_inputs(ap_context *ctx, const ap_source *src, ap_sink *sink);
 
 /* Request batches (formats/clarifai_write.c) for a caller that makes its
- * own annotations (diff): kind is post, patch or delete; the options of
- * ctx apply (action, status, batch size). finish writes what is left and
- * appends {"file", "request", "annotations"} entries to list. */
-void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind);
+ * own annotations (diff): kind is post, patch or delete, action patch's
+ * action (NULL: merge) in place of --action; the other options of ctx
+ * apply (status, batch size). finish writes what is left and appends
+ * {"file", "request", "annotations"} entries to list. */
+void *ap_requests_open(ap_context *ctx, ap_output *out, const char *kind, const char *action);
 int ap_requests_add(void *batches, const ap_annotation *a);
 int ap_requests_finish(void *batches, struct cJSON *list);
 void ap_requests_free(void *batches);
@@ -353,5 +358,37 @@ int ap_output_commit(ap_output *out);
 /* Removes the temporary tree; leaves an existing output untouched. Frees
  * out; accepts NULL. */
 void ap_output_abort(ap_output *out);
+
+/* ---- a job's sources (source.c) ---- */
+
+/* A file a job reads: a plain one (or "-"), or one in a folder or archive,
+ * and the format that reads it. */
+typedef struct {
+    char *display;          /* for messages and the reader */
+    ap_container *c;        /* NULL: a plain file (or "-") */
+    char *rel;              /* the name inside c */
+    const ap_reader *fmt;
+    int lazy;               /* not probed yet (see expand_container) */
+    int forced;             /* fmt was given by --from */
+    int top;                /* at the depth that chose the format */
+} ap_source_file;
+
+typedef struct {
+    ap_source_file *v;
+    size_t n, cap;
+    ap_container **cs;      /* containers, owned */
+    size_t ncs;
+    uint64_t bytes;
+} ap_source_list;
+
+/* Appends the files path names: itself ("-" with --from only), or what a
+ * folder or archive holds of one format. forced is --from's format, or
+ * NULL to probe; detected gets the probed format's name, if any. */
+int ap_source_list_expand(ap_context *ctx, const char *path, const ap_reader *forced,
+                          ap_source_list *l, char *detected, size_t dlen);
+void ap_source_list_free(ap_source_list *l);
+/* Opens a file for its reader, as text unless the reader decodes it; *st
+ * is NULL (and the result AP_OK) for a file that probing skips now. */
+int ap_source_file_open(ap_context *ctx, const ap_source_file *s, ap_stream **st);
 
 #endif

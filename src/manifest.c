@@ -37,19 +37,16 @@ double ap_tidy(double v)
     return v;
 }
 
-int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
-                      const char *target_format,
-                      void (*add)(void *user, cJSON *manifest, cJSON *target),
-                      void (*list)(void *user, FILE *f), void *user)
+/* The manifest but for what is streamed after it (the list and the
+ * inputs), printed by cJSON and cut before its closing brace (and the
+ * white space before that) so that they can follow: *len bytes of the
+ * returned text (free it), or NULL out of memory. */
+static char *manifest_head(const ap_context *ctx, const ap_run_info *info,
+                           const char *target_format,
+                           void (*add)(void *user, cJSON *manifest, cJSON *target),
+                           void *user, size_t *len)
 {
     const ap_counts *c = &ctx->counts;
-    if (c->objects_read != c->objects_written + c->objects_rejected + c->objects_filtered)
-        return ap_error(ctx, AP_EDATA, "internal error: %llu objects read but %llu written, "
-                        "%llu rejected and %llu filtered; no output written",
-                        (unsigned long long)c->objects_read,
-                        (unsigned long long)c->objects_written,
-                        (unsigned long long)c->objects_rejected,
-                        (unsigned long long)c->objects_filtered);
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "tool", "annoport");
     cJSON_AddStringToObject(m, "version", AP_VERSION);
@@ -88,14 +85,35 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
     char *text = cJSON_Print(m);
     cJSON_Delete(m);
     if (!text)
+        return NULL;
+    size_t n = strlen(text);
+    while (n && text[n - 1] != '}')
+        n--;
+    if (n)
+        n--; /* the closing brace: the inputs follow */
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\t' || text[n - 1] == ' '))
+        n--;
+    *len = n;
+    return text;
+}
+
+int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
+                      const char *target_format,
+                      void (*add)(void *user, cJSON *manifest, cJSON *target),
+                      void (*list)(void *user, FILE *f), void *user)
+{
+    const ap_counts *c = &ctx->counts;
+    if (c->objects_read != c->objects_written + c->objects_rejected + c->objects_filtered)
+        return ap_error(ctx, AP_EDATA, "internal error: %llu objects read but %llu written, "
+                        "%llu rejected and %llu filtered; no output written",
+                        (unsigned long long)c->objects_read,
+                        (unsigned long long)c->objects_written,
+                        (unsigned long long)c->objects_rejected,
+                        (unsigned long long)c->objects_filtered);
+    size_t len = 0;
+    char *text = manifest_head(ctx, info, target_format, add, user, &len);
+    if (!text)
         return ap_error_nomem(ctx);
-    size_t len = strlen(text);
-    while (len && text[len - 1] != '}')
-        len--;
-    if (len)
-        len--; /* the closing brace: the inputs follow */
-    while (len && (text[len - 1] == '\n' || text[len - 1] == '\t' || text[len - 1] == ' '))
-        len--;
     FILE *f = ap_output_create(out, "manifest.json");
     if (!f) {
         free(text);

@@ -1,9 +1,9 @@
 /*
  * options.c: the options readers and writers declare (format.h's
- * ap_option). Each plugin with options has a block in the context, made
- * with it from the plugin's defaults; ap_option_set parses a value as the
- * command line gives it and lands it in every plugin that declares the
- * option. The command line, its help and its completion are made from the
+ * ap_option). The first option set makes a block in the context for each
+ * plugin, from its defaults (until then plugin.c gives the defaults);
+ * ap_option_set parses a value as the command line gives it and lands it
+ * in every plugin that declares the option. The command line, its help and its completion are made from the
  * same declarations (src/main.c).
  */
 #include <stdio.h>
@@ -28,50 +28,53 @@ static const ap_plugin_options *nth_plugin(size_t i)
     return NULL;
 }
 
-int ap_plugin_blocks_new(ap_context *ctx)
+static void blocks_free(ap_context *ctx)
 {
+    for (size_t i = 0; i < ctx->nplugin_blocks; i++)
+        free(ctx->plugin_blocks[i].block);
+    free(ctx->plugin_blocks);
+    ctx->plugin_blocks = NULL;
+    ctx->nplugin_blocks = 0;
+}
+
+/* Makes ctx's blocks from the plugins' defaults: 0, or -1 out of memory. */
+static int blocks_new(ap_context *ctx)
+{
+    if (ctx->plugin_blocks)
+        return 0;
     size_t n = 0;
     while (nth_plugin(n))
         n++;
     ctx->plugin_blocks = calloc(n ? n : 1, sizeof *ctx->plugin_blocks);
     if (!ctx->plugin_blocks)
         return -1;
+    ctx->nplugin_blocks = n;
+    ctx->plugin_blocks_free = blocks_free;
     for (size_t i = 0; i < n; i++) {
         const ap_plugin_options *po = nth_plugin(i);
+        ctx->plugin_blocks[i].po = po;
         if (!po->size)
             continue;
-        ctx->plugin_blocks[i] = calloc(1, po->size);
-        if (!ctx->plugin_blocks[i])
+        ctx->plugin_blocks[i].block = calloc(1, po->size);
+        if (!ctx->plugin_blocks[i].block)
             return -1;
         if (po->defaults)
-            memcpy(ctx->plugin_blocks[i], po->defaults, po->size);
+            memcpy(ctx->plugin_blocks[i].block, po->defaults, po->size);
     }
     return 0;
 }
 
-void ap_plugin_blocks_free(ap_context *ctx)
+int ap_plugin_blocks_copy(ap_context *dst, const ap_context *src)
 {
-    if (!ctx->plugin_blocks)
-        return;
-    for (size_t i = 0; nth_plugin(i); i++)
-        free(ctx->plugin_blocks[i]);
-    free(ctx->plugin_blocks);
-    ctx->plugin_blocks = NULL;
-}
-
-void ap_plugin_blocks_copy(ap_context *dst, const ap_context *src)
-{
+    if (!src->plugin_blocks)
+        return AP_OK; /* nothing set: dst has the defaults too */
+    if (blocks_new(dst) != 0)
+        return ap_error_nomem(dst);
     for (size_t i = 0; nth_plugin(i); i++)
         if (nth_plugin(i)->size)
-            memcpy(dst->plugin_blocks[i], src->plugin_blocks[i], nth_plugin(i)->size);
-}
-
-void *ap_plugin_options_get(const ap_context *ctx, const ap_plugin_options *po)
-{
-    for (size_t i = 0; nth_plugin(i); i++)
-        if (nth_plugin(i) == po)
-            return ctx->plugin_blocks[i];
-    return NULL;
+            memcpy(dst->plugin_blocks[i].block, src->plugin_blocks[i].block,
+                   nth_plugin(i)->size);
+    return AP_OK;
 }
 
 void ap_option_words(char *out, size_t size, const char *choices)
@@ -148,6 +151,8 @@ static int apply(ap_context *ctx, const ap_option *o, void *block, const char *a
 
 int ap_option_set(ap_context *ctx, const char *name, const char *arg)
 {
+    if (blocks_new(ctx) != 0)
+        return ap_error_nomem(ctx);
     int found = 0;
     for (size_t i = 0; nth_plugin(i); i++) {
         const ap_plugin_options *po = nth_plugin(i);
@@ -157,7 +162,7 @@ int ap_option_set(ap_context *ctx, const char *name, const char *arg)
             found = 1;
             if (!arg && o->type == AP_OPT_PARSE)
                 return ap_error(ctx, AP_EUSAGE, "option '--%s' needs a value", name);
-            int rc = apply(ctx, o, ctx->plugin_blocks[i], arg);
+            int rc = apply(ctx, o, ctx->plugin_blocks[i].block, arg);
             if (rc)
                 return rc;
         }

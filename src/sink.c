@@ -201,7 +201,7 @@ static ap_input *sink_input(ap_sink *sink, const ap_image_desc *d, const char *i
     return input_new(sink, id, d);
 }
 
-ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
+ap_input *ap_sink_add_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
                            const char *split)
 {
     ap_input *in = sink_input(sink, d, id_name);
@@ -212,9 +212,9 @@ ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id
     return in;
 }
 
-ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d)
+ap_input *ap_sink_add_input(ap_sink *sink, const ap_image_desc *d)
 {
-    return ap_sink_input_ex(sink, d, NULL, NULL);
+    return ap_sink_add_input_ex(sink, d, NULL, NULL);
 }
 
 /* ---- concepts ---- */
@@ -256,7 +256,7 @@ static int keep_label(ap_sink *sink, const char *name, const char *id)
     return r || by_id;
 }
 
-const ap_concept *ap_sink_concept(ap_sink *sink, const char *label)
+const ap_concept *ap_sink_add_concept(ap_sink *sink, const char *label)
 {
     ap_context *ctx = sink->ctx;
     ap_concept *c = ap_map_get(sink->concepts_by_label, label);
@@ -404,7 +404,7 @@ static int reject_v(ap_sink *sink, const ap_srcpos *pos, const char *input,
     return AP_OK;
 }
 
-int ap_sink_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
+int ap_sink_add_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
                    const char *label, const char *reason, const char *fmt, ...)
 {
     sink->ctx->counts.objects_read++;
@@ -553,78 +553,74 @@ int ap_sink_wants_points(const ap_sink *sink, int has_box, int crowd)
            polygon_wanted(sink->ctx->opt.geometry, has_box, crowd);
 }
 
-int ap_sink_object(ap_sink *sink, const ap_object *o)
+/* The annotation an object makes, but for its region. */
+static void annotation_of(ap_annotation *a, const ap_object *o)
+{
+    memset(a, 0, sizeof *a);
+    a->input = o->input;
+    a->concept = o->concept;
+    a->pos = o->pos;
+    a->value = o->value;
+    a->pose = o->pose;
+    a->src_id = o->ann_id;
+    a->region_id = o->region_id;
+    a->difficult = o->difficult;
+    a->truncated = o->truncated;
+    a->occluded = o->occluded;
+}
+
+/* An image-level label: one annotation without a region. */
+static int write_image_level(ap_sink *sink, ap_input *in, ap_annotation *a)
 {
     ap_context *ctx = sink->ctx;
-    if (ap_interrupted)
-        return ap_error(ctx, AP_EINTR, "interrupted");
-    ctx->counts.objects_read++;
-    ap_store_tick(sink->store);
-    if (o->filtered || o->concept->filtered) {
-        ctx->counts.objects_filtered++;
-        return AP_OK;
-    }
-    ap_input *in = o->input;
-    ap_geometry geom = ctx->opt.geometry;
-    double tol = ctx->opt.clamp_tolerance;
-    int image_level = o->box_form == AP_BOX_NONE && o->nparts == 0 && !o->crowd;
-    int has_box = o->box_form != AP_BOX_NONE;
-    int want_box = has_box && geom != AP_GEOM_POLYGON;
-    int want_poly = o->nparts > 0 && polygon_wanted(geom, has_box, o->crowd);
-    /* what the writer cannot hold is left out; nothing left is a reject */
-    int box_ok = (sink->accepts & AP_ACCEPT_BOX) != 0;
-    int poly_ok = (sink->accepts & AP_ACCEPT_POLYGON) != 0;
-    if (!image_level && !((want_box && box_ok) || (want_poly && poly_ok)) &&
-        (want_box || want_poly))
-        return reject(sink, o, "unsupported_geometry", "%s holds %s only; this %s is not "
-                      "written", ctx->opt.to, box_ok ? "boxes" : "polygons",
-                      want_poly ? "polygon" : "box");
-    want_box = want_box && box_ok;
-    want_poly = want_poly && poly_ok;
-    if (!image_level && sink->needs_size && (in->width <= 0 || in->height <= 0))
-        return reject(sink, o, "missing_image_size", "%s needs pixels, and the size of "
-                      "image \"%s\" is unknown (give --inputs, --sizes or --images)",
-                      ctx->opt.to, in->file_name);
+    a->kind = AP_REGION_NONE;
+    int rc = emit(sink, a, 0);
+    if (rc == AP_MERGED || rc == AP_ABSORBED)
+        return part_of_previous(ctx);
+    if (rc)
+        return rc;
+    ctx->counts.objects_written++;
+    in->objects++;
+    return AP_OK;
+}
 
-    ap_annotation a;
-    memset(&a, 0, sizeof a);
-    a.input = in;
-    a.concept = o->concept;
-    a.pos = o->pos;
-    a.value = o->value;
-    a.pose = o->pose;
-    a.src_id = o->ann_id;
-    a.region_id = o->region_id;
-    a.difficult = o->difficult;
-    a.truncated = o->truncated;
-    a.occluded = o->occluded;
-
-    if (!o->ann_id && (sink->accepts & AP_REQUIRE_ID))
-        return reject(sink, o, "missing_annotation_id", "a %s request names an existing "
-                      "annotation, and this one has no id (read a Clarifai export)",
-                      ctx->opt.request);
-    if (o->value == 0 && !(sink->accepts & AP_ACCEPT_ABSENT))
-        return reject(sink, o, "absent_concept", "the label says \"%s\" is absent; %s has "
-                      "no way to say so", o->concept->name, ctx->opt.to);
-    if (image_level && !(sink->accepts & AP_ACCEPT_CONCEPT))
-        return reject(sink, o, "unsupported_geometry", "an image-level label has no place "
-                      "in %s, which holds regions only", ctx->opt.to);
-    if (image_level) {
-        a.kind = AP_REGION_NONE;
-        int rc = emit(sink, &a, 0);
-        if (rc == AP_MERGED || rc == AP_ABSORBED)
-            return part_of_previous(ctx);
+/* The box, then each polygon part (in sink->pts), as annotations; what
+ * emit returns, AP_MERGED and AP_ABSORBED included, ends it. */
+static int emit_regions(ap_sink *sink, ap_annotation *a, const ap_object *o, int want_box,
+                        int want_poly, const ap_box *box)
+{
+    size_t part = 0;
+    if (want_box) {
+        a->kind = AP_REGION_BOX;
+        a->box = *box;
+        int rc = emit(sink, a, part++);
         if (rc)
             return rc;
-        ctx->counts.objects_written++;
-        in->objects++;
-        return AP_OK;
+        box_stats(sink, a->input, box);
     }
-    if (geom == AP_GEOM_POLYGON && (o->crowd || o->nparts == 0))
-        return reject(sink, o, "no_polygon", o->crowd
-                      ? "a crowd (RLE) object has no polygon to write under --geometry polygon"
-                      : "the object has no polygon to write under --geometry polygon");
+    if (want_poly) {
+        size_t at = 0;
+        for (size_t i = 0; i < o->nparts; i++) {
+            a->kind = AP_REGION_POLYGON;
+            a->points = sink->pts + at;
+            a->npoints = o->part_len[i] / 2;
+            int rc = emit(sink, a, part++);
+            if (rc)
+                return rc;
+            at += a->npoints;
+        }
+    }
+    return AP_OK;
+}
 
+/* An object with a region: its box and polygons normalized (or it is
+ * rejected), then written. */
+static int write_regions(ap_sink *sink, const ap_object *o, ap_annotation *a, int want_box,
+                         int want_poly)
+{
+    ap_context *ctx = sink->ctx;
+    ap_input *in = o->input;
+    double tol = ctx->opt.clamp_tolerance;
     int clamped = 0, c = 0;
     ap_box box;
     if (want_box) {
@@ -659,36 +655,69 @@ int ap_sink_object(ap_sink *sink, const ap_object *o)
     if (!want_box && !want_poly) /* bbox asked, object has only polygons: none */
         return reject(sink, o, "no_box", "the object has no box");
 
-    size_t part = 0;
-    if (want_box) {
-        a.kind = AP_REGION_BOX;
-        a.box = box;
-        int rc = emit(sink, &a, part++);
-        if (rc == AP_MERGED || rc == AP_ABSORBED)
-            return part_of_previous(ctx);
-        if (rc)
-            return rc;
-        box_stats(sink, in, &box);
-    }
-    if (want_poly) {
-        size_t at = 0;
-        for (size_t i = 0; i < o->nparts; i++) {
-            a.kind = AP_REGION_POLYGON;
-            a.points = sink->pts + at;
-            a.npoints = o->part_len[i] / 2;
-            int rc = emit(sink, &a, part++);
-            if (rc == AP_MERGED || rc == AP_ABSORBED)
-                return part_of_previous(ctx);
-            if (rc)
-                return rc;
-            at += a.npoints;
-        }
-    }
+    int rc = emit_regions(sink, a, o, want_box, want_poly, &box);
+    if (rc == AP_MERGED || rc == AP_ABSORBED)
+        return part_of_previous(ctx);
+    if (rc)
+        return rc;
     if (clamped)
         ctx->counts.clamped++;
     ctx->counts.objects_written++;
     in->objects++;
     return AP_OK;
+}
+
+int ap_sink_add_object(ap_sink *sink, const ap_object *o)
+{
+    ap_context *ctx = sink->ctx;
+    if (ap_interrupted)
+        return ap_error(ctx, AP_EINTR, "interrupted");
+    ctx->counts.objects_read++;
+    ap_store_tick(sink->store);
+    if (o->filtered || o->concept->filtered) {
+        ctx->counts.objects_filtered++;
+        return AP_OK;
+    }
+    ap_input *in = o->input;
+    ap_geometry geom = ctx->opt.geometry;
+    int image_level = o->box_form == AP_BOX_NONE && o->nparts == 0 && !o->crowd;
+    int has_box = o->box_form != AP_BOX_NONE;
+    int want_box = has_box && geom != AP_GEOM_POLYGON;
+    int want_poly = o->nparts > 0 && polygon_wanted(geom, has_box, o->crowd);
+    /* what the writer cannot hold is left out; nothing left is a reject */
+    int box_ok = (sink->accepts & AP_ACCEPT_BOX) != 0;
+    int poly_ok = (sink->accepts & AP_ACCEPT_POLYGON) != 0;
+    if (!image_level && !((want_box && box_ok) || (want_poly && poly_ok)) &&
+        (want_box || want_poly))
+        return reject(sink, o, "unsupported_geometry", "%s holds %s only; this %s is not "
+                      "written", ctx->opt.to, box_ok ? "boxes" : "polygons",
+                      want_poly ? "polygon" : "box");
+    want_box = want_box && box_ok;
+    want_poly = want_poly && poly_ok;
+    if (!image_level && sink->needs_size && (in->width <= 0 || in->height <= 0))
+        return reject(sink, o, "missing_image_size", "%s needs pixels, and the size of "
+                      "image \"%s\" is unknown (give --inputs, --sizes or --images)",
+                      ctx->opt.to, in->file_name);
+
+    if (!o->ann_id && (sink->accepts & AP_REQUIRE_ID))
+        return reject(sink, o, "missing_annotation_id", "a %s request names an existing "
+                      "annotation, and this one has no id (read a Clarifai export)",
+                      ctx->opt.request);
+    if (o->value == 0 && !(sink->accepts & AP_ACCEPT_ABSENT))
+        return reject(sink, o, "absent_concept", "the label says \"%s\" is absent; %s has "
+                      "no way to say so", o->concept->name, ctx->opt.to);
+    if (image_level && !(sink->accepts & AP_ACCEPT_CONCEPT))
+        return reject(sink, o, "unsupported_geometry", "an image-level label has no place "
+                      "in %s, which holds regions only", ctx->opt.to);
+    ap_annotation a;
+    annotation_of(&a, o);
+    if (image_level)
+        return write_image_level(sink, in, &a);
+    if (geom == AP_GEOM_POLYGON && (o->crowd || o->nparts == 0))
+        return reject(sink, o, "no_polygon", o->crowd
+                      ? "a crowd (RLE) object has no polygon to write under --geometry polygon"
+                      : "the object has no polygon to write under --geometry polygon");
+    return write_regions(sink, o, &a, want_box, want_poly);
 }
 
 /* ---- life cycle ---- */

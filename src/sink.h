@@ -1,6 +1,7 @@
 /*
- * sink.h: the sink's state, shared by sink.c (what readers call) and run.c
- * (which sets it up for a job). Not part of the public API.
+ * sink.h: the sink's state, shared by sink.c (what readers call), run.c
+ * (which sets it up for a job) and loaders.c (which loads the tables its
+ * options name into it). Not part of the public API.
  */
 #ifndef ANNOPORT_SINK_H
 #define ANNOPORT_SINK_H
@@ -77,5 +78,15 @@ void ap_sink_warn_unmatched(ap_sink *s);
  * use, released with the sink); NULL when it keeps none. AP_OK or an
  * error. */
 int ap_sink_reader_priv(ap_sink *sink, const ap_reader *r, void **priv);
+
+/* ---- the tables options name (loaders.c) ---- */
+
+/* --label-map FILE: its rows into sink->rules and sink->label_map. */
+int ap_label_map_load(ap_sink *sink, const char *path);
+/* --labels a,b,...: the labels kept, into sink->wanted and sink->keep. */
+int ap_labels_load(ap_sink *sink, const char *list);
+/* --inputs pages and --sizes FILE: inputs with their sizes, before the
+ * first source is read. */
+int ap_sizes_load(ap_context *ctx, ap_sink *sink);
 
 #endif

@@ -66,7 +66,7 @@ static void test_formats_tables_are_complete(void)
     int writer;
     for (size_t i = 0; (po = ap_plugin_nth(i, &writer)) != NULL; i++)
         for (const ap_option *o = po->list; o && o->name; o++) {
-            CU_ASSERT(po->heading && po->size >= o->offset + sizeof(int));
+            CU_ASSERT(po->heading && po->size >= o->offset + sizeof(int) && po->size <= 256);
             CU_ASSERT(o->help && *o->help);
             CU_ASSERT(o->type != AP_OPT_CHOICE || o->choices);
             CU_ASSERT(o->type != AP_OPT_PARSE || o->parse);

@@ -125,8 +125,11 @@ struct ap_context {
     const char *progress_phase; /* "reading", "writing the archive", ...;
                                    NULL before the first phase */
     char detail[64];        /* what a reader found out, e.g. a CSV dialect */
-    void **plugin_blocks;   /* the options of each reader and writer that
-                               declares some (format.h: ap_plugin_options_get) */
+    struct ap_plugin_block *plugin_blocks; /* the options of each reader and
+                               writer that declares some, made when the first
+                               is set (format.h: ap_option_set) */
+    size_t nplugin_blocks;
+    void (*plugin_blocks_free)(ap_context *ctx);
 };
 
 /* Fills *opt with the defaults of the SPEC. */

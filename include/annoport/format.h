@@ -69,23 +69,23 @@ typedef struct ap_image_desc {
 
 /* Registers an image; returns its input (owned by the core), or NULL with
  * the error set (an input id collision, out of memory). */
-ap_input *ap_sink_input(ap_sink *sink, const ap_image_desc *d);
+ap_input *ap_sink_add_input(ap_sink *sink, const ap_image_desc *d);
 /* The same, with the input id made from id_name instead of d->file_name
  * when id_name is not NULL (a URI's path: the input keeps the whole URI as
  * its file name), and split, when not NULL, the set the image belongs to in
  * its source (AutoML's TRAIN, VALIDATION, TEST, UNASSIGNED; the first given
  * is kept, and the manifest lists it). */
-ap_input *ap_sink_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
+ap_input *ap_sink_add_input_ex(ap_sink *sink, const ap_image_desc *d, const char *id_name,
                            const char *split);
 
 /* Resolves a source label to its concept (created on first use, label map
  * and --labels applied); NULL with the error set on a concept id collision
  * or a label that gives an empty id. */
-const ap_concept *ap_sink_concept(ap_sink *sink, const char *label);
+const ap_concept *ap_sink_add_concept(ap_sink *sink, const char *label);
 
 /* One object: normalized, checked, counted, then written or rejected.
  * Returns AP_OK, or an error (I/O, --strict, interrupted). */
-int ap_sink_object(ap_sink *sink, const ap_object *obj);
+int ap_sink_add_object(ap_sink *sink, const ap_object *obj);
 
 /* Whether the core reads the points of an object's polygons (not only
  * their count): a reader may leave them unconverted when it does not. */
@@ -93,7 +93,7 @@ int ap_sink_wants_points(const ap_sink *sink, int has_box, int crowd);
 
 /* An object the reader itself cannot convert (unknown image or category,
  * a value that is not a number): counted as read and rejected. */
-int ap_sink_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
+int ap_sink_add_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
                    const char *label, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
@@ -186,9 +186,10 @@ typedef struct ap_plugin_options {
     const void *defaults;      /* size bytes copied into a new block; NULL: zeros */
 } ap_plugin_options;
 
-/* The options block of the plugin whose declaration is po, in ctx (always
- * there: made with the context). */
-void *ap_plugin_options_get(const ap_context *ctx, const ap_plugin_options *po);
+/* The options block of the plugin whose declaration is po, in ctx: the
+ * plugin's defaults until an option is set (never NULL; a plugin's block
+ * is at most 256 bytes). */
+const void *ap_plugin_options_get(const ap_context *ctx, const ap_plugin_options *po);
 
 /* Sets a declared option by name (without "--") as the command line would,
  * in every plugin that declares it; arg is NULL for a flag. AP_EUSAGE with

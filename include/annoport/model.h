@@ -58,7 +58,7 @@ typedef enum {
 typedef enum { AP_BOX_NONE, AP_BOX_XYWH, AP_BOX_XYXY } ap_box_form;
 
 /* One labeled thing as the reader found it. Pointers are borrowed for the
- * duration of ap_sink_object only. */
+ * duration of ap_sink_add_object only. */
 typedef struct ap_object {
     ap_srcpos pos;
     ap_input *input;
