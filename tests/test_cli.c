@@ -30,7 +30,7 @@ static void test_cli_version(void)
 {
     char *out = NULL;
     CU_ASSERT_EQUAL(t_cli("--version", &out, NULL), 0);
-    CU_ASSERT_EQUAL(strncmp(t_str(out), "annoport " AP_VERSION " (cJSON ", 18), 0);
+    T_STARTS(out, "annoport " AP_VERSION " (cJSON ");
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "libxml2 ") : NULL);
     free(out);
 }
@@ -325,8 +325,7 @@ static void test_cli_summary_names_the_format(void)
     char args[1024], want[1200], *out = NULL;
     snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/c", d);
     CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
-    CU_ASSERT_EQUAL(strncmp(t_str(out), "annoport: converted coco input (detected) to coco\n",
-                            50), 0);
+    T_STARTS(out, "annoport: converted coco input (detected) to coco\n");
     snprintf(want, sizeof want, "  clamped              1\n  output               %s/c (coco)\n",
              d);
     CU_ASSERT_PTR_NOT_NULL(strstr(t_str(out), want));

@@ -448,6 +448,11 @@ static void test_coco_validate_and_stats(void)
     }
     CU_ASSERT_EQUAL(res.images_with_objects, 3);
     CU_ASSERT_EQUAL(res.max_objects_per_image, 10);
+    /* box i is (10 + i) x (20 + i) pixels: below 32 x 32 up to i = 17 (COCO's
+     * small), below 96 x 96 after */
+    CU_ASSERT_EQUAL(res.box_small, 18);
+    CU_ASSERT_EQUAL(res.box_medium, 7);
+    CU_ASSERT_EQUAL(res.box_large, 0);
     CU_ASSERT_EQUAL(res.box_small + res.box_medium + res.box_large, 25);
     ap_result_free(&res);
     CU_ASSERT_EQUAL(t_count_entries(d), 1); /* validate and stats write nothing */

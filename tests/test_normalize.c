@@ -335,11 +335,11 @@ static int same_format(double v)
 
 static void test_normalize_fast_number_writer(void)
 {
-    uint64_t x = 0x9E3779B97F4A7C15ULL, bad = 0, n = 0;
+    uint64_t x = 0x9E3779B97F4A7C15ULL, bad = 0;
     for (int w = 1; w <= 1024; w += 7) /* v / w for v on a 0.01 pixel grid */
-        for (int v = 0; v <= w * 100; v += 13, n++)
+        for (int v = 0; v <= w * 100; v += 13)
             bad += !same_format((v / 100.0) / w) + !same_format(v / 100.0);
-    for (int i = 0; i < 200000; i++, n++) {
+    for (int i = 0; i < 200000; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         double u = (double)(x >> 11) / 9007199254740992.0; /* [0, 1) */
         double e = -6 + 22 * ((double)(x & 0xffff) / 65536.0);
@@ -353,14 +353,15 @@ static void test_normalize_fast_number_writer(void)
                            1e14, 0.5, 0.25, 0.125, 1.5, 2.5, 0.3, 0.7, 1.0 / 3, 2.0 / 3,
                            4503599627370496.0, 0.015625, 0.1 + 0.2, 0.9999999999999999,
                            0.99999999999999989, 9.5, 0.95, 123456789012345.6};
-    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++, n++) {
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
         bad += !same_format(edge[i]);
         bad += !same_format(nextafter(edge[i], 0)) + !same_format(nextafter(edge[i], 1e300));
     }
-    for (int k = -330; k < 310; k++, n++)
+    for (int k = -330; k < 310; k++)
         bad += !same_format(pow(10, k)) + !same_format(ldexp(1, k));
+    /* over a million comparisons; their number is set by the loops above,
+     * so only the mismatches are counted */
     CU_ASSERT_EQUAL(bad, 0);
-    CU_ASSERT(n > 300000);
 }
 
 static void test_normalize_json_strings(void)
