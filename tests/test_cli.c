@@ -653,7 +653,8 @@ static void test_cli_progress_lines_standard_input(void)
 CU_TestInfo cli_tests[] = {
     {"test_cli_progress_on_a_terminal", test_cli_progress_on_a_terminal},
     {"test_cli_progress_quiet_on_a_terminal", test_cli_progress_quiet_on_a_terminal},
-    {"test_cli_progress_quiet_with_progress_on_a_terminal", test_cli_progress_quiet_with_progress_on_a_terminal},
+    {"test_cli_progress_quiet_with_progress_on_a_terminal",
+     test_cli_progress_quiet_with_progress_on_a_terminal},
     {"test_cli_progress_none_on_a_pipe", test_cli_progress_none_on_a_pipe},
     {"test_cli_progress_lines_voc_into_zip", test_cli_progress_lines_voc_into_zip},
     {"test_cli_progress_lines_csv_validated", test_cli_progress_lines_csv_validated},

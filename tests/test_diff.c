@@ -831,7 +831,8 @@ static void test_diff_float32_current_has_no_rounding_noise(void)
     CU_ASSERT(n > 100);
     write_page(t_path(d, "float32.json"), cur);
     cJSON_Delete(cur);
-    char *out = diff_json(t_path(d, "float32.json"), t_path(d, "base.json"), t_path(d, "plan3"), "");
+    char *out = diff_json(t_path(d, "float32.json"), t_path(d, "base.json"), t_path(d, "plan3"),
+                          "");
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "\"deletes\":0,\"patches\":0,\"posts\":0,") : NULL);
     free(out);
     CU_ASSERT_FALSE(t_exists(t_path(d, "plan3/requests")));

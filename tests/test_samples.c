@@ -131,7 +131,8 @@ static void test_samples_golden_export_csv_automl(void)
 static void test_samples_golden_export_yolo(void)
 {
     golden("export-yolo", "samples/clarifai/annotations-page.json --inputs "
-                          "samples/clarifai/inputs-page.json --include-model-annotations --to yolo");
+                          "samples/clarifai/inputs-page.json --include-model-annotations "
+                          "--to yolo");
 }
 
 static void test_samples_counts(void)
