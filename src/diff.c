@@ -1081,6 +1081,7 @@ static int read_side(ap_context *ctx, const char *path, dside *s, ap_options *op
 static int write_manifest(ap_context *ctx, ap_output *out, plan *p, const pairing *pr,
                           const char *current, const char *desired, const char *des_format)
 {
+    ap_json_begin();
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "tool", "annoport");
     cJSON_AddStringToObject(m, "version", AP_VERSION);
@@ -1115,8 +1116,10 @@ static int write_manifest(ap_context *ctx, ap_output *out, plan *p, const pairin
     cJSON_Delete(m);
     if (rc != AP_OK)
         return rc;
-    if (!text)
+    if (!text || ap_json_failed()) { /* a member left out would go unseen */
+        free(text);
         return ap_error_nomem(ctx);
+    }
     FILE *f = ap_output_create(out, "manifest.json");
     if (!f) {
         free(text);

@@ -223,6 +223,12 @@ ap_norm_result ap_normalize_polygon(const double *xy, size_t n, ap_units units,
 
 /* ---- streaming JSON scanner (jsonscan.c) ---- */
 
+/* Around cJSON calls that build or print a tree: ap_json_begin, then
+ * ap_json_failed says whether an allocation of cJSON's failed on this
+ * thread since (cJSON's own results do not tell it from bad input). */
+void ap_json_begin(void);
+int ap_json_failed(void);
+
 /* Walks a JSON text held in a stream without building it: finds the extent
  * of each value so that a reader can hand one array element at a time to
  * cJSON. Memory is one window of the file plus the largest element. */

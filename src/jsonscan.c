@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -401,12 +402,48 @@ int ap_jscan_key(ap_jscan *j, char **key)
     return rc;
 }
 
+/* cJSON says NULL both for a syntax error and for an allocation that
+ * failed: its allocations go through json_malloc, which notes a failure
+ * for the thread, so that the two can be told apart. */
+static _Thread_local int json_oom;
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void *json_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        json_oom = 1;
+    return p;
+}
+
+static void json_hooks(void)
+{
+    cJSON_Hooks h = {json_malloc, free};
+    cJSON_InitHooks(&h);
+}
+
+void ap_json_begin(void)
+{
+    pthread_once(&json_once, json_hooks);
+    json_oom = 0;
+}
+
+int ap_json_failed(void)
+{
+    return json_oom;
+}
+
 cJSON *ap_jscan_parse(ap_jscan *j, const char *p, size_t n)
 {
     const char *end = NULL;
+    ap_json_begin();
     cJSON *v = cJSON_ParseWithLengthOpts(p, n, &end, 0);
     if (v && end == p + n)
         return v;
+    if (!v && ap_json_failed()) {
+        ap_error_nomem(j->ctx);
+        return NULL;
+    }
     if (v) {
         cJSON_Delete(v);
     } else if (!end || end < p || end > p + n) {

@@ -47,6 +47,7 @@ static char *manifest_head(const ap_context *ctx, const ap_run_info *info,
                            void *user, size_t *len)
 {
     const ap_counts *c = &ctx->counts;
+    ap_json_begin();
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "tool", "annoport");
     cJSON_AddStringToObject(m, "version", AP_VERSION);
@@ -84,8 +85,10 @@ static char *manifest_head(const ap_context *ctx, const ap_run_info *info,
     }
     char *text = cJSON_Print(m);
     cJSON_Delete(m);
-    if (!text)
+    if (!text || ap_json_failed()) { /* a member left out would go unseen */
+        free(text);
         return NULL;
+    }
     size_t n = strlen(text);
     while (n && text[n - 1] != '}')
         n--;

@@ -111,6 +111,93 @@ int t_same_file(const char *a, const char *b)
     return same;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in a folder, sorted, NULL-terminated (NULL if it is not one). */
+static char **sorted_names(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t cap = 16;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    *n = 0;
+    while (v && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (*n + 1 == cap) {
+            char **nv = realloc(v, (cap *= 2) * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (v) {
+        qsort(v, *n, sizeof *v, cmp_name);
+        v[*n] = NULL;
+    }
+    return v;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int same_bytes(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = t_read(a, &la), *y = t_read(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+int t_same_tree(const char *a, const char *b, int say)
+{
+    struct stat sa, sb;
+    const char *why = NULL;
+    if (lstat(a, &sa) != 0 || lstat(b, &sb) != 0)
+        why = "one is missing";
+    else if (S_ISDIR(sa.st_mode) != S_ISDIR(sb.st_mode))
+        why = "a folder and a file";
+    else if (!S_ISDIR(sa.st_mode) && !same_bytes(a, b))
+        why = "their bytes differ";
+    if (why || !S_ISDIR(sa.st_mode)) {
+        if (why && say)
+            fprintf(stderr, "\n%s and %s: %s\n", a, b, why);
+        return !why;
+    }
+    size_t na = 0, nb = 0;
+    char **la = sorted_names(a, &na), **lb = sorted_names(b, &nb);
+    int same = la && lb;
+    for (size_t i = 0; same && (i < na || i < nb); i++) {
+        if (i >= na || i >= nb || strcmp(la[i], lb[i]) != 0) {
+            if (say)
+                fprintf(stderr, "\n%s and %s hold different names (%s, %s)\n", a, b,
+                        i < na ? la[i] : "nothing", i < nb ? lb[i] : "nothing");
+            same = 0;
+            break;
+        }
+        char pa[4096], pb[4096];
+        snprintf(pa, sizeof pa, "%s/%s", a, la[i]);
+        snprintf(pb, sizeof pb, "%s/%s", b, lb[i]);
+        same = t_same_tree(pa, pb, say);
+    }
+    free_names(la, na);
+    free_names(lb, nb);
+    return same;
+}
+
 int t_exists(const char *path)
 {
     struct stat st;

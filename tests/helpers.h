@@ -29,6 +29,9 @@ const char *t_path(const char *dir, const char *name);
 void t_write(const char *path, const char *text);
 /* 1 when two files hold the same bytes (says which differ otherwise). */
 int t_same_file(const char *a, const char *b);
+/* 1 when two folders hold the same names, each file with the same bytes
+ * (and, when say is set, says what differs otherwise). */
+int t_same_tree(const char *a, const char *b, int say);
 /* Whole file into a new string (NULL when it cannot be read); *len set. */
 char *t_read(const char *path, size_t *len);
 int t_exists(const char *path);

@@ -59,8 +59,14 @@ static void test_batch_sizes(void)
     const int ns[] = {1, 127, 128, 129, 256};
     const int bss[] = {1, 7, 128};
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
-        for (size_t k = 0; k < sizeof bss / sizeof bss[0]; k++)
+        for (size_t k = 0; k < sizeof bss / sizeof bss[0]; k++) {
+            /* the assertions are check_batches' own lines: name the case */
+            unsigned before = CU_get_number_of_failures();
             check_batches(ns[i], bss[k]);
+            if (CU_get_number_of_failures() != before)
+                fprintf(stderr, "\nbatches failed for %d objects, --batch-size %d\n", ns[i],
+                        bss[k]);
+        }
 }
 
 static void test_batch_size_limits(void)

@@ -59,7 +59,7 @@ static void test_coco_key_order(void)
     ap_context_free(ctx);
 }
 
-static void test_coco_unicode_and_odd_ids(void)
+static void test_coco_unicode_labels_and_odd_ids(void)
 {
     ap_context *ctx = t_ctx();
     const char *o;
@@ -80,13 +80,20 @@ static void test_coco_unicode_and_odd_ids(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"ete-tree\",\"name\":\"\xc3\xa9t\xc3\xa9 Tree\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "{\"id\":\"x\",\"name\":\"x\""));
     free(r);
-    /* --input-id id uses the 64-bit image id */
+    ap_context_free(ctx);
+}
+
+/* --input-id id uses the 64-bit image id */
+static void test_coco_input_id_from_64_bit_image_id(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
     ctx->opt.input_id = AP_INPUT_ID_ID;
     CU_ASSERT_EQUAL(convert(
         "{\"images\":[{\"id\":20180000001,\"file_name\":\"b.jpg\",\"width\":10,\"height\":10}],"
         "\"categories\":[" CAT "],\"annotations\":[{\"id\":1,\"image_id\":20180000001,"
         "\"category_id\":7,\"bbox\":[0,0,5,5]}]}", "numeric_id", ctx, &o), AP_OK);
-    r = request1(o);
+    char *r = request1(o);
     CU_ASSERT_PTR_NOT_NULL(r ? strstr(r, "\"input_id\":\"20180000001\"") : NULL);
     free(r);
     ap_context_free(ctx);
@@ -124,7 +131,14 @@ static void test_coco_missing_image_or_category(void)
     cJSON_Delete(b);
     free(rj);
     CU_ASSERT_EQUAL(t_check(o, NULL), 0);
-    /* --strict: the first reject fails the run, nothing written */
+    ap_context_free(ctx);
+}
+
+/* --strict: the first reject fails the run, nothing written */
+static void test_coco_strict_reject_fails(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
     ctx->opt.strict = 1;
     CU_ASSERT_EQUAL(convert("{\"images\":[" IMG "],\"categories\":[" CAT "],\"annotations\":["
                             "{\"id\":1,\"image_id\":2,\"category_id\":7,\"bbox\":[1,1,2,2]}]}",
@@ -154,48 +168,102 @@ static void expect_error(const char *json, const char *name, const char *where,
     ap_context_free(ctx);
 }
 
-static void test_coco_broken_files(void)
+/* Every way a file can be broken: an error naming the file and the
+ * position, and nothing written (expect_error). */
+static void test_coco_broken_empty_file(void)
 {
     expect_error("", "empty", "in.json:1:1", "empty");
+}
+
+static void test_coco_broken_blank_file(void)
+{
     expect_error("   \n  ", "blank", "in.json", "empty");
+}
+
+static void test_coco_broken_truncated_element(void)
+{
     expect_error("{\"images\":[" IMG "],\"categories\":[" CAT "],\"annotations\":[" ANN
                  ",\n{\"id\":2,\"image_id\"", "truncated", "in.json:2:1", "truncated");
+}
+
+static void test_coco_broken_truncated_array(void)
+{
     expect_error("{\"images\":[" IMG "],\"categories\":[" CAT "],\"annotations\":[" ANN
                  ",\n" ANN, "truncated_array", "in.json:2:", "truncated");
+}
+
+static void test_coco_broken_truncated_skipped_array(void)
+{
     /* annotations before categories are skipped in the first pass: still
      * the whole array must close */
     expect_error("{\"images\":[" IMG "],\"annotations\":[" ANN ",\n{\"id\":2,\"image_id\"",
                  "truncated_skipped", "in.json:1:", "truncated");
+}
+
+static void test_coco_broken_syntax_error(void)
+{
     expect_error("{\"images\":[" IMG "],\"categories\":[" CAT "],\n\"annotations\":[\n"
                  ANN ",\n{\"id\":2,\"image_id\":1,\"category_id\":7,\"bbox\":[1,2,3,4}\n]}",
                  "syntax", "in.json:4:", "invalid JSON");
+}
+
+static void test_coco_broken_trailing_data(void)
+{
     expect_error("{\"images\":[" IMG "],\"annotations\":[" ANN "],\"categories\":[" CAT "]} x",
                  "trailing", "in.json:1:", "more data");
+}
+
+static void test_coco_broken_missing_comma(void)
+{
     expect_error("{\"images\":[" IMG "] \"annotations\":[]}", "no_comma", "in.json:1:",
                  "expected ',' or '}'");
+}
+
+static void test_coco_broken_list_element_not_object(void)
+{
     expect_error("[{\"image_id\":1,\"category_id\":1}, 2]", "list_of_numbers", "in.json",
                  "annotations[1] is not an object");
+}
+
+static void test_coco_broken_no_images(void)
+{
     expect_error("{\"annotations\":[],\"categories\":[]}", "no_images", "in.json",
                  "no \"images\"");
+}
+
+static void test_coco_broken_images_not_array(void)
+{
     expect_error("{\"images\":{},\"annotations\":[],\"categories\":[]}", "images_object",
                  "in.json:1:", "\"images\" must be an array");
+}
+
+static void test_coco_broken_bbox_value_string(void)
+{
     expect_error("{\"images\":[" IMG "],\"annotations\":[{\"id\":1,\"image_id\":1,"
                  "\"category_id\":7,\"bbox\":[1,2,\"3\",4]}],\"categories\":[" CAT "]}",
                  "bbox_string", "in.json:1", "\"bbox\" value 3 is not a number");
+}
+
+static void test_coco_broken_no_geometry(void)
+{
     expect_error("{\"images\":[" IMG "],\"annotations\":[{\"id\":1,\"image_id\":1,"
                  "\"category_id\":7,\"bbox\":[],\"segmentation\":[]}],\"categories\":[" CAT "]}",
                  "no_geometry", "in.json:1", "neither");
+}
+
+static void test_coco_broken_duplicate_image_id(void)
+{
     expect_error("{\"images\":[" IMG "," IMG "],\"annotations\":[],\"categories\":[]}",
                  "dup_image", "in.json:1", "image id 1 appears twice");
 }
 
+/* null size: the box cannot be normalized (missing_image_size); null
+ * segmentation and iscrowd: absent; "info": null is fine (its one object
+ * is a reject: the output is wanted all the same) */
 static void test_coco_null_fields(void)
 {
     ap_context *ctx = t_ctx();
     const char *o;
-    /* null size: the box cannot be normalized (missing_image_size);
-     * null segmentation and iscrowd: absent; "info": null is fine (its one
-     * object is a reject: the output is wanted all the same) */
     ctx->opt.allow_empty = 1;
     CU_ASSERT_EQUAL(convert("{\"info\":null,\"images\":[{\"id\":1,\"file_name\":\"a.jpg\","
                             "\"width\":null,\"height\":null,\"coco_url\":null}],"
@@ -207,7 +275,15 @@ static void test_coco_null_fields(void)
     char *rj = t_read(t_path(o, "rejects.jsonl"), NULL);
     CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"reason\":\"missing_image_size\"") : NULL);
     free(rj);
-    /* a label without geometry (COCO "labels" files): an image-level concept */
+    ap_context_free(ctx);
+}
+
+/* a label without geometry (COCO "labels" files): an image-level concept */
+static void test_coco_null_bbox_is_image_label(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
+    ctx->opt.allow_empty = 1;
     CU_ASSERT_EQUAL(convert("{\"images\":[" IMG "],\"annotations\":[{\"id\":1,\"image_id\":1,"
                             "\"category_id\":7,\"bbox\":null}],\"categories\":[" CAT "]}",
                             "labels", ctx, &o), AP_OK);
@@ -218,31 +294,41 @@ static void test_coco_null_fields(void)
     ap_context_free(ctx);
 }
 
-static void test_coco_geometry(void)
+/* One box, one box from two polygons, a crowd RLE box, and a polygon
+ * without a box. */
+static const char geometry_json[] =
+    "{\"images\":[" IMG "],\"categories\":[" CAT "],\"annotations\":["
+    "{\"id\":1,\"image_id\":1,\"category_id\":7,\"bbox\":[10,5,20,10],\"segmentation\":"
+    "[[10,5,30,5,30,15],[0,0,10,0,10,10,0,10]]},"
+    "{\"id\":2,\"image_id\":1,\"category_id\":7,\"iscrowd\":1,\"bbox\":[0,0,4,4],"
+    "\"segmentation\":{\"counts\":[0,4,46,4,4946],\"size\":[50,100]}},"
+    "{\"id\":3,\"image_id\":1,\"category_id\":7,\"segmentation\":[[50,25,100,25,100,50]]}]}";
+
+/* bbox: one box each; the third from its polygon's bounds */
+static void test_coco_geometry_bbox(void)
 {
     ap_context *ctx = t_ctx();
     const char *o;
-    const char *json =
-        "{\"images\":[" IMG "],\"categories\":[" CAT "],\"annotations\":["
-        "{\"id\":1,\"image_id\":1,\"category_id\":7,\"bbox\":[10,5,20,10],\"segmentation\":"
-        "[[10,5,30,5,30,15],[0,0,10,0,10,10,0,10]]},"
-        "{\"id\":2,\"image_id\":1,\"category_id\":7,\"iscrowd\":1,\"bbox\":[0,0,4,4],"
-        "\"segmentation\":{\"counts\":[0,4,46,4,4946],\"size\":[50,100]}},"
-        "{\"id\":3,\"image_id\":1,\"category_id\":7,\"segmentation\":[[50,25,100,25,100,50]]}]}";
-    /* bbox: one box each; the third from its polygon's bounds */
-    CU_ASSERT_EQUAL(convert(json, "geom_bbox", ctx, &o), AP_OK);
+    CU_ASSERT_EQUAL(convert(geometry_json, "geom_bbox", ctx, &o), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.annotations_written, 3);
     char *r = request1(o);
     CU_ASSERT_PTR_NOT_NULL(r ? strstr(r, "{\"top_row\":0.5,\"left_col\":0.5,\"bottom_row\":1,"
                                          "\"right_col\":1}") : NULL);
     free(r);
-    /* polygon: two parts of the first, the crowd one rejected, the third */
+    ap_context_free(ctx);
+}
+
+/* polygon: two parts of the first, the crowd one rejected, the third */
+static void test_coco_geometry_polygon(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
     ctx->opt.geometry = AP_GEOM_POLYGON;
-    CU_ASSERT_EQUAL(convert(json, "geom_polygon", ctx, &o), AP_OK);
+    CU_ASSERT_EQUAL(convert(geometry_json, "geom_polygon", ctx, &o), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_written, 2);
     CU_ASSERT_EQUAL(ctx->counts.objects_rejected, 1);
     CU_ASSERT_EQUAL(ctx->counts.annotations_written, 3);
-    r = request1(o);
+    char *r = request1(o);
     CU_ASSERT_PTR_NOT_NULL(r ? strstr(r, "\"polygon\":{\"points\":[{\"row\":0.1,\"col\":0.1},"
                                          "{\"row\":0.1,\"col\":0.3},{\"row\":0.3,\"col\":0.3}]}")
                              : NULL);
@@ -251,16 +337,23 @@ static void test_coco_geometry(void)
     CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"reason\":\"no_polygon\"") : NULL);
     free(rj);
     CU_ASSERT_EQUAL(t_check(o, NULL), 0);
-    /* both: box then polygons; the crowd object gives its box only */
+    ap_context_free(ctx);
+}
+
+/* both: box then polygons; the crowd object gives its box only */
+static void test_coco_geometry_both(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
     ctx->opt.geometry = AP_GEOM_BOTH;
-    CU_ASSERT_EQUAL(convert(json, "geom_both", ctx, &o), AP_OK);
+    CU_ASSERT_EQUAL(convert(geometry_json, "geom_both", ctx, &o), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_written, 3);
     CU_ASSERT_EQUAL(ctx->counts.annotations_written, 6);
     CU_ASSERT_EQUAL(t_check(o, NULL), 0);
     ap_context_free(ctx);
 }
 
-static void test_coco_duplicates_and_panoptic(void)
+static void test_coco_duplicate_annotation_id(void)
 {
     ap_context *ctx = t_ctx();
     const char *o;
@@ -271,14 +364,28 @@ static void test_coco_duplicates_and_panoptic(void)
     char *rj = t_read(t_path(o, "rejects.jsonl"), NULL);
     CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"reason\":\"duplicate_id\"") : NULL);
     free(rj);
-    /* panoptic: one object per segment, no annotation id needed */
+    ap_context_free(ctx);
+}
+
+/* panoptic: one object per segment, no annotation id needed */
+static void test_coco_panoptic_segments(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
     CU_ASSERT_EQUAL(convert("{\"images\":[" IMG "],\"categories\":[" CAT ",{\"id\":8,\"name\":"
                             "\"sky\"}],\"annotations\":[{\"image_id\":1,\"file_name\":\"a.png\","
                             "\"segments_info\":[{\"id\":5,\"category_id\":7,\"bbox\":[0,0,5,5],"
                             "\"iscrowd\":0},{\"id\":6,\"category_id\":8,\"bbox\":[0,0,100,10],"
                             "\"iscrowd\":0}]}]}", "panoptic", ctx, &o), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_written, 2);
-    /* captions are not objects */
+    ap_context_free(ctx);
+}
+
+/* captions are not objects */
+static void test_coco_captions_are_not_objects(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *o;
     CU_ASSERT_EQUAL(convert("{\"images\":[" IMG "],\"categories\":[],\"annotations\":[{\"id\":1,"
                             "\"image_id\":1,\"category_id\":0,\"caption\":\"a dog\"}]}",
                             "captions", ctx, &o), AP_OK);
@@ -287,11 +394,9 @@ static void test_coco_duplicates_and_panoptic(void)
     ap_context_free(ctx);
 }
 
-static void test_coco_large_elements_and_windows(void)
+/* 30,000 annotations (about 3 MB) cross the 1 MiB read window many times */
+static void test_coco_many_annotations_cross_windows(void)
 {
-    /* 30,000 annotations (about 3 MB) cross the 1 MiB read window many
-     * times; one polygon of 200,000 points is a single element larger
-     * than the window */
     const char *d = t_dir("coco_large");
     const char *in = t_path(d, "in.json");
     t_write_coco(in, 30000);
@@ -300,7 +405,13 @@ static void test_coco_large_elements_and_windows(void)
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, inputs, 1, t_path(d, "out"), NULL), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_written, 30000);
     CU_ASSERT_EQUAL(ctx->counts.requests, 235);
+    ap_context_free(ctx);
+}
 
+/* one polygon of 200,000 points is a single element larger than the window */
+static void test_coco_element_larger_than_window(void)
+{
+    const char *d = t_dir("coco_large_polygon");
     const char *big = t_path(d, "poly.json");
     FILE *f = fopen(big, "wb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -310,6 +421,7 @@ static void test_coco_large_elements_and_windows(void)
         fprintf(f, "%s%d.25,%d.5", i ? "," : "", i % 100, i % 50);
     fputs("]]}]}", f);
     fclose(f);
+    ap_context *ctx = t_ctx();
     ctx->opt.geometry = AP_GEOM_POLYGON;
     const char *in2[1] = {big};
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, in2, 1, t_path(d, "out2"), NULL), AP_OK);
@@ -336,6 +448,11 @@ static void test_coco_validate_and_stats(void)
     }
     CU_ASSERT_EQUAL(res.images_with_objects, 3);
     CU_ASSERT_EQUAL(res.max_objects_per_image, 10);
+    /* box i is (10 + i) x (20 + i) pixels: below 32 x 32 up to i = 17 (COCO's
+     * small), below 96 x 96 after */
+    CU_ASSERT_EQUAL(res.box_small, 18);
+    CU_ASSERT_EQUAL(res.box_medium, 7);
+    CU_ASSERT_EQUAL(res.box_large, 0);
     CU_ASSERT_EQUAL(res.box_small + res.box_medium + res.box_large, 25);
     ap_result_free(&res);
     CU_ASSERT_EQUAL(t_count_entries(d), 1); /* validate and stats write nothing */
@@ -390,13 +507,34 @@ CU_TestInfo coco_tests[] = {
     {"test_coco_invalid_utf8_is_an_error", test_coco_invalid_utf8_is_an_error},
     {"test_coco_size_hints", test_coco_size_hints},
     {"test_coco_key_order", test_coco_key_order},
-    {"test_coco_unicode_and_odd_ids", test_coco_unicode_and_odd_ids},
+    {"test_coco_unicode_labels_and_odd_ids", test_coco_unicode_labels_and_odd_ids},
+    {"test_coco_input_id_from_64_bit_image_id", test_coco_input_id_from_64_bit_image_id},
     {"test_coco_missing_image_or_category", test_coco_missing_image_or_category},
-    {"test_coco_broken_files", test_coco_broken_files},
+    {"test_coco_strict_reject_fails", test_coco_strict_reject_fails},
+    {"test_coco_broken_empty_file", test_coco_broken_empty_file},
+    {"test_coco_broken_blank_file", test_coco_broken_blank_file},
+    {"test_coco_broken_truncated_element", test_coco_broken_truncated_element},
+    {"test_coco_broken_truncated_array", test_coco_broken_truncated_array},
+    {"test_coco_broken_truncated_skipped_array", test_coco_broken_truncated_skipped_array},
+    {"test_coco_broken_syntax_error", test_coco_broken_syntax_error},
+    {"test_coco_broken_trailing_data", test_coco_broken_trailing_data},
+    {"test_coco_broken_missing_comma", test_coco_broken_missing_comma},
+    {"test_coco_broken_list_element_not_object", test_coco_broken_list_element_not_object},
+    {"test_coco_broken_no_images", test_coco_broken_no_images},
+    {"test_coco_broken_images_not_array", test_coco_broken_images_not_array},
+    {"test_coco_broken_bbox_value_string", test_coco_broken_bbox_value_string},
+    {"test_coco_broken_no_geometry", test_coco_broken_no_geometry},
+    {"test_coco_broken_duplicate_image_id", test_coco_broken_duplicate_image_id},
     {"test_coco_null_fields", test_coco_null_fields},
-    {"test_coco_geometry", test_coco_geometry},
-    {"test_coco_duplicates_and_panoptic", test_coco_duplicates_and_panoptic},
-    {"test_coco_large_elements_and_windows", test_coco_large_elements_and_windows},
+    {"test_coco_null_bbox_is_image_label", test_coco_null_bbox_is_image_label},
+    {"test_coco_geometry_bbox", test_coco_geometry_bbox},
+    {"test_coco_geometry_polygon", test_coco_geometry_polygon},
+    {"test_coco_geometry_both", test_coco_geometry_both},
+    {"test_coco_duplicate_annotation_id", test_coco_duplicate_annotation_id},
+    {"test_coco_panoptic_segments", test_coco_panoptic_segments},
+    {"test_coco_captions_are_not_objects", test_coco_captions_are_not_objects},
+    {"test_coco_many_annotations_cross_windows", test_coco_many_annotations_cross_windows},
+    {"test_coco_element_larger_than_window", test_coco_element_larger_than_window},
     {"test_coco_validate_and_stats", test_coco_validate_and_stats},
     CU_TEST_INFO_NULL,
 };

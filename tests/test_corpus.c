@@ -151,9 +151,13 @@ static void test_corpus_voc(void)
     corpus_format("voc", 17, 15);
 }
 
-static void test_corpus_csv(void)
+static void test_corpus_csv_tfod(void)
 {
     corpus_format("csv-tfod", 3, 0);
+}
+
+static void test_corpus_csv_automl(void)
+{
     corpus_format("csv-automl", 1, 0);
 }
 
@@ -165,7 +169,8 @@ static void test_corpus_yolo(void)
 CU_TestInfo corpus_tests[] = {
     {"test_corpus_coco", test_corpus_coco},
     {"test_corpus_voc", test_corpus_voc},
-    {"test_corpus_csv", test_corpus_csv},
+    {"test_corpus_csv_tfod", test_corpus_csv_tfod},
+    {"test_corpus_csv_automl", test_corpus_csv_automl},
     {"test_corpus_yolo", test_corpus_yolo},
     CU_TEST_INFO_NULL,
 };

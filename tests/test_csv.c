@@ -111,14 +111,21 @@ static void test_csv_automl(void)
     CU_ASSERT_EQUAL(cap.v[2].kind, AP_REGION_NONE); /* a label without a box */
     T_ASSERT_STR(cap.v[2].concept, "leaf");
     t_capture_free(&cap);
-    /* without the SET column */
+    ap_context_free(ctx);
+}
+
+/* without the SET column */
+static void test_csv_automl_without_set(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
     CU_ASSERT_EQUAL_FATAL(run_csv("gs://b/1.jpg,Salad,0.1,0.2,,,0.5,0.6,,\n", ctx, &cap), AP_OK);
     CU_ASSERT_EQUAL(cap.n, 1);
     t_capture_free(&cap);
     ap_context_free(ctx);
 }
 
-static void test_csv_classification_and_generic(void)
+static void test_csv_classification(void)
 {
     ap_context *ctx = t_ctx();
     t_capture cap;
@@ -127,7 +134,14 @@ static void test_csv_classification_and_generic(void)
     T_ASSERT_STR(ctx->detail, "classification dialect (detected)");
     CU_ASSERT_EQUAL(cap.n, 2);
     t_capture_free(&cap);
-    /* generic, columns by number, no header, normalized */
+    ap_context_free(ctx);
+}
+
+/* generic, columns by number, no header, normalized */
+static void test_csv_generic_columns_by_number(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
     CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "generic"), AP_OK);
     CU_ASSERT_EQUAL(ap_option_set(ctx, "columns",
                                   "image=1,label=6,xmin=2,ymin=3,xmax=4,ymax=5"), AP_OK);
@@ -137,21 +151,40 @@ static void test_csv_classification_and_generic(void)
     CU_ASSERT_EQUAL_FATAL(cap.n, 1);
     CU_ASSERT_EQUAL(cap.v[0].box.right, 0.3);
     t_capture_free(&cap);
-    /* a header row with numbered columns is skipped */
+    ap_context_free(ctx);
+}
+
+/* a header row with numbered columns is skipped */
+static void test_csv_generic_header_row_skipped(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "generic"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "columns",
+                                  "image=1,label=6,xmin=2,ymin=3,xmax=4,ymax=5"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "coords", "normalized"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run_csv("path,x1,y1,x2,y2,class\np.jpg,0.1,0.2,0.3,0.4,cat\n", ctx,
                                   &cap), AP_OK);
     CU_ASSERT_EQUAL(cap.n, 1);
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 1);
     t_capture_free(&cap);
-    /* generic without --columns */
-    CU_ASSERT_EQUAL(ap_option_set(ctx, "columns", NULL), AP_OK);
+    ap_context_free(ctx);
+}
+
+/* generic without --columns */
+static void test_csv_generic_needs_columns(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "csv-dialect", "generic"), AP_OK);
+    CU_ASSERT_EQUAL(ap_option_set(ctx, "coords", "normalized"), AP_OK);
     CU_ASSERT_EQUAL(run_csv("a,b\n", ctx, &cap), AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "--columns"));
     t_capture_free(&cap);
     ap_context_free(ctx);
 }
 
-static void test_csv_not_csv(void)
+static void test_csv_no_dialect(void)
 {
     ap_context *ctx = t_ctx();
     t_capture cap;
@@ -159,6 +192,14 @@ static void test_csv_not_csv(void)
     CU_ASSERT_EQUAL(run_csv("just,some,words\nno,dialect,here\n", ctx, &cap), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.csv:1: cannot tell the CSV dialect"));
     t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_csv_binary_refused(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.from = "csv";
     const char *d = t_dir("csv_binary");
     char in[1024];
     snprintf(in, sizeof in, "%s/b.csv", d);
@@ -170,6 +211,14 @@ static void test_csv_not_csv(void)
     CU_ASSERT_EQUAL(t_capture_run(ctx, inputs, 1, &cap), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "binary"));
     t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_csv_unclosed_quote(void)
+{
+    ap_context *ctx = t_ctx();
+    t_capture cap;
+    ctx->opt.from = "csv";
     CU_ASSERT_EQUAL(run_csv("filename,width,height,class,xmin,ymin,xmax,ymax\n"
                             "a.jpg,1,1,\"unclosed,1,1,1,1\n", ctx, &cap), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "quoted field is not closed"));
@@ -321,12 +370,17 @@ static void test_csv_delimiter_option(void)
     ap_context_free(ctx);
 }
 
-static void test_csv_delimiter_values(void)
+/* a tab, spelled "tab" or "\t" */
+static void test_csv_delimiter_tab_spellings(void)
 {
-    char *out = NULL, *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "tab.csv --delimiter tab --quiet", NULL, NULL), 0);
     CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "tab.csv --delimiter '\\t' --quiet", NULL, NULL),
                     0);
+}
+
+static void test_csv_delimiter_bad_value(void)
+{
+    char *out = NULL, *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate " CSVDATA "tab.csv --delimiter ab", &out, &err), 64);
     T_ASSERT_STR(err, "annoport: --delimiter takes one character, or tab, not 'ab' (see "
                       "'annoport validate --help')\n");
@@ -345,8 +399,16 @@ static void test_csv_probe_bytes(void)
     const ap_reader *csv = ap_reader_find("csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     CU_ASSERT_EQUAL(csv->probe(&p), 70);
-    static const char other[] = "a.jpg;10\nb.jpg;20\n"; /* no known dialect, not .csv */
-    memset(buf, 0, sizeof buf);
+}
+
+/* a file of no known dialect, not named .csv, is not claimed */
+static void test_csv_probe_declines_unknown_text(void)
+{
+    unsigned char buf[AP_PROBE_BYTES] = {0};
+    ap_probe p = {"labels.txt", buf, 0};
+    const ap_reader *csv = ap_reader_find("csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    static const char other[] = "a.jpg;10\nb.jpg;20\n";
     memcpy(buf, other, sizeof other - 1);
     p.len = sizeof other - 1;
     CU_ASSERT_EQUAL(csv->probe(&p), 0);
@@ -450,8 +512,14 @@ CU_TestInfo csv_tests[] = {
     {"test_csv_tfod", test_csv_tfod},
     {"test_csv_bad_rows_have_lines", test_csv_bad_rows_have_lines},
     {"test_csv_automl", test_csv_automl},
-    {"test_csv_classification_and_generic", test_csv_classification_and_generic},
-    {"test_csv_not_csv", test_csv_not_csv},
+    {"test_csv_automl_without_set", test_csv_automl_without_set},
+    {"test_csv_classification", test_csv_classification},
+    {"test_csv_generic_columns_by_number", test_csv_generic_columns_by_number},
+    {"test_csv_generic_header_row_skipped", test_csv_generic_header_row_skipped},
+    {"test_csv_generic_needs_columns", test_csv_generic_needs_columns},
+    {"test_csv_no_dialect", test_csv_no_dialect},
+    {"test_csv_binary_refused", test_csv_binary_refused},
+    {"test_csv_unclosed_quote", test_csv_unclosed_quote},
     {"test_csv_semicolon_detected", test_csv_semicolon_detected},
     {"test_csv_semicolon_decimal_comma", test_csv_semicolon_decimal_comma},
     {"test_csv_semicolon_probed", test_csv_semicolon_probed},
@@ -460,8 +528,10 @@ CU_TestInfo csv_tests[] = {
     {"test_csv_tab_detected", test_csv_tab_detected},
     {"test_csv_pipe_detected", test_csv_pipe_detected},
     {"test_csv_delimiter_option", test_csv_delimiter_option},
-    {"test_csv_delimiter_values", test_csv_delimiter_values},
+    {"test_csv_delimiter_tab_spellings", test_csv_delimiter_tab_spellings},
+    {"test_csv_delimiter_bad_value", test_csv_delimiter_bad_value},
     {"test_csv_probe_bytes", test_csv_probe_bytes},
+    {"test_csv_probe_declines_unknown_text", test_csv_probe_declines_unknown_text},
     {"test_csv_clarifai_template", test_csv_clarifai_template},
     {"test_csv_clarifai_template_file_names", test_csv_clarifai_template_file_names},
     {"test_csv_classification_header_forced", test_csv_classification_header_forced},

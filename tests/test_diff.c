@@ -497,8 +497,13 @@ static void one_seed(int seed)
 
 static void test_diff_random_edits(void)
 {
-    for (int seed = 1; seed <= 24; seed++)
+    for (int seed = 1; seed <= 24; seed++) {
+        /* the assertions are one_seed's own lines: name the seed */
+        unsigned before = CU_get_number_of_failures();
         one_seed(seed);
+        if (CU_get_number_of_failures() != before)
+            fprintf(stderr, "\nrandom edits failed for seed %d\n", seed);
+    }
 }
 
 #define SYNC "tests/data/sync/"
@@ -540,13 +545,11 @@ static void test_diff_coco_export_round_trip(void)
     free(text);
 }
 
-/* The COCO export re-saved by a tool that drops the keys COCO does not
- * define: paired by file name, from the inputs pages or the manifest. */
-static void test_diff_coco_resaved_round_trip(void)
+/* The COCO export in d re-saved by a tool that drops the keys COCO does not
+ * define: exp-coco/resaved.json beside the export's manifest, and
+ * alone.json away from it. */
+static void resave_coco_export(const char *d)
 {
-    const char *dd = t_dir("diff_rt_resaved");
-    char d[512];
-    snprintf(d, sizeof d, "%s", dd);
     export_to(d, "coco");
     cJSON *coco = t_json(t_path(d, "exp-coco/annotations.json")), *e;
     CU_ASSERT_PTR_NOT_NULL_FATAL(coco);
@@ -558,49 +561,86 @@ static void test_diff_coco_resaved_round_trip(void)
     t_write(t_path(d, "alone.json"), text);
     free(text);
     cJSON_Delete(coco);
-    const char *empty = "{\"ok\":true,\"deletes\":0,\"patches\":0,\"posts\":0,\"unchanged\":7,"
-                        "\"not_compared\":0,\"unknown_inputs\":0,\"paired_by_id\":0,"
-                        "\"paired_by_file_name\":4}\n";
+}
+
+static const char resaved_empty_plan[] =
+    "{\"ok\":true,\"deletes\":0,\"patches\":0,\"posts\":0,\"unchanged\":7,"
+    "\"not_compared\":0,\"unknown_inputs\":0,\"paired_by_id\":0,"
+    "\"paired_by_file_name\":4}\n";
+
+/* The re-saved export beside its manifest: paired by the manifest's file
+ * names. */
+static void test_diff_coco_resaved_round_trip(void)
+{
+    const char *dd = t_dir("diff_rt_resaved");
+    char d[512];
+    snprintf(d, sizeof d, "%s", dd);
+    resave_coco_export(d);
     char *out = diff_json(SYNC "annotations.json", t_path(d, "exp-coco/resaved.json"),
                           t_path(d, "plan1"), "");
-    T_ASSERT_STR(out, empty);
-    free(out);
-    out = diff_json(SYNC "annotations.json", t_path(d, "alone.json"), t_path(d, "plan2"),
-                    "--inputs " SYNC "inputs.json");
-    T_ASSERT_STR(out, empty);
+    T_ASSERT_STR(out, resaved_empty_plan);
     free(out);
     CU_ASSERT_FALSE(t_exists(t_path(d, "plan1/requests")));
+}
+
+/* the same file away from the export's manifest: paired by the file names
+ * of the inputs pages */
+static void test_diff_coco_resaved_paired_by_inputs_pages(void)
+{
+    const char *dd = t_dir("diff_rt_resaved_alone");
+    char d[512];
+    snprintf(d, sizeof d, "%s", dd);
+    resave_coco_export(d);
+    char *out = diff_json(SYNC "annotations.json", t_path(d, "alone.json"), t_path(d, "plan2"),
+                          "--inputs " SYNC "inputs.json");
+    T_ASSERT_STR(out, resaved_empty_plan);
+    free(out);
     CU_ASSERT_FALSE(t_exists(t_path(d, "plan2/requests")));
 }
 
 /* VOC and TF-OD CSV hold boxes only: CURRENT's polygons and image-level
  * labels are not compared, and left alone. */
-static void test_diff_voc_csv_round_trip(void)
+static void test_diff_voc_round_trip(void)
 {
-    const char *dd = t_dir("diff_rt_voc_csv");
-    char d[512], *out, *err = NULL;
+    const char *dd = t_dir("diff_rt_voc");
+    char d[512], *out;
     snprintf(d, sizeof d, "%s", dd);
     export_to(d, "voc");
-    export_to(d, "csv");
     out = diff_json(SYNC "annotations.json", t_path(d, "exp-voc"), t_path(d, "plan-voc"), "");
     T_ASSERT_STR(out, "{\"ok\":true,\"deletes\":0,\"patches\":0,\"posts\":0,\"unchanged\":3,"
                       "\"not_compared\":4,\"unknown_inputs\":0,\"paired_by_id\":0,"
                       "\"paired_by_file_name\":4}\n");
     free(out);
+    CU_ASSERT_FALSE(t_exists(t_path(d, "plan-voc/requests")));
+    cJSON *m = t_json(t_path(d, "plan-voc/manifest.json"));
+    char *kinds = cJSON_PrintUnformatted(get(m, "not_compared_kinds"));
+    T_ASSERT_STR(kinds, "[\"polygons\",\"image_labels\",\"absent_labels\"]");
+    free(kinds);
+    cJSON_Delete(m);
+}
+
+static void test_diff_csv_round_trip(void)
+{
+    const char *dd = t_dir("diff_rt_csv");
+    char d[512], *out;
+    snprintf(d, sizeof d, "%s", dd);
+    export_to(d, "csv");
     out = diff_json(SYNC "annotations.json", t_path(d, "exp-csv/annotations.csv"),
                     t_path(d, "plan-csv"), "");
     T_ASSERT_STR(out, "{\"ok\":true,\"deletes\":0,\"patches\":0,\"posts\":0,\"unchanged\":3,"
                       "\"not_compared\":4,\"unknown_inputs\":0,\"paired_by_id\":0,"
                       "\"paired_by_file_name\":3}\n");
     free(out);
-    CU_ASSERT_FALSE(t_exists(t_path(d, "plan-voc/requests")));
     CU_ASSERT_FALSE(t_exists(t_path(d, "plan-csv/requests")));
-    cJSON *m = t_json(t_path(d, "plan-voc/manifest.json"));
-    char *kinds = cJSON_PrintUnformatted(get(m, "not_compared_kinds"));
-    T_ASSERT_STR(kinds, "[\"polygons\",\"image_labels\",\"absent_labels\"]");
-    free(kinds);
-    cJSON_Delete(m);
-    /* the summary says what was not compared */
+}
+
+/* the summary says what was not compared */
+static void test_diff_summary_says_what_was_not_compared(void)
+{
+    const char *dd = t_dir("diff_rt_voc_summary");
+    char d[512], *out = NULL, *err = NULL;
+    snprintf(d, sizeof d, "%s", dd);
+    export_to(d, "voc");
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "diff " SYNC "annotations.json '%s/exp-voc' -o '%s/plan-voc2'", d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, &err), 0);
@@ -680,6 +720,17 @@ static void test_diff_polygon_patch(void)
     cJSON_Delete(patch);
 }
 
+/* DESIRED with an image CURRENT does not hold (new/bird.jpg). */
+static void write_desired_with_new_image(const char *d)
+{
+    t_write(t_path(d, "desired.json"),
+            "{\"images\":[{\"id\":1,\"file_name\":\"dog.jpg\",\"width\":640,\"height\":480},"
+            "{\"id\":2,\"file_name\":\"new/bird.jpg\",\"width\":100,\"height\":100},"
+            "{\"id\":3,\"file_name\":\"blank.jpg\",\"width\":100,\"height\":100}],"
+            "\"annotations\":[{\"id\":1,\"image_id\":2,\"category_id\":1,\"bbox\":[10,10,20,20]}],"
+            "\"categories\":[{\"id\":1,\"name\":\"bird\"}]}");
+}
+
 /* A DESIRED image CURRENT does not hold: a warning, a count, no posts
  * unless asked. */
 static void test_diff_unknown_input(void)
@@ -687,12 +738,7 @@ static void test_diff_unknown_input(void)
     const char *dd = t_dir("diff_unknown");
     char d[512], cmd[2048], *out = NULL, *err = NULL;
     snprintf(d, sizeof d, "%s", dd);
-    t_write(t_path(d, "desired.json"),
-            "{\"images\":[{\"id\":1,\"file_name\":\"dog.jpg\",\"width\":640,\"height\":480},"
-            "{\"id\":2,\"file_name\":\"new/bird.jpg\",\"width\":100,\"height\":100},"
-            "{\"id\":3,\"file_name\":\"blank.jpg\",\"width\":100,\"height\":100}],"
-            "\"annotations\":[{\"id\":1,\"image_id\":2,\"category_id\":1,\"bbox\":[10,10,20,20]}],"
-            "\"categories\":[{\"id\":1,\"name\":\"bird\"}]}");
+    write_desired_with_new_image(d);
     snprintf(cmd, sizeof cmd, "diff " SYNC "annotations.json '%s/desired.json' --inputs "
              SYNC "inputs.json -o '%s/plan' --json", d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, &err), 0);
@@ -706,6 +752,15 @@ static void test_diff_unknown_input(void)
                       "posted (--post-unknown-inputs posts them)\n");
     free(out);
     free(err);
+}
+
+/* --post-unknown-inputs posts them, under the input id of their file name */
+static void test_diff_post_unknown_inputs(void)
+{
+    const char *dd = t_dir("diff_unknown_posted");
+    char d[512], cmd[2048], *out = NULL;
+    snprintf(d, sizeof d, "%s", dd);
+    write_desired_with_new_image(d);
     snprintf(cmd, sizeof cmd, "diff " SYNC "annotations.json '%s/desired.json' --inputs "
              SYNC "inputs.json -o '%s/plan2' --json --post-unknown-inputs --quiet", d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
@@ -717,26 +772,50 @@ static void test_diff_unknown_input(void)
     cJSON_Delete(post);
 }
 
-/* A converted dataset, exported back and diffed: no rounding noise; nor
- * against a CURRENT whose coordinates the API kept as float32. */
-static void test_diff_rounding(void)
+/* A generated dataset in d (base.json), converted (post/) and exported
+ * back to COCO (exp/). */
+static void rounding_case(const char *d)
 {
-    const char *dd = t_dir("diff_rounding");
-    char d[512], cmd[4096];
-    snprintf(d, sizeof d, "%s", dd);
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s '%s/tools/gen_dataset.py' --images 120 --seed 5 --quiet --out "
              "'%s/base.json' && %s convert '%s/base.json' --annotation-ids hash -o '%s/post' "
              "--quiet && %s convert '%s/post' --to coco -o '%s/exp' --quiet",
              t_python(), t_shared(), d, t_bin(), d, d, t_bin(), d, d);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
+}
+
+/* A converted dataset, exported back and diffed: no rounding noise; */
+static void test_diff_export_has_no_rounding_noise(void)
+{
+    const char *dd = t_dir("diff_rounding");
+    char d[512];
+    snprintf(d, sizeof d, "%s", dd);
+    rounding_case(d);
     char *out = diff_json(t_path(d, "post"), t_path(d, "exp/annotations.json"),
                           t_path(d, "plan1"), "");
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "\"deletes\":0,\"patches\":0,\"posts\":0,") : NULL);
     free(out);
-    out = diff_json(t_path(d, "post"), t_path(d, "base.json"), t_path(d, "plan2"), "");
+}
+
+/* nor against the dataset it came from, */
+static void test_diff_source_has_no_rounding_noise(void)
+{
+    const char *dd = t_dir("diff_rounding_source");
+    char d[512];
+    snprintf(d, sizeof d, "%s", dd);
+    rounding_case(d);
+    char *out = diff_json(t_path(d, "post"), t_path(d, "base.json"), t_path(d, "plan2"), "");
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "\"deletes\":0,\"patches\":0,\"posts\":0,") : NULL);
     free(out);
-    /* the app's float32 copy */
+}
+
+/* nor against a CURRENT whose coordinates the API kept as float32 */
+static void test_diff_float32_current_has_no_rounding_noise(void)
+{
+    const char *dd = t_dir("diff_rounding_float32");
+    char d[512];
+    snprintf(d, sizeof d, "%s", dd);
+    rounding_case(d);
     cJSON *cur = requests_of(t_path(d, "post"), "post"), *a;
     int n = 0;
     cJSON_ArrayForEach(a, cur)
@@ -752,16 +831,18 @@ static void test_diff_rounding(void)
     CU_ASSERT(n > 100);
     write_page(t_path(d, "float32.json"), cur);
     cJSON_Delete(cur);
-    out = diff_json(t_path(d, "float32.json"), t_path(d, "base.json"), t_path(d, "plan3"), "");
+    char *out = diff_json(t_path(d, "float32.json"), t_path(d, "base.json"), t_path(d, "plan3"),
+                          "");
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "\"deletes\":0,\"patches\":0,\"posts\":0,") : NULL);
     free(out);
     CU_ASSERT_FALSE(t_exists(t_path(d, "plan3/requests")));
 }
 
-static void test_diff_self_is_empty(void)
+/* CURRENT in d: the COCO sample converted, with annotation ids, as a list
+ * page (current.json). */
+static void sample_current(const char *d)
 {
-    const char *d = t_dir("diff_self");
-    char cmd[2048], *out = NULL;
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/post' --quiet",
              t_bin(), d);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
@@ -773,6 +854,13 @@ static void test_diff_self_is_empty(void)
     }
     write_page(t_path(d, "current.json"), cur);
     cJSON_Delete(cur);
+}
+
+static void test_diff_self_is_empty(void)
+{
+    const char *d = t_dir("diff_self");
+    char cmd[2048], *out = NULL;
+    sample_current(d);
     snprintf(cmd, sizeof cmd, "diff '%s/current.json' '%s/current.json' -o '%s/plan' --json", d,
              d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
@@ -781,8 +869,15 @@ static void test_diff_self_is_empty(void)
                       "\"paired_by_file_name\":0}\n");
     free(out);
     CU_ASSERT_FALSE(t_exists(t_path(d, "plan/requests")));
-    /* and against the dataset it came from (its image without objects is
-     * not in CURRENT, and needs nothing) */
+}
+
+/* against the dataset it came from (its image without objects is not in
+ * CURRENT, and needs nothing) */
+static void test_diff_against_source_is_empty(void)
+{
+    const char *d = t_dir("diff_self_source");
+    char cmd[2048], *out = NULL;
+    sample_current(d);
     snprintf(cmd, sizeof cmd, "diff '%s/current.json' samples/coco/instances.json -o '%s/plan2' "
              "--json", d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
@@ -790,13 +885,26 @@ static void test_diff_self_is_empty(void)
                       "\"not_compared\":0,\"unknown_inputs\":0,\"paired_by_id\":3,"
                       "\"paired_by_file_name\":0}\n");
     free(out);
-    /* an input DESIRED does not name is left alone */
+}
+
+/* DESIRED naming one of CURRENT's three inputs. */
+static void write_fewer(const char *d)
+{
     t_write(t_path(d, "fewer.json"),
             "{\"images\":[{\"id\":1,\"file_name\":\"kitchen/0001.jpg\",\"width\":640,"
             "\"height\":480}],\"annotations\":[{\"id\":10,\"image_id\":1,\"category_id\":3,"
             "\"bbox\":[100,120,50.5,40]},{\"id\":11,\"image_id\":1,\"category_id\":17,"
             "\"bbox\":[600,400,60,100]}],\"categories\":[{\"id\":3,\"name\":\"cup\"},"
             "{\"id\":17,\"name\":\"cat\"}]}");
+}
+
+/* an input DESIRED does not name is left alone */
+static void test_diff_input_not_in_desired_left_alone(void)
+{
+    const char *d = t_dir("diff_fewer");
+    char cmd[2048], *out = NULL;
+    sample_current(d);
+    write_fewer(d);
     snprintf(cmd, sizeof cmd, "diff '%s/current.json' '%s/fewer.json' -o '%s/plan4' --json", d,
              d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
@@ -804,6 +912,15 @@ static void test_diff_self_is_empty(void)
                       "\"not_compared\":0,\"unknown_inputs\":0,\"paired_by_id\":1,"
                       "\"paired_by_file_name\":0}\n");
     free(out);
+}
+
+/* unless --delete-missing-inputs */
+static void test_diff_delete_missing_inputs(void)
+{
+    const char *d = t_dir("diff_fewer_deleted");
+    char cmd[2048], *out = NULL;
+    sample_current(d);
+    write_fewer(d);
     snprintf(cmd, sizeof cmd, "diff '%s/current.json' '%s/fewer.json' -o '%s/plan5' --json "
              "--delete-missing-inputs", d, d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
@@ -811,14 +928,25 @@ static void test_diff_self_is_empty(void)
                       "\"not_compared\":0,\"unknown_inputs\":0,\"paired_by_id\":1,"
                       "\"paired_by_file_name\":0}\n");
     free(out);
-    /* CURRENT without ids is refused */
+}
+
+/* CURRENT without ids is refused */
+static void test_diff_current_without_ids_refused(void)
+{
+    const char *d = t_dir("diff_no_ids");
+    char cmd[2048], *err = NULL;
     snprintf(cmd, sizeof cmd, "diff samples/expected/coco samples/coco/instances.json -o "
              "'%s/plan3'", d);
-    char *err = NULL;
     CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), 65);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "have no ids") : NULL);
     free(err);
-    /* and says so on standard output under --json */
+}
+
+/* and says so on standard output under --json */
+static void test_diff_current_without_ids_json(void)
+{
+    const char *d = t_dir("diff_no_ids_json");
+    char cmd[2048], *out = NULL;
     snprintf(cmd, sizeof cmd, "diff samples/expected/coco samples/coco/instances.json -o "
              "'%s/plan3' --json 2>/dev/null", d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 65);
@@ -878,13 +1006,26 @@ static void test_diff_yolo_round_trip(void)
 CU_TestInfo diff_tests[] = {
     {"test_diff_rejects_keep_current", test_diff_rejects_keep_current},
     {"test_diff_self_is_empty", test_diff_self_is_empty},
+    {"test_diff_against_source_is_empty", test_diff_against_source_is_empty},
+    {"test_diff_input_not_in_desired_left_alone", test_diff_input_not_in_desired_left_alone},
+    {"test_diff_delete_missing_inputs", test_diff_delete_missing_inputs},
+    {"test_diff_current_without_ids_refused", test_diff_current_without_ids_refused},
+    {"test_diff_current_without_ids_json", test_diff_current_without_ids_json},
     {"test_diff_coco_export_round_trip", test_diff_coco_export_round_trip},
     {"test_diff_coco_resaved_round_trip", test_diff_coco_resaved_round_trip},
-    {"test_diff_voc_csv_round_trip", test_diff_voc_csv_round_trip},
+    {"test_diff_coco_resaved_paired_by_inputs_pages",
+     test_diff_coco_resaved_paired_by_inputs_pages},
+    {"test_diff_voc_round_trip", test_diff_voc_round_trip},
+    {"test_diff_csv_round_trip", test_diff_csv_round_trip},
+    {"test_diff_summary_says_what_was_not_compared", test_diff_summary_says_what_was_not_compared},
     {"test_diff_emptied_image", test_diff_emptied_image},
     {"test_diff_polygon_patch", test_diff_polygon_patch},
     {"test_diff_unknown_input", test_diff_unknown_input},
-    {"test_diff_rounding", test_diff_rounding},
+    {"test_diff_post_unknown_inputs", test_diff_post_unknown_inputs},
+    {"test_diff_export_has_no_rounding_noise", test_diff_export_has_no_rounding_noise},
+    {"test_diff_source_has_no_rounding_noise", test_diff_source_has_no_rounding_noise},
+    {"test_diff_float32_current_has_no_rounding_noise",
+     test_diff_float32_current_has_no_rounding_noise},
     {"test_diff_random_edits", test_diff_random_edits},
     {"test_diff_yolo_round_trip", test_diff_yolo_round_trip},
     CU_TEST_INFO_NULL,

@@ -59,37 +59,65 @@ static void test_export_list_pages(void)
     T_ASSERT_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(coco, "categories"),
                                                         0), "name")->valuestring, "Dog");
     cJSON_Delete(coco);
+}
 
-    /* model annotations kept on request; the user filter */
-    snprintf(args, sizeof args, "validate samples/clarifai/annotations-page.json "
-             "--include-model-annotations --json");
-    j = json_out(args, &rc);
+/* model annotations kept on request */
+static void test_export_model_annotations_on_request(void)
+{
+    int rc;
+    cJSON *j = json_out("validate samples/clarifai/annotations-page.json "
+                        "--include-model-annotations --json", &rc);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_EQUAL(count(j, "objects_filtered"), 0);
     CU_ASSERT_EQUAL(count(j, "objects_written"), 4);
     cJSON_Delete(j);
-    snprintf(args, sizeof args, "validate samples/clarifai/annotations-page.json --only-user-ids bob "
-             "--json");
-    j = json_out(args, &rc);
+}
+
+/* the user filter */
+static void test_export_only_user_ids(void)
+{
+    int rc;
+    cJSON *j = json_out("validate samples/clarifai/annotations-page.json --only-user-ids bob "
+                        "--json", &rc);
+    CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_EQUAL(count(j, "objects_written"), 1);
     CU_ASSERT_EQUAL(count(j, "objects_filtered"), 3);
     cJSON_Delete(j);
+}
 
-    /* without sizes, a pixel format rejects; YOLO needs none */
+/* without sizes, a pixel format rejects; */
+static void test_export_pixel_format_needs_sizes(void)
+{
+    const char *d = t_dir("export_no_sizes");
+    char args[2048];
+    int rc;
     snprintf(args, sizeof args, "convert samples/clarifai/annotations-page.json --to voc -o %s/voc "
              "--json --allow-empty", d);
-    j = json_out(args, &rc);
+    cJSON *j = json_out(args, &rc);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "rejects"),
                                         "missing_image_size")->valueint, 1);
     cJSON_Delete(j);
+}
+
+/* YOLO needs none */
+static void test_export_yolo_needs_no_sizes(void)
+{
+    const char *d = t_dir("export_yolo_no_sizes");
+    char args[2048];
     snprintf(args, sizeof args, "convert samples/clarifai/annotations-page.json --to yolo -o %s/yolo "
              "--quiet", d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
     char *lab = t_read(t_path(d, "yolo/labels/img-1.txt"), NULL);
     T_ASSERT_STR(lab, "0 0.5 0.25 0.5 0.5\n1 0.1 0.1 0.3 0.1 0.2 0\n");
     free(lab);
-    /* --sizes gives them too */
+}
+
+/* --sizes gives them too */
+static void test_export_sizes_file(void)
+{
+    const char *d = t_dir("export_sizes");
+    char args[2048];
     t_write(t_path(d, "sizes.csv"), "input_id,width,height\nimg-1,400,200\n");
     snprintf(args, sizeof args, "convert samples/clarifai/annotations-page.json --to voc -o %s/voc2 "
              "--sizes %s/sizes.csv --quiet", d, d);
@@ -124,17 +152,28 @@ static void test_export_ids_are_kept(void)
     ap_context_free(ctx);
 }
 
-static void test_export_bad_pages(void)
+/* a page whose status is a failure */
+static void test_export_failed_page(void)
 {
     char *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate tests/data/clarifai/failed.json", NULL, &err), 65);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "failed.json:") : NULL);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "Failure") : NULL);
     free(err);
+}
+
+static void test_export_truncated_page(void)
+{
+    char *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate --from clarifai tests/data/clarifai/truncated.json", NULL,
                           &err), 65);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "truncated.json:1:") : NULL);
     free(err);
+}
+
+static void test_export_annotation_without_input_id(void)
+{
+    char *err = NULL;
     const char *d = t_dir("export_bad");
     t_write(t_path(d, "noid.json"), "{\"annotations\":[{\"data\":{}}]}");
     char args[1200];
@@ -167,49 +206,61 @@ static int same_boxes(const t_capture *a, const t_capture *b, double tol)
     return 1;
 }
 
-static void test_export_voc_round_trip(void)
+/* VOC -> Clarifai -> VOC under one --voc-edges convention. */
+static void voc_round_trip(const char *edge, ap_voc_edges ev)
 {
-    const char *edges[3] = {"inclusive", "zero-based", "clarifai-sdk"};
-    const ap_voc_edges ev[3] = {AP_VOC_INCLUSIVE, AP_VOC_ZERO_BASED, AP_VOC_CLARIFAI_SDK};
-    for (int e = 0; e < 3; e++) {
-        const char *d = t_dir("export_voc");
-        char args[2048], back[1024];
-        snprintf(args, sizeof args, "convert samples/voc --images samples/voc/JPEGImages "
-                 "--voc-edges %s -o %s/clarifai --quiet", edges[e], d);
-        CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
-        snprintf(args, sizeof args, "convert %s/clarifai --to voc --voc-edges %s -o %s/voc "
-                 "--quiet", d, edges[e], d);
-        CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
-        /* the same integers and decimals in the XML (pose and flags have no
-         * place in a Clarifai request, so they do not come back) */
-        snprintf(back, sizeof back, "%s/voc/Annotations/000001.xml", d);
-        char *xml = t_read(back, NULL);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
-        const char *want[] = {"<xmin>71</xmin>", "<ymin>252</ymin>", "<xmax>216</xmax>",
-                              "<ymax>314</ymax>", "<xmin>8.25</xmin>", "<ymax>201.5</ymax>",
-                              "<filename>000001.jpg</filename>", "<width>500</width>"};
-        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-            if (!strstr(xml, want[i]))
-                fprintf(stderr, "\n--voc-edges %s: no %s in\n%s\n", edges[e], want[i], xml);
-            CU_ASSERT_PTR_NOT_NULL(strstr(xml, want[i]));
-        }
-        free(xml);
-        /* read back: the same annotations */
-        ap_context *ctx = t_ctx();
-        ctx->opt.voc_edges = ev[e];
-        ctx->opt.images_dir = "samples/voc/JPEGImages";
-        t_capture a, b;
-        const char *in1[1] = {"samples/voc"};
-        char vp[1100];
-        snprintf(vp, sizeof vp, "%s/voc", d);
-        const char *in2[1] = {vp};
-        CU_ASSERT_EQUAL(t_capture_run(ctx, in1, 1, &a), AP_OK);
-        CU_ASSERT_EQUAL(t_capture_run(ctx, in2, 1, &b), AP_OK);
-        CU_ASSERT_TRUE(same_boxes(&a, &b, 1e-15));
-        t_capture_free(&a);
-        t_capture_free(&b);
-        ap_context_free(ctx);
+    const char *d = t_dir("export_voc");
+    char args[2048], back[1024];
+    snprintf(args, sizeof args, "convert samples/voc --images samples/voc/JPEGImages "
+             "--voc-edges %s -o %s/clarifai --quiet", edge, d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "convert %s/clarifai --to voc --voc-edges %s -o %s/voc "
+             "--quiet", d, edge, d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
+    /* the same integers and decimals in the XML (pose and flags have no
+     * place in a Clarifai request, so they do not come back) */
+    snprintf(back, sizeof back, "%s/voc/Annotations/000001.xml", d);
+    char *xml = t_read(back, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+    const char *want[] = {"<xmin>71</xmin>", "<ymin>252</ymin>", "<xmax>216</xmax>",
+                          "<ymax>314</ymax>", "<xmin>8.25</xmin>", "<ymax>201.5</ymax>",
+                          "<filename>000001.jpg</filename>", "<width>500</width>"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        if (!strstr(xml, want[i]))
+            fprintf(stderr, "\n--voc-edges %s: no %s in\n%s\n", edge, want[i], xml);
+        CU_ASSERT_PTR_NOT_NULL(strstr(xml, want[i]));
     }
+    free(xml);
+    /* read back: the same annotations */
+    ap_context *ctx = t_ctx();
+    ctx->opt.voc_edges = ev;
+    ctx->opt.images_dir = "samples/voc/JPEGImages";
+    t_capture a, b;
+    const char *in1[1] = {"samples/voc"};
+    char vp[1100];
+    snprintf(vp, sizeof vp, "%s/voc", d);
+    const char *in2[1] = {vp};
+    CU_ASSERT_EQUAL(t_capture_run(ctx, in1, 1, &a), AP_OK);
+    CU_ASSERT_EQUAL(t_capture_run(ctx, in2, 1, &b), AP_OK);
+    CU_ASSERT_TRUE(same_boxes(&a, &b, 1e-15));
+    t_capture_free(&a);
+    t_capture_free(&b);
+    ap_context_free(ctx);
+}
+
+static void test_export_voc_round_trip_inclusive(void)
+{
+    voc_round_trip("inclusive", AP_VOC_INCLUSIVE);
+}
+
+static void test_export_voc_round_trip_zero_based(void)
+{
+    voc_round_trip("zero-based", AP_VOC_ZERO_BASED);
+}
+
+static void test_export_voc_round_trip_clarifai_sdk(void)
+{
+    voc_round_trip("clarifai-sdk", AP_VOC_CLARIFAI_SDK);
 }
 
 static void test_export_coco_round_trip(void)
@@ -253,9 +304,9 @@ static void test_export_coco_round_trip(void)
     ap_context_free(ctx);
 }
 
+/* the raccoon CSV comes back byte for byte */
 static void test_export_csv_round_trip(void)
 {
-    /* the raccoon CSV comes back byte for byte */
     const char *d = t_dir("export_csv");
     char src[1024], cmd[4096];
     snprintf(src, sizeof src, "%s/corpus/datitran__raccoon_dataset/data/raccoon_labels.csv",
@@ -264,7 +315,13 @@ static void test_export_csv_round_trip(void)
              "'%s/clarifai' --to csv -o '%s/csv' --quiet", t_bin(), src, d, t_bin(), d, d);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
     CU_ASSERT_TRUE(t_same_file(src, t_path(d, "csv/annotations.csv")));
-    /* a label a spreadsheet would run is defused, and read back as it was */
+}
+
+/* a label a spreadsheet would run is defused, and read back as it was */
+static void test_export_csv_formula_defused(void)
+{
+    const char *d = t_dir("export_csv_formula");
+    char cmd[4096];
     t_write(t_path(d, "f.csv"), "filename,width,height,class,xmin,ymin,xmax,ymax\n"
                                 "a.jpg,10,10,=SUM(A1),1,1,5,5\n");
     snprintf(cmd, sizeof cmd, "%s convert '%s/f.csv' -o '%s/fc' --quiet && %s convert '%s/fc' "
@@ -277,13 +334,19 @@ static void test_export_csv_round_trip(void)
     text = t_read(t_path(d, "f3/requests/post-annotations-000001.json"), NULL);
     CU_ASSERT_PTR_NOT_NULL(text ? strstr(text, "\"name\":\"=SUM(A1)\"") : NULL);
     free(text);
-    /* AutoML: normalized, no sizes needed, images without objects kept, each
-     * with its set and its path (a gs:// URI whole) */
+}
+
+/* AutoML: normalized, no sizes needed, images without objects kept, each
+ * with its set and its path (a gs:// URI whole) */
+static void test_export_csv_automl_round_trip(void)
+{
+    const char *d = t_dir("export_csv_automl");
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s convert samples/csv/automl.csv -o '%s/am' --quiet && %s "
              "convert '%s/am' --to csv --csv-dialect automl -o '%s/am2' --quiet", t_bin(), d,
              t_bin(), d, d);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
-    text = t_read(t_path(d, "am2/annotations.csv"), NULL);
+    char *text = t_read(t_path(d, "am2/annotations.csv"), NULL);
     T_ASSERT_STR(text, "TRAIN,gs://my-bucket/salads/img1.jpg,Salad,0.1,0.2,,,0.5,0.6,,\n"
                        "TRAIN,gs://my-bucket/salads/img1.jpg,Baked Goods,0,0,,,1,1,,\n"
                        "TEST,salads/img2.jpg,Tomato,0.2,0.1,,,0.6,0.5,,\n"
@@ -317,7 +380,16 @@ static void test_export_yolo_by_hand(void)
     char *yaml = t_read(t_path(d, "y/data.yaml"), NULL);
     CU_ASSERT_PTR_NOT_NULL(yaml ? strstr(yaml, "nc: 3\nnames:\n  0: \"cup\"\n") : NULL);
     free(yaml);
-    /* the image without objects has an empty label file */
+}
+
+/* the image without objects has an empty label file */
+static void test_export_yolo_empty_label_file(void)
+{
+    const char *d = t_dir("export_yolo_empty");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s convert samples/expected/coco --to yolo -o '%s/y' --quiet",
+             t_bin(), d);
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
     size_t len = 99;
     char *empty = t_read(t_path(d, "y/labels/empty.txt"), &len);
     CU_ASSERT_PTR_NOT_NULL(empty);
@@ -355,11 +427,23 @@ static void test_export_sdk_layout(void)
 CU_TestInfo export_tests[] = {
     {"test_export_sdk_layout", test_export_sdk_layout},
     {"test_export_list_pages", test_export_list_pages},
+    {"test_export_model_annotations_on_request", test_export_model_annotations_on_request},
+    {"test_export_only_user_ids", test_export_only_user_ids},
+    {"test_export_pixel_format_needs_sizes", test_export_pixel_format_needs_sizes},
+    {"test_export_yolo_needs_no_sizes", test_export_yolo_needs_no_sizes},
+    {"test_export_sizes_file", test_export_sizes_file},
     {"test_export_ids_are_kept", test_export_ids_are_kept},
-    {"test_export_bad_pages", test_export_bad_pages},
-    {"test_export_voc_round_trip", test_export_voc_round_trip},
+    {"test_export_failed_page", test_export_failed_page},
+    {"test_export_truncated_page", test_export_truncated_page},
+    {"test_export_annotation_without_input_id", test_export_annotation_without_input_id},
+    {"test_export_voc_round_trip_inclusive", test_export_voc_round_trip_inclusive},
+    {"test_export_voc_round_trip_zero_based", test_export_voc_round_trip_zero_based},
+    {"test_export_voc_round_trip_clarifai_sdk", test_export_voc_round_trip_clarifai_sdk},
     {"test_export_coco_round_trip", test_export_coco_round_trip},
     {"test_export_csv_round_trip", test_export_csv_round_trip},
+    {"test_export_csv_formula_defused", test_export_csv_formula_defused},
+    {"test_export_csv_automl_round_trip", test_export_csv_automl_round_trip},
     {"test_export_yolo_by_hand", test_export_yolo_by_hand},
+    {"test_export_yolo_empty_label_file", test_export_yolo_empty_label_file},
     CU_TEST_INFO_NULL,
 };

@@ -75,11 +75,14 @@ static void test_hardening_fuzz_replay(void)
     CU_ASSERT(files >= 2);
 }
 
-static void test_hardening_write_fails(void)
+/* Writes that fail (ENOSPC), the Nth file of the temporary output opened on
+ * /dev/full: 5 objects, 1 per request, so rejects.jsonl, 5 requests and the
+ * manifest are opened, and each failing one fails the run with 74 and no
+ * output left. */
+static void test_hardening_write_fails_into_folder(void)
 {
     const char *d = t_dir("hard_write");
     char cmd[2048], *err = NULL;
-    /* 5 objects, 1 per request: rejects.jsonl, 5 requests, the manifest */
     for (int n = 1; n <= 7; n++) {
         snprintf(cmd, sizeof cmd, "ANNOPORT_FAIL_OPEN=%d LD_PRELOAD='%s' %s convert "
                  "samples/coco/instances.json -o '%s/out' --batch-size 1", n, fault_lib(),
@@ -90,12 +93,23 @@ static void test_hardening_write_fails(void)
         CU_ASSERT_FALSE(t_exists(t_path(d, "out")));
         CU_ASSERT_EQUAL(temporaries(d), 0);
     }
-    /* and to a zip */
+}
+
+static void test_hardening_write_fails_into_zip(void)
+{
+    const char *d = t_dir("hard_write_zip");
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "ANNOPORT_FAIL_OPEN=2 LD_PRELOAD='%s' %s convert "
              "samples/coco/instances.json -o '%s/out.zip'", fault_lib(), plain_bin(), d);
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 74);
     CU_ASSERT_EQUAL(t_count_entries(d), 0);
-    /* an existing output stays as it was */
+}
+
+/* A write that fails under --force leaves the existing output as it was. */
+static void test_hardening_write_fails_keeps_existing_output(void)
+{
+    const char *d = t_dir("hard_write_existing");
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s convert samples/voc -o '%s/out' --quiet", plain_bin(), d);
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
     char *before = t_read(t_path(d, "out/manifest.json"), NULL);
@@ -110,41 +124,97 @@ static void test_hardening_write_fails(void)
     CU_ASSERT_EQUAL(temporaries(d), 0);
 }
 
+/* The exit statuses a failed run may end with (the man page's EXIT STATUS;
+ * SPEC section 5 lists all but 71, out of memory): 64 is for the command
+ * line, which an allocation cannot make wrong. */
+static int documented_failure(int rc)
+{
+    return rc == 65 || rc == 66 || rc == 71 || rc == 73 || rc == 74;
+}
+
+/* One conversion with its nth allocation failing, against the normal
+ * run's standard output (want) and tree (ref); *rc gets its exit status.
+ * Returns what is wrong with it (NULL: nothing), saying so when say is set,
+ * and removes its output. */
+static const char *failing_allocation(long n, const char *ref, const char *out,
+                                      const char *want, int say, int *rc)
+{
+    char cmd[2048], *got = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "ANNOPORT_FAIL_ALLOC=%ld LD_PRELOAD='%s' %s convert "
+             "samples/coco/instances.json -o '%s'", n, fault_lib(), plain_bin(), out);
+    *rc = t_sh(cmd, &got, &err);
+    int left = t_exists(out);
+    const char *why = NULL;
+    if (*rc == 0 && !left)
+        why = "exit 0 and no output";
+    else if (*rc == 0 && strcmp(t_str(got), want) != 0)
+        why = "exit 0, standard output differs from a normal run's";
+    else if (*rc == 0 && !t_same_tree(ref, out, say))
+        why = "exit 0, the output tree differs from a normal run's";
+    else if (*rc != 0 && !documented_failure(*rc))
+        why = "an exit status the documentation does not give";
+    else if (*rc != 0 && !strstr(t_str(err), "annoport: error: "))
+        why = "failed without an error message";
+    else if (*rc != 0 && left)
+        why = "failed and left an output";
+    if (why && say)
+        fprintf(stderr, "\nallocation %ld failing: %s (exit %d, output %s)\n%s\n", n, why, *rc,
+                left ? "left" : "none", t_str(err));
+    free(got);
+    free(err);
+    if (left) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", out);
+        t_sh(cmd, NULL, NULL);
+    }
+    return why;
+}
+
+/* Every allocation of a conversion failed in turn (the Nth malloc, calloc
+ * or realloc returns NULL). A run that fails says so, exits with a
+ * documented status and leaves nothing behind; a run that gets past the
+ * failure and exits 0 must have done exactly what a normal run does: the
+ * same standard output and the same output tree, byte for byte. */
 static void test_hardening_allocations_fail(void)
 {
     const char *d = t_dir("hard_alloc");
-    char cmd[2048], *err = NULL;
+    char cmd[2048], *err = NULL, *want = NULL, ref[1100], out[1100];
+    snprintf(ref, sizeof ref, "%s/ref", d);
+    snprintf(out, sizeof out, "%s/out", d);
+    /* the normal run, into the same path the failing runs use (the summary
+     * names it), counting its allocations; then set aside */
     snprintf(cmd, sizeof cmd, "ANNOPORT_COUNT_ALLOC=1 LD_PRELOAD='%s' %s convert "
-             "samples/coco/instances.json -o '%s/count' --quiet", fault_lib(), plain_bin(), d);
-    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, &err), 0);
-    long total = 0;
-    const char *p = err ? strstr(err, "allocations: ") : NULL;
-    if (p)
-        total = atol(p + 13);
+             "samples/coco/instances.json -o '%s'", fault_lib(), plain_bin(), out);
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, &want, &err), 0);
+    const char *p = strstr(t_str(err), "allocations: ");
+    long total = p ? atol(p + 13) : 0;
     free(err);
     CU_ASSERT_FATAL(total > 100);
-    long bad = 0;
+    CU_ASSERT_FATAL(want && strstr(want, out));
+    CU_ASSERT_EQUAL_FATAL(rename(out, ref), 0);
+    long bad = 0, passed = 0, rs[64], re[64]; /* what went wrong, as ranges of n */
+    int nr = 0;
     for (long n = 1; n <= total + 5; n++) {
-        snprintf(cmd, sizeof cmd, "ANNOPORT_FAIL_ALLOC=%ld LD_PRELOAD='%s' %s convert "
-                 "samples/coco/instances.json -o '%s/out' --quiet", n, fault_lib(),
-                 plain_bin(), d);
-        int rc = t_sh(cmd, NULL, &err);
-        int clean = rc == 0 || rc == 65 || rc == 66 || rc == 71 || rc == 73 || rc == 74;
-        int told = rc == 0 || (err && strstr(err, "annoport: error: "));
-        int left = t_exists(t_path(d, "out"));
-        if (!clean || !told || (rc != 0 && left)) {
-            if (bad++ < 5)
-                fprintf(stderr, "\nallocation %ld failing: exit %d, output %s\n%s\n", n, rc,
-                        left ? "left" : "none", err ? err : "");
-        }
-        free(err);
-        if (left) {
-            snprintf(cmd, sizeof cmd, "rm -rf '%s/out'", d);
-            t_sh(cmd, NULL, NULL);
-        }
+        int rc;
+        const char *why = failing_allocation(n, ref, out, want, bad < 5, &rc);
+        passed += rc == 0;
+        bad += why != NULL;
+        if (why && nr && re[nr - 1] == n - 1)
+            re[nr - 1] = n;
+        else if (why && nr < 64)
+            rs[nr] = re[nr] = n, nr++;
+    }
+    if (bad) {
+        fprintf(stderr, "\nallocations failing: %ld of %ld runs wrong (%ld exited 0); wrong "
+                "at", bad, total + 5, passed);
+        for (int i = 0; i < nr; i++)
+            fprintf(stderr, " %ld-%ld", rs[i], re[i]);
+        fprintf(stderr, "\n");
     }
     CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(passed < total + 5); /* the loop did fail runs, */
+    CU_ASSERT(passed >= 5);        /* and the allocations past the last were harmless */
     CU_ASSERT_EQUAL(temporaries(d), 0);
+    free(want);
 }
 
 static double now(void)
@@ -181,24 +251,28 @@ static void test_hardening_killed_while_writing(void)
     waitpid(spawn(in, out), &st, 0);
     double full = now() - t0;
     CU_ASSERT_FATAL(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    /* 24 kills spread over a run's length, over an existing output */
-    int complete = 0, absent = 0;
+    /* 24 kills spread over a run's length, each over an existing output
+     * (SPEC section 5: an interrupted run leaves it untouched, or has
+     * already replaced it with its own whole one) */
+    int absent = 0;
     for (int k = 0; k < 24; k++) {
         pid_t pid = spawn(in, out);
-        struct timespec delay = {0, (long)(full * 1e9 * (k + 0.5) / 24)};
+        /* whole seconds apart: a run longer than one would otherwise make
+         * tv_nsec invalid, nanosleep refuse, and the kill come at once */
+        double at = full * (k + 0.5) / 24;
+        struct timespec delay = {(time_t)at, (long)((at - (double)(time_t)at) * 1e9)};
         nanosleep(&delay, NULL);
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
         if (t_exists(out)) { /* an output in place is a whole one */
-            complete++;
             CU_ASSERT_TRUE(t_exists(t_path(out, "manifest.json")));
             CU_ASSERT_EQUAL(t_check(out, NULL), 0);
-        } else {
+        } else { /* killed between setting the old one aside and the rename */
             absent++;
+            fprintf(stderr, "\nkill %d of 24 left no output in place\n", k + 1);
         }
     }
-    if (complete == 0 || absent == 0) /* the kill points did not cover both outcomes */
-        fprintf(stderr, "\nkill test: %d complete, %d absent\n", complete, absent);
+    CU_ASSERT_EQUAL(absent, 0);
     /* the next run finishes and clears what the killed ones left */
     waitpid(spawn(in, out), &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -206,11 +280,11 @@ static void test_hardening_killed_while_writing(void)
     CU_ASSERT_EQUAL(temporaries(d), 0);
 }
 
-static void test_hardening_limits(void)
+/* A CSV field of 3 MB past a 1 MB limit. */
+static void test_hardening_limit_csv_field(void)
 {
-    const char *d = t_dir("hard_limits");
+    const char *d = t_dir("hard_limit_csv");
     char cmd[2048], *err = NULL;
-    /* a CSV field of 3 MB past a 1 MB limit */
     snprintf(cmd, sizeof cmd, "%s -c \"import sys; sys.stdout.write('filename,width,height,class,"
              "xmin,ymin,xmax,ymax\\na.jpg,10,10,' + 'x' * 3000000 + ',1,1,2,2\\n')\" > '%s/f.csv'",
              t_python(), d);
@@ -219,7 +293,13 @@ static void test_hardening_limits(void)
     CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), 65);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "f.csv:2: a field larger than 1048576") : NULL);
     free(err);
-    /* a JSON element of 3 MB past a 1 MB limit */
+}
+
+/* A JSON element of 3 MB past a 1 MB limit. */
+static void test_hardening_limit_json_element(void)
+{
+    const char *d = t_dir("hard_limit_json");
+    char cmd[2048], *err = NULL;
     snprintf(cmd, sizeof cmd, "%s -c \"import sys; sys.stdout.write('{\\\"images\\\":[],"
              "\\\"categories\\\":[],\\\"annotations\\\":[{\\\"x\\\":\\\"' + 'y' * 3000000 + "
              "'\\\"}]}')\" > '%s/big.json'", t_python(), d);
@@ -228,7 +308,13 @@ static void test_hardening_limits(void)
     CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), 65);
     CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "larger than 1048576 bytes") : NULL);
     free(err);
-    /* JSON nested 100,000 deep */
+}
+
+/* JSON nested 100,000 deep. */
+static void test_hardening_limit_json_depth(void)
+{
+    const char *d = t_dir("hard_limit_deep");
+    char cmd[2048], *err = NULL;
     snprintf(cmd, sizeof cmd, "%s -c \"print('{\\\"images\\\":[],\\\"categories\\\":[],"
              "\\\"annotations\\\":[' + '[' * 100000 + ']' * 100000 + ']}')\" > '%s/deep.json'",
              t_python(), d);
@@ -281,9 +367,14 @@ static void test_hardening_zip_bomb(void)
 CU_TestInfo hardening_tests[] = {
     {"test_hardening_zip_bomb", test_hardening_zip_bomb},
     {"test_hardening_fuzz_replay", test_hardening_fuzz_replay},
-    {"test_hardening_write_fails", test_hardening_write_fails},
+    {"test_hardening_write_fails_into_folder", test_hardening_write_fails_into_folder},
+    {"test_hardening_write_fails_into_zip", test_hardening_write_fails_into_zip},
+    {"test_hardening_write_fails_keeps_existing_output",
+     test_hardening_write_fails_keeps_existing_output},
     {"test_hardening_allocations_fail", test_hardening_allocations_fail},
     {"test_hardening_killed_while_writing", test_hardening_killed_while_writing},
-    {"test_hardening_limits", test_hardening_limits},
+    {"test_hardening_limit_csv_field", test_hardening_limit_csv_field},
+    {"test_hardening_limit_json_element", test_hardening_limit_json_element},
+    {"test_hardening_limit_json_depth", test_hardening_limit_json_depth},
     CU_TEST_INFO_NULL,
 };

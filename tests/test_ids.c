@@ -36,7 +36,11 @@ static void test_ids_clean(void)
     check_clean(".hidden", "hidden");
     check_clean("dir.v2/file", "dir_v2_file");
     check_clean("images/000000000139.jpg", "images_000000000139");
-    /* nothing usable left: a stable fallback */
+}
+
+/* nothing usable left: a stable fallback */
+static void test_ids_clean_fallback_is_stable(void)
+{
     char *id = ap_input_id_clean("\xe6\x97\xa5\xe6\x9c\xac.jpg");
     CU_ASSERT_PTR_NOT_NULL_FATAL(id);
     CU_ASSERT_EQUAL(strncmp(id, "input-", 6), 0);
@@ -47,7 +51,7 @@ static void test_ids_clean(void)
     free(again);
 }
 
-static void test_ids_stem_and_concepts(void)
+static void test_ids_stem(void)
 {
     char *s = ap_input_id_stem("train/a b.jpg");
     T_ASSERT_STR(s, "a_b");
@@ -55,7 +59,11 @@ static void test_ids_stem_and_concepts(void)
     s = ap_input_id_stem("x.y.Z.png");
     T_ASSERT_STR(s, "x_y_Z");
     free(s);
-    s = ap_concept_id("traffic light");
+}
+
+static void test_ids_concept_id(void)
+{
+    char *s = ap_concept_id("traffic light");
     T_ASSERT_STR(s, "traffic-light");
     free(s);
     s = ap_concept_id("Caf\xc3\xa9 sign");
@@ -67,7 +75,11 @@ static void test_ids_stem_and_concepts(void)
     s = ap_concept_id("Dog!");
     T_ASSERT_STR(s, "dog");
     free(s);
-    s = ap_concept_id("a very long label that goes past the limit");
+}
+
+static void test_ids_concept_id_cut_at_32(void)
+{
+    char *s = ap_concept_id("a very long label that goes past the limit");
     T_ASSERT_STR(s, "a-very-long-label-that-goes-past");
     CU_ASSERT_EQUAL(strlen(s), 32);
     free(s);
@@ -79,13 +91,17 @@ static int run_convert(const char *in1, const char *in2, const char *out, ap_con
     return ap_run(ctx, AP_RUN_CONVERT, inputs, in2 ? 2 : 1, out, NULL);
 }
 
+/* Two images whose names clean to the same input id. */
+static const char colliding_images[] =
+    "{\"images\":[{\"id\":1,\"file_name\":\"Cat 1.jpg\",\"width\":10,\"height\":10},"
+    "{\"id\":2,\"file_name\":\"cat_1.png\",\"width\":10,\"height\":10}],"
+    "\"annotations\":[],\"categories\":[]}";
+
 static void test_ids_input_collision(void)
 {
     const char *d = t_dir("ids_collision");
     const char *in = t_path(d, "a.json");
-    t_write(in, "{\"images\":[{\"id\":1,\"file_name\":\"Cat 1.jpg\",\"width\":10,\"height\":10},"
-                "{\"id\":2,\"file_name\":\"cat_1.png\",\"width\":10,\"height\":10}],"
-                "\"annotations\":[],\"categories\":[]}");
+    t_write(in, colliding_images);
     ap_context *ctx = t_ctx();
     const char *out = t_path(d, "out");
     CU_ASSERT_EQUAL(run_convert(in, NULL, out, ctx), AP_EDATA);
@@ -93,9 +109,18 @@ static void test_ids_input_collision(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "Cat 1.jpg"));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "cat_1.png"));
     CU_ASSERT_FALSE(t_exists(out));
-    /* --input-id id keeps them apart */
+    ap_context_free(ctx);
+}
+
+/* --input-id id keeps them apart */
+static void test_ids_input_id_option_avoids_collision(void)
+{
+    const char *d = t_dir("ids_collision_by_id");
+    const char *in = t_path(d, "a.json");
+    t_write(in, colliding_images);
+    ap_context *ctx = t_ctx();
     ctx->opt.input_id = AP_INPUT_ID_ID;
-    CU_ASSERT_EQUAL(run_convert(in, NULL, out, ctx), AP_OK);
+    CU_ASSERT_EQUAL(run_convert(in, NULL, t_path(d, "out"), ctx), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
     ap_context_free(ctx);
 }
@@ -114,28 +139,52 @@ static void test_ids_collision_names_both_files(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "first.json"));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "second.json"));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "\"x_a\""));
-    /* the same image named in two files is one input */
+    ap_context_free(ctx);
+}
+
+/* the same image named in two files is one input */
+static void test_ids_same_image_in_two_files_is_one_input(void)
+{
+    const char *d = t_dir("ids_same_image");
+    const char *a = t_path(d, "first.json");
+    const char *b = t_path(d, "second.json");
+    t_write(a, "{\"images\":[{\"id\":1,\"file_name\":\"x/a.jpg\",\"width\":10,\"height\":10}],"
+               "\"annotations\":[],\"categories\":[]}");
     t_write(b, "{\"images\":[{\"id\":4,\"file_name\":\"x/a.jpg\",\"width\":10,\"height\":10}],"
                "\"annotations\":[],\"categories\":[]}");
+    ap_context *ctx = t_ctx();
     CU_ASSERT_EQUAL(run_convert(a, b, t_path(d, "out"), ctx), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 1);
     ap_context_free(ctx);
 }
 
+/* Two labels whose concept ids are the same. */
+static const char colliding_labels[] =
+    "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":10}],"
+    "\"annotations\":["
+    "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,2,2]},"
+    "{\"id\":2,\"image_id\":1,\"category_id\":2,\"bbox\":[1,1,3,3]}],"
+    "\"categories\":[{\"id\":1,\"name\":\"Dog\"},{\"id\":2,\"name\":\"dog\"}]}";
+
 static void test_ids_concept_collision(void)
 {
     const char *d = t_dir("ids_concepts");
     const char *in = t_path(d, "a.json");
-    t_write(in, "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":10}],"
-                "\"annotations\":["
-                "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,2,2]},"
-                "{\"id\":2,\"image_id\":1,\"category_id\":2,\"bbox\":[1,1,3,3]}],"
-                "\"categories\":[{\"id\":1,\"name\":\"Dog\"},{\"id\":2,\"name\":\"dog\"}]}");
+    t_write(in, colliding_labels);
     ap_context *ctx = t_ctx();
     CU_ASSERT_EQUAL(run_convert(in, NULL, t_path(d, "out"), ctx), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "\"Dog\" and \"dog\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.json"));
-    /* a label map says they are one concept */
+    ap_context_free(ctx);
+}
+
+/* a label map says they are one concept */
+static void test_ids_label_map_merges_concepts(void)
+{
+    const char *d = t_dir("ids_concepts_mapped");
+    const char *in = t_path(d, "a.json");
+    t_write(in, colliding_labels);
+    ap_context *ctx = t_ctx();
     const char *map = t_path(d, "map.csv");
     t_write(map, "from,to\nDog,dog\n");
     ctx->opt.label_map = map;
@@ -208,10 +257,7 @@ static void test_ids_unmatched_label_options_warn(void)
     t_write_coco(t_path(d, "in.json"), 20);
     t_write(t_path(d, "map.csv"), "from,to\ncat,feline\nhorse,pony\n");
     char args[1024], want[2048], *err = NULL;
-    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --quiet --labels feline,dgo "
-             "--label-map %s/map.csv", d, d, d);
-    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0); /* --quiet: no warnings */
-    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --force --json --labels "
+    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --json --labels "
              "feline,dgo --label-map %s/map.csv", d, d, d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
     snprintf(want, sizeof want,
@@ -221,7 +267,28 @@ static void test_ids_unmatched_label_options_warn(void)
              "nothing (did you mean \"dog\"?)\n", d);
     T_ASSERT_STR(err, want);
     free(err);
-    /* an entry matches a label's name or its concept id: no warning */
+}
+
+/* --quiet: no warnings */
+static void test_ids_unmatched_label_options_quiet(void)
+{
+    const char *d = t_dir("ids_unmatched_quiet");
+    t_write_coco(t_path(d, "in.json"), 20);
+    t_write(t_path(d, "map.csv"), "from,to\ncat,feline\nhorse,pony\n");
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "convert %s/in.json -o %s/out --quiet --labels feline,dgo "
+             "--label-map %s/map.csv", d, d, d);
+    CU_ASSERT_EQUAL(t_cli(args, &out, &err), 0);
+    T_ASSERT_STR(out, "");
+    T_ASSERT_STR(err, "");
+    free(out);
+    free(err);
+}
+
+/* an entry matches a label's name or its concept id: no warning */
+static void test_ids_label_option_matches_name_or_id(void)
+{
+    char args[1024], *err = NULL;
     snprintf(args, sizeof args, "validate samples/coco/instances.json --labels cafe-sign,cup");
     CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
     CU_ASSERT_PTR_NULL(strstr(t_str(err), "matched no label"));
@@ -267,7 +334,7 @@ static void test_ids_concepts_in_other_scripts(void)
 static void test_ids_russian_labels_convert(void)
 {
     const char *d = t_dir("ids_russian");
-    char args[2048], *out = NULL;
+    char args[2048];
     snprintf(args, sizeof args, "convert tests/data/voc/cvat -o %s/out --quiet", d);
     CU_ASSERT_EQUAL_FATAL(t_cli(args, NULL, NULL), 0);
     char *m = t_read(t_path(d, "out/manifest.json"), NULL);
@@ -277,7 +344,13 @@ static void test_ids_russian_labels_convert(void)
     CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"id\":\t\"kesadilia-s-kuritsei\"") : NULL);
     free(m);
     CU_ASSERT_EQUAL(t_check(t_path(d, "out"), NULL), 0);
-    /* "from,to,id" with an empty "to": the id given, the name kept */
+}
+
+/* "from,to,id" with an empty "to": the id given, the name kept */
+static void test_ids_label_map_sets_id_alone(void)
+{
+    const char *d = t_dir("ids_russian_id");
+    char args[2048], *out = NULL;
     t_write(t_path(d, "map.csv"), "from,to,id\n\xd0\x9f\xd0\xbe\xd0\xb4\xd0\xbd\xd0\xbe\xd1\x81,,tray\n");
     snprintf(args, sizeof args, "convert tests/data/voc/cvat -o %s/out2 --quiet --json "
              "--label-map %s/map.csv", d, d);
@@ -285,7 +358,13 @@ static void test_ids_russian_labels_convert(void)
     CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "{\"id\":\"tray\",\"name\":\"\xd0\x9f\xd0\xbe"
                                              "\xd0\xb4\xd0\xbd\xd0\xbe\xd1\x81\"") : NULL);
     free(out);
-    /* an id the API would refuse */
+}
+
+/* an id the API would refuse */
+static void test_ids_label_map_bad_id_refused(void)
+{
+    const char *d = t_dir("ids_bad_id");
+    char args[2048];
     t_write(t_path(d, "bad.csv"), "a,b,not an id\n");
     snprintf(args, sizeof args, "validate tests/data/voc/cvat --label-map %s/bad.csv", d);
     char *err = NULL;
@@ -312,13 +391,24 @@ static void test_ids_edit_distance(void)
 CU_TestInfo ids_tests[] = {
     {"test_ids_concepts_in_other_scripts", test_ids_concepts_in_other_scripts},
     {"test_ids_russian_labels_convert", test_ids_russian_labels_convert},
+    {"test_ids_label_map_sets_id_alone", test_ids_label_map_sets_id_alone},
+    {"test_ids_label_map_bad_id_refused", test_ids_label_map_bad_id_refused},
     {"test_ids_unmatched_label_options_warn", test_ids_unmatched_label_options_warn},
+    {"test_ids_unmatched_label_options_quiet", test_ids_unmatched_label_options_quiet},
+    {"test_ids_label_option_matches_name_or_id", test_ids_label_option_matches_name_or_id},
     {"test_ids_edit_distance", test_ids_edit_distance},
     {"test_ids_clean", test_ids_clean},
-    {"test_ids_stem_and_concepts", test_ids_stem_and_concepts},
+    {"test_ids_clean_fallback_is_stable", test_ids_clean_fallback_is_stable},
+    {"test_ids_stem", test_ids_stem},
+    {"test_ids_concept_id", test_ids_concept_id},
+    {"test_ids_concept_id_cut_at_32", test_ids_concept_id_cut_at_32},
     {"test_ids_input_collision", test_ids_input_collision},
+    {"test_ids_input_id_option_avoids_collision", test_ids_input_id_option_avoids_collision},
     {"test_ids_collision_names_both_files", test_ids_collision_names_both_files},
+    {"test_ids_same_image_in_two_files_is_one_input",
+     test_ids_same_image_in_two_files_is_one_input},
     {"test_ids_concept_collision", test_ids_concept_collision},
+    {"test_ids_label_map_merges_concepts", test_ids_label_map_merges_concepts},
     {"test_ids_annotation_id_set", test_ids_annotation_id_set},
     CU_TEST_INFO_NULL,
 };

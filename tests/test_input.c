@@ -53,13 +53,21 @@ static void test_input_zip_in_place(void)
     t_capture_free(&cap);
     /* nothing was extracted beside the archive */
     CU_ASSERT_EQUAL(t_count_entries(d), 1);
-    /* a message about a member names the archive and the member */
+    ap_context_free(ctx);
+}
+
+/* a message about a member names the archive and the member */
+static void test_input_zip_member_error_names_both(void)
+{
+    const char *d = t_dir("input_zip_member");
+    char zp[1024];
     const char *bad_names[] = {"x/a.xml"};
     const char *bad_texts[] = {"<annotation><object><name>x</name></object></annotation>"};
     snprintf(zp, sizeof zp, "%s/bad.zip", d);
     make_zip(zp, bad_names, bad_texts, 1);
-    CU_ASSERT_EQUAL(ap_option_set(ctx, "split", NULL), AP_OK);
-    in[0] = zp;
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {zp};
+    t_capture cap;
     CU_ASSERT_EQUAL(t_capture_run(ctx, in, 1, &cap), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "bad.zip:x/a.xml:1: <object> \"x\" has no "
                                                "<bndbox>"));
@@ -67,36 +75,57 @@ static void test_input_zip_in_place(void)
     ap_context_free(ctx);
 }
 
-static void test_input_zip_hostile_names(void)
+/* A zip whose second member's name would land outside the output: refused
+ * (65, the name said), nothing written anywhere. */
+static void hostile_member(const char *dir, const char *name)
 {
-    const char *d = t_dir("input_zip_hostile");
-    const char *cases[] = {"../evil.json", "/abs/evil.json", "a/../../evil.json"};
-    for (int i = 0; i < 3; i++) {
-        char zp[1024], args[2200], *err = NULL;
-        snprintf(zp, sizeof zp, "%s/h%d.zip", d, i);
-        const char *names[] = {"ok.json", cases[i]};
-        const char *texts[] = {"{\"images\":[],\"annotations\":[],\"categories\":[]}", "{}"};
-        make_zip(zp, names, texts, 2);
-        snprintf(args, sizeof args, "convert '%s' -o '%s/out%d'", zp, d, i);
-        CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 65);
-        CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, cases[i]) : NULL);
-        free(err);
-    }
-    /* nothing written anywhere: the three archives only */
-    CU_ASSERT_EQUAL(t_count_entries(d), 3);
+    const char *d = t_dir(dir);
+    char zp[1024], args[2200], *err = NULL;
+    snprintf(zp, sizeof zp, "%s/h.zip", d);
+    const char *names[] = {"ok.json", name};
+    const char *texts[] = {"{\"images\":[],\"annotations\":[],\"categories\":[]}", "{}"};
+    make_zip(zp, names, texts, 2);
+    snprintf(args, sizeof args, "convert '%s' -o '%s/out'", zp, d);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 65);
+    CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, name) : NULL);
+    free(err);
+    /* nothing written anywhere: the archive only */
+    CU_ASSERT_EQUAL(t_count_entries(d), 1);
     CU_ASSERT_FALSE(t_exists(t_path(d, "../evil.json")));
 }
 
-static void test_input_folder_formats(void)
+static void test_input_zip_member_in_parent_refused(void)
 {
-    /* a CSV at the top and COCO files deeper (expected outputs): the CSV */
-    const char *d = t_dir("input_mixed");
+    hostile_member("input_zip_parent", "../evil.json");
+}
+
+static void test_input_zip_member_absolute_refused(void)
+{
+    hostile_member("input_zip_absolute", "/abs/evil.json");
+}
+
+static void test_input_zip_member_climbing_out_refused(void)
+{
+    hostile_member("input_zip_climbing", "a/../../evil.json");
+}
+
+/* A CSV at the top and COCO files deeper (expected outputs). */
+static const char *mixed_folder(const char *name)
+{
+    const char *d = t_dir(name);
     t_write(t_path(d, "a.csv"), "TRAIN,x.jpg,cat,0.1,0.1,,,0.5,0.5,,\n");
     char sub[1024];
     snprintf(sub, sizeof sub, "mkdir -p '%s/json_files'", d);
     CU_ASSERT_EQUAL(t_sh(sub, NULL, NULL), 0);
     t_write(t_path(d, "json_files/out.json"),
             "{\"images\":[],\"annotations\":[],\"categories\":[]}");
+    return d;
+}
+
+/* the CSV at the top is read */
+static void test_input_folder_format_at_the_top(void)
+{
+    const char *d = mixed_folder("input_mixed");
     ap_context *ctx = t_ctx();
     ap_result res;
     const char *in[1] = {d};
@@ -105,10 +134,27 @@ static void test_input_folder_formats(void)
     CU_ASSERT_EQUAL(res.detected, 1);
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 1);
     ap_result_free(&res);
-    /* two formats side by side: ask for --from */
+    ap_context_free(ctx);
+}
+
+/* two formats side by side: ask for --from */
+static void test_input_folder_two_formats_need_from(void)
+{
+    const char *d = mixed_folder("input_two_formats");
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {d};
     t_write(t_path(d, "b.json"), "{\"images\":[],\"annotations\":[],\"categories\":[]}");
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "--from"));
+    ap_context_free(ctx);
+}
+
+static void test_input_folder_from_chooses(void)
+{
+    const char *d = mixed_folder("input_from_chooses");
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {d};
+    t_write(t_path(d, "b.json"), "{\"images\":[],\"annotations\":[],\"categories\":[]}");
     ctx->opt.from = "coco";
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 0);
@@ -123,11 +169,11 @@ static void write_bytes(const char *path, const unsigned char *b, size_t n)
     fclose(f);
 }
 
-static void test_input_image_headers(void)
+/* PNG: IHDR 300 x 200 */
+static void test_input_png_size(void)
 {
-    const char *d = t_dir("input_images");
+    const char *d = t_dir("input_png");
     int64_t w = 0, h = 0;
-    /* PNG: IHDR 300 x 200 */
     const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
                                  'I', 'H', 'D', 'R', 0, 0, 0x01, 0x2c, 0, 0, 0, 0xc8, 8, 2, 0, 0,
                                  0};
@@ -135,39 +181,65 @@ static void test_input_image_headers(void)
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "a.png"), &w, &h), 1);
     CU_ASSERT_EQUAL(w, 300);
     CU_ASSERT_EQUAL(h, 200);
-    /* JPEG: APP0 (JFIF), then a progressive SOF2 of 640 x 480 */
-    const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0,
-                                 0, 1, 0, 1, 0, 0, 0xff, 0xc2, 0, 11, 8, 0x01, 0xe0, 0x02,
-                                 0x80, 1, 1, 0x11, 0, 0xff, 0xd9};
-    write_bytes(t_path(d, "b.jpg"), jpg, sizeof jpg);
+}
+
+/* JPEG: APP0 (JFIF), then a progressive SOF2 of 640 x 480 */
+static const unsigned char progressive_jpeg[] = {
+    0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xc2,
+    0, 11, 8, 0x01, 0xe0, 0x02, 0x80, 1, 1, 0x11, 0, 0xff, 0xd9};
+
+static void test_input_jpeg_size(void)
+{
+    const char *d = t_dir("input_jpeg");
+    int64_t w = 0, h = 0;
+    write_bytes(t_path(d, "b.jpg"), progressive_jpeg, sizeof progressive_jpeg);
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "b.jpg"), &w, &h), 1);
     CU_ASSERT_EQUAL(w, 640);
     CU_ASSERT_EQUAL(h, 480);
-    /* JPEG with EXIF orientation 6 (rotated 90 degrees): shown as 480 x 640 */
-    const unsigned char exif[] = {
-        0xff, 0xd8, 0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
-        'M', 'M', 0, 42, 0, 0, 0, 8,             /* big-endian TIFF, IFD0 at 8 */
-        0, 1,                                    /* one entry */
-        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, /* orientation = 6 */
-        0, 0, 0, 0,                              /* no next IFD */
-        0xff, 0xc0, 0, 11, 8, 0x01, 0xe0, 0x02, 0x80, 1, 1, 0x11, 0, 0xff, 0xd9};
-    write_bytes(t_path(d, "c.jpg"), exif, sizeof exif);
+}
+
+/* JPEG with EXIF orientation 6 (rotated 90 degrees): shown as 480 x 640 */
+static const unsigned char exif_jpeg[] = {
+    0xff, 0xd8, 0xff, 0xe1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+    'M', 'M', 0, 42, 0, 0, 0, 8,             /* big-endian TIFF, IFD0 at 8 */
+    0, 1,                                    /* one entry */
+    0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, /* orientation = 6 */
+    0, 0, 0, 0,                              /* no next IFD */
+    0xff, 0xc0, 0, 11, 8, 0x01, 0xe0, 0x02, 0x80, 1, 1, 0x11, 0, 0xff, 0xd9};
+
+static void test_input_jpeg_exif_rotation_swaps(void)
+{
+    const char *d = t_dir("input_exif");
+    int64_t w = 0, h = 0;
+    write_bytes(t_path(d, "c.jpg"), exif_jpeg, sizeof exif_jpeg);
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "c.jpg"), &w, &h), 1);
     CU_ASSERT_EQUAL(w, 480);
     CU_ASSERT_EQUAL(h, 640);
-    /* the same with little-endian TIFF and orientation 3 (upside down): no swap */
-    unsigned char le[sizeof exif];
-    memcpy(le, exif, sizeof exif);
+}
+
+/* the same with little-endian TIFF and orientation 3 (upside down): no swap */
+static void test_input_jpeg_exif_upside_down_keeps(void)
+{
+    const char *d = t_dir("input_exif_le");
+    int64_t w = 0, h = 0;
+    unsigned char le[sizeof exif_jpeg];
+    memcpy(le, exif_jpeg, sizeof exif_jpeg);
     memcpy(le + 12, "II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x03\0", 20);
     write_bytes(t_path(d, "d.jpg"), le, sizeof le);
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "d.jpg"), &w, &h), 1);
     CU_ASSERT_EQUAL(w, 640);
     CU_ASSERT_EQUAL(h, 480);
-    /* not an image; a missing file; a truncated JPEG */
+}
+
+/* not an image; a missing file; a truncated JPEG */
+static void test_input_image_size_unknown(void)
+{
+    const char *d = t_dir("input_not_images");
+    int64_t w = 0, h = 0;
     t_write(t_path(d, "e.jpg"), "hello");
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "e.jpg"), &w, &h), 0);
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "none.jpg"), &w, &h), 0);
-    write_bytes(t_path(d, "f.jpg"), jpg, 22);
+    write_bytes(t_path(d, "f.jpg"), progressive_jpeg, 22);
     CU_ASSERT_EQUAL(ap_image_size(t_path(d, "f.jpg"), &w, &h), 0);
 }
 
@@ -253,9 +325,10 @@ static void test_input_same_data_three_formats(void)
 /* Past the first files of a folder, files are probed when read: a file
  * there that is not of the folder's format meets the same fate as when
  * every file was probed first. */
-static void test_input_folder_probed_when_read(void)
+/* 30 VOC files, then one XML file that is not VOC. */
+static const char *voc_folder_with_config(const char *dir)
 {
-    const char *d = t_dir("input_lazy");
+    const char *d = t_dir(dir);
     char name[64], xml[512];
     for (int i = 0; i < 30; i++) {
         snprintf(name, sizeof name, "a%02d.xml", i);
@@ -266,21 +339,37 @@ static void test_input_folder_probed_when_read(void)
         t_write(t_path(d, name), xml);
     }
     t_write(t_path(d, "zz.xml"), "<config><setting>1</setting></config>");
+    return d;
+}
+
+static void test_input_folder_probed_when_read(void)
+{
+    const char *d = voc_folder_with_config("input_lazy");
     ap_context *ctx = t_ctx();
     const char *in[1] = {d};
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 30); /* zz.xml: not VOC, skipped */
     CU_ASSERT_EQUAL(ctx->counts.inputs, 30);
     ap_context_free(ctx);
+}
+
+/* the CLI says what it skipped */
+static void test_input_folder_skipped_file_is_said(void)
+{
+    const char *d = voc_folder_with_config("input_lazy_said");
     char *err = NULL;
     char args[1200];
     snprintf(args, sizeof args, "validate '%s' --from voc", d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(t_str(err), "zz.xml: skipped: not a voc file"));
     free(err);
+}
 
-    /* COCO files, then a Clarifai one at the same level: which to read? */
+/* COCO files, then a Clarifai one at the same level: which to read? */
+static void test_input_folder_late_other_format_refused(void)
+{
     const char *j = t_dir("input_lazy_json");
+    char name[64];
     for (int i = 0; i < 30; i++) {
         snprintf(name, sizeof name, "a%02d.json", i);
         t_write(t_path(j, name), "{\"images\":[],\"annotations\":[],\"categories\":[]}");
@@ -290,8 +379,8 @@ static void test_input_folder_probed_when_read(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(page);
     t_write(t_path(j, "zz.json"), page);
     free(page);
-    ctx = t_ctx();
-    in[0] = j;
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {j};
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_VALIDATE, in, 1, NULL, NULL), AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "holds both coco and clarifai files at the "
                                                "same level"));
@@ -317,15 +406,20 @@ static void test_input_folder_says_what_it_skipped(void)
 
 /* Text that is not UTF-8: an error naming line and byte; --encoding reads
  * it, labels and file names as written. */
-static void test_input_encodings(void)
+static void test_input_not_utf8_is_an_error(void)
 {
-    const char *d = t_dir("input_encoding");
-    char cmd[2048], *err = NULL, *out = NULL;
+    char *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate tests/data/encoding/latin1.csv", NULL, &err), 65);
     T_ASSERT_STR(err, "annoport: error: tests/data/encoding/latin1.csv:2: byte 52 (0xE9) is not "
                       "UTF-8; if the file is in another encoding, give it with --encoding "
                       "(latin1, cp1252, utf-16, ...)\n");
     free(err);
+}
+
+static void test_input_encoding_option_csv(void)
+{
+    const char *d = t_dir("input_encoding");
+    char cmd[2048], *out = NULL;
     snprintf(cmd, sizeof cmd, "convert tests/data/encoding/latin1.csv --encoding latin1 -o "
              "'%s/csv' --json", d);
     CU_ASSERT_EQUAL(t_cli(cmd, &out, NULL), 0);
@@ -334,7 +428,13 @@ static void test_input_encodings(void)
                                              "br\xc3\xbbl\xc3\xa9""e\"") : NULL);
     free(out);
     CU_ASSERT_EQUAL(t_check(t_path(d, "csv"), NULL), 0);
-    /* JSON too, and the file name */
+}
+
+/* JSON too, and the file name */
+static void test_input_encoding_option_json(void)
+{
+    const char *d = t_dir("input_encoding_json");
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "convert tests/data/encoding/latin1.json --encoding ISO-8859-1 -o "
              "'%s/json' --quiet", d);
     CU_ASSERT_EQUAL(t_cli(cmd, NULL, NULL), 0);
@@ -342,7 +442,12 @@ static void test_input_encodings(void)
     CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"file_name\":\"\xc3\xa9t\xc3\xa9.jpg\"") : NULL);
     CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "\"name\":\t\"th\xc3\xa9\"") : NULL);
     free(m);
-    /* an encoding the system does not know */
+}
+
+/* an encoding the system does not know */
+static void test_input_unknown_encoding_refused(void)
+{
+    char *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate tests/data/encoding/latin1.csv --encoding klingon", NULL,
                           &err), 64);
     T_ASSERT_STR(err, "annoport: error: --encoding klingon: not an encoding this system knows "
@@ -352,12 +457,26 @@ static void test_input_encodings(void)
 
 CU_TestInfo input_tests[] = {
     {"test_input_folder_says_what_it_skipped", test_input_folder_says_what_it_skipped},
-    {"test_input_encodings", test_input_encodings},
+    {"test_input_not_utf8_is_an_error", test_input_not_utf8_is_an_error},
+    {"test_input_encoding_option_csv", test_input_encoding_option_csv},
+    {"test_input_encoding_option_json", test_input_encoding_option_json},
+    {"test_input_unknown_encoding_refused", test_input_unknown_encoding_refused},
     {"test_input_zip_in_place", test_input_zip_in_place},
-    {"test_input_zip_hostile_names", test_input_zip_hostile_names},
-    {"test_input_folder_formats", test_input_folder_formats},
+    {"test_input_zip_member_error_names_both", test_input_zip_member_error_names_both},
+    {"test_input_zip_member_in_parent_refused", test_input_zip_member_in_parent_refused},
+    {"test_input_zip_member_absolute_refused", test_input_zip_member_absolute_refused},
+    {"test_input_zip_member_climbing_out_refused", test_input_zip_member_climbing_out_refused},
+    {"test_input_folder_format_at_the_top", test_input_folder_format_at_the_top},
+    {"test_input_folder_two_formats_need_from", test_input_folder_two_formats_need_from},
+    {"test_input_folder_from_chooses", test_input_folder_from_chooses},
     {"test_input_folder_probed_when_read", test_input_folder_probed_when_read},
-    {"test_input_image_headers", test_input_image_headers},
+    {"test_input_folder_skipped_file_is_said", test_input_folder_skipped_file_is_said},
+    {"test_input_folder_late_other_format_refused", test_input_folder_late_other_format_refused},
+    {"test_input_png_size", test_input_png_size},
+    {"test_input_jpeg_size", test_input_jpeg_size},
+    {"test_input_jpeg_exif_rotation_swaps", test_input_jpeg_exif_rotation_swaps},
+    {"test_input_jpeg_exif_upside_down_keeps", test_input_jpeg_exif_upside_down_keeps},
+    {"test_input_image_size_unknown", test_input_image_size_unknown},
     {"test_input_same_data_three_formats", test_input_same_data_three_formats},
     CU_TEST_INFO_NULL,
 };

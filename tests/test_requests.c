@@ -29,7 +29,7 @@ static char *request(const char *args, const char *kind, int *objects, int *reje
     return t_read(t_path(d, rel), NULL);
 }
 
-static void test_requests_patch(void)
+static void test_requests_patch_overwrite(void)
 {
     int n, rej;
     /* one annotation with two concepts stays one annotation; the one
@@ -43,27 +43,42 @@ static void test_requests_patch(void)
     CU_ASSERT_EQUAL(n, 1);
     CU_ASSERT_EQUAL(rej, 1);
     free(r);
-    /* --status without --action: status updates, as the documentation shows */
-    r = request("--request patch --status success --user-app-id me/app", "patch", &n, &rej);
+}
+
+/* --status without --action: status updates, as the documentation shows */
+static void test_requests_patch_status(void)
+{
+    int n, rej;
+    char *r = request("--request patch --status success --user-app-id me/app", "patch", &n, &rej);
     T_ASSERT_STR(r, "{\"user_app_id\":{\"user_id\":\"me\",\"app_id\":\"app\"},\"action\":\"merge\","
                     "\"annotations\":[{\"id\":\"m1\",\"input_id\":\"in-1\",\"status\":{\"code\":"
                     "\"ANNOTATION_SUCCESS\"}}]}\n");
     free(r);
 }
 
-static void test_requests_delete(void)
+static void test_requests_delete_by_id(void)
 {
     int n, rej;
     char *r = request("--request delete", "delete", &n, &rej);
     T_ASSERT_STR(r, "{\"input_ids\":[\"in-1\"],\"ids\":[\"m1\"]}\n");
     CU_ASSERT_EQUAL(rej, 1); /* no id: a missing_annotation_id reject */
     free(r);
-    r = request("--request delete --all-of-inputs", "delete", &n, &rej);
+}
+
+static void test_requests_delete_all_of_inputs(void)
+{
+    int n, rej;
+    char *r = request("--request delete --all-of-inputs", "delete", &n, &rej);
     T_ASSERT_STR(r, "{\"input_ids\":[\"in-1\",\"in-2\"]}\n");
     CU_ASSERT_EQUAL(rej, 0);
     free(r);
-    /* pairs in batches */
-    r = request("--request delete --all-of-inputs --batch-size 1", "delete", &n, &rej);
+}
+
+/* pairs in batches */
+static void test_requests_delete_in_batches(void)
+{
+    int n, rej;
+    char *r = request("--request delete --all-of-inputs --batch-size 1", "delete", &n, &rej);
     T_ASSERT_STR(r, "{\"input_ids\":[\"in-1\"]}\n");
     free(r);
 }
@@ -82,8 +97,11 @@ static void test_requests_post_existing_region(void)
 }
 
 CU_TestInfo requests_tests[] = {
-    {"test_requests_patch", test_requests_patch},
-    {"test_requests_delete", test_requests_delete},
+    {"test_requests_patch_overwrite", test_requests_patch_overwrite},
+    {"test_requests_patch_status", test_requests_patch_status},
+    {"test_requests_delete_by_id", test_requests_delete_by_id},
+    {"test_requests_delete_all_of_inputs", test_requests_delete_all_of_inputs},
+    {"test_requests_delete_in_batches", test_requests_delete_in_batches},
     {"test_requests_post_existing_region", test_requests_post_existing_region},
     CU_TEST_INFO_NULL,
 };

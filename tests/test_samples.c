@@ -8,74 +8,131 @@
 
 #include "helpers.h"
 
-static const struct {
-    const char *expected;   /* folder under samples/expected */
-    const char *args;       /* convert arguments before -o */
-} GOLDEN[] = {
-    {"coco", "samples/coco/instances.json"},
-    {"coco-both", "samples/coco/instances.json --geometry both --annotation-ids hash "
-                  "--user-app-id me/my-app --status success --embed-model-version-id "
-                  "bb186755eda04f9cbb6fe32e816be104 --batch-size 3"},
-    {"voc", "samples/voc"},
-    {"voc-split", "samples/voc --split train --voc-edges clarifai-sdk"},
-    {"voc-images", "samples/voc --images samples/voc/JPEGImages --skip-difficult"},
-    {"csv-tfod", "samples/csv/tfod.csv"},
-    {"csv-automl", "samples/csv/automl.csv"},
-    {"csv-classification", "samples/csv/classification.csv"},
-    {"csv-generic", "samples/csv/generic.csv --csv-dialect generic --columns "
-                    "image=img,width=w,height=h,xmin=x1,ymin=y1,xmax=x2,ymax=y2,label=cls"},
-    {"yolo", "samples/yolo"},
-    {"export-coco", "samples/expected/coco-both --to coco"},
-    {"export-voc", "samples/expected/voc-images --to voc"},
-    {"export-csv", "samples/expected/csv-tfod --to csv"},
-    {"export-csv-automl", "samples/expected/csv-automl --to csv --csv-dialect automl"},
-    {"export-yolo", "samples/clarifai/annotations-page.json --inputs "
-                    "samples/clarifai/inputs-page.json --include-model-annotations --to yolo"},
-};
-
-static void test_samples_golden(void)
+/* One sample converted (args: the convert arguments before -o) and compared
+ * with samples/expected/EXPECTED: the same files, each byte for byte, then
+ * checked with check_requests.py, or, for exports (which the checker does
+ * not know), the manifest's invariant against rejects.jsonl. */
+static void golden(const char *expected, const char *args_before_o)
 {
-    for (size_t i = 0; i < sizeof GOLDEN / sizeof GOLDEN[0]; i++) {
-        char out[1024], args[2048], want[512];
-        snprintf(out, sizeof out, "%s/%s", t_dir("samples"), GOLDEN[i].expected);
-        snprintf(args, sizeof args, "convert %s -o %s --quiet", GOLDEN[i].args, out);
-        CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
-        snprintf(want, sizeof want, "samples/expected/%s", GOLDEN[i].expected);
-        /* the same files, each byte for byte */
-        char cmd[2200], *list = NULL, *got = NULL;
-        snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", want);
-        CU_ASSERT_EQUAL(t_sh(cmd, &list, NULL), 0);
-        snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", out);
-        CU_ASSERT_EQUAL(t_sh(cmd, &got, NULL), 0);
-        T_ASSERT_STR(got, list ? list : "");
-        for (char *f = list ? strtok(list, "\n") : NULL; f; f = strtok(NULL, "\n")) {
-            char a[2048], b[2048];
-            snprintf(a, sizeof a, "%s/%s", out, f + 2);
-            snprintf(b, sizeof b, "%s/%s", want, f + 2);
-            CU_ASSERT_TRUE(t_same_file(a, b));
-        }
-        free(list);
-        free(got);
-        if (strncmp(GOLDEN[i].expected, "export-", 7) != 0) {
-            CU_ASSERT_EQUAL(t_check(out, NULL), 0);
-        } else { /* the checker knows Clarifai trees; the invariant holds for all */
-            cJSON *m = t_json(t_path(out, "manifest.json"));
-            cJSON *c = cJSON_GetObjectItem(m, "counts");
-            CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-            int read = cJSON_GetObjectItem(c, "objects_read")->valueint;
-            int rejected = cJSON_GetObjectItem(c, "objects_rejected")->valueint;
-            CU_ASSERT_EQUAL(read, cJSON_GetObjectItem(c, "objects_written")->valueint +
-                                      rejected +
-                                      cJSON_GetObjectItem(c, "objects_filtered")->valueint);
-            char *rj = t_read(t_path(out, "rejects.jsonl"), NULL);
-            int lines = 0;
-            for (char *p = rj; p && *p; p++)
-                lines += *p == '\n';
-            CU_ASSERT_EQUAL(lines, rejected);
-            free(rj);
-            cJSON_Delete(m);
-        }
+    char out[1024], args[2048], want[512];
+    snprintf(out, sizeof out, "%s/%s", t_dir("samples"), expected);
+    snprintf(args, sizeof args, "convert %s -o %s --quiet", args_before_o, out);
+    CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
+    snprintf(want, sizeof want, "samples/expected/%s", expected);
+    /* the same files, each byte for byte */
+    char cmd[2200], *list = NULL, *got = NULL;
+    snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", want);
+    CU_ASSERT_EQUAL(t_sh(cmd, &list, NULL), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", out);
+    CU_ASSERT_EQUAL(t_sh(cmd, &got, NULL), 0);
+    T_ASSERT_STR(got, list ? list : "");
+    for (char *f = list ? strtok(list, "\n") : NULL; f; f = strtok(NULL, "\n")) {
+        char a[2048], b[2048];
+        snprintf(a, sizeof a, "%s/%s", out, f + 2);
+        snprintf(b, sizeof b, "%s/%s", want, f + 2);
+        CU_ASSERT_TRUE(t_same_file(a, b));
     }
+    free(list);
+    free(got);
+    if (strncmp(expected, "export-", 7) != 0) {
+        CU_ASSERT_EQUAL(t_check(out, NULL), 0);
+    } else { /* the checker knows Clarifai trees; the invariant holds for all */
+        cJSON *m = t_json(t_path(out, "manifest.json"));
+        cJSON *c = cJSON_GetObjectItem(m, "counts");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        int read = cJSON_GetObjectItem(c, "objects_read")->valueint;
+        int rejected = cJSON_GetObjectItem(c, "objects_rejected")->valueint;
+        CU_ASSERT_EQUAL(read, cJSON_GetObjectItem(c, "objects_written")->valueint +
+                                  rejected +
+                                  cJSON_GetObjectItem(c, "objects_filtered")->valueint);
+        char *rj = t_read(t_path(out, "rejects.jsonl"), NULL);
+        int lines = 0;
+        for (char *p = rj; p && *p; p++)
+            lines += *p == '\n';
+        CU_ASSERT_EQUAL(lines, rejected);
+        free(rj);
+        cJSON_Delete(m);
+    }
+}
+
+static void test_samples_golden_coco(void)
+{
+    golden("coco", "samples/coco/instances.json");
+}
+
+static void test_samples_golden_coco_both(void)
+{
+    golden("coco-both", "samples/coco/instances.json --geometry both --annotation-ids hash "
+                        "--user-app-id me/my-app --status success --embed-model-version-id "
+                        "bb186755eda04f9cbb6fe32e816be104 --batch-size 3");
+}
+
+static void test_samples_golden_voc(void)
+{
+    golden("voc", "samples/voc");
+}
+
+static void test_samples_golden_voc_split(void)
+{
+    golden("voc-split", "samples/voc --split train --voc-edges clarifai-sdk");
+}
+
+static void test_samples_golden_voc_images(void)
+{
+    golden("voc-images", "samples/voc --images samples/voc/JPEGImages --skip-difficult");
+}
+
+static void test_samples_golden_csv_tfod(void)
+{
+    golden("csv-tfod", "samples/csv/tfod.csv");
+}
+
+static void test_samples_golden_csv_automl(void)
+{
+    golden("csv-automl", "samples/csv/automl.csv");
+}
+
+static void test_samples_golden_csv_classification(void)
+{
+    golden("csv-classification", "samples/csv/classification.csv");
+}
+
+static void test_samples_golden_csv_generic(void)
+{
+    golden("csv-generic", "samples/csv/generic.csv --csv-dialect generic --columns "
+                          "image=img,width=w,height=h,xmin=x1,ymin=y1,xmax=x2,ymax=y2,label=cls");
+}
+
+static void test_samples_golden_yolo(void)
+{
+    golden("yolo", "samples/yolo");
+}
+
+static void test_samples_golden_export_coco(void)
+{
+    golden("export-coco", "samples/expected/coco-both --to coco");
+}
+
+static void test_samples_golden_export_voc(void)
+{
+    golden("export-voc", "samples/expected/voc-images --to voc");
+}
+
+static void test_samples_golden_export_csv(void)
+{
+    golden("export-csv", "samples/expected/csv-tfod --to csv");
+}
+
+static void test_samples_golden_export_csv_automl(void)
+{
+    golden("export-csv-automl", "samples/expected/csv-automl --to csv --csv-dialect automl");
+}
+
+static void test_samples_golden_export_yolo(void)
+{
+    golden("export-yolo", "samples/clarifai/annotations-page.json --inputs "
+                          "samples/clarifai/inputs-page.json --include-model-annotations "
+                          "--to yolo");
 }
 
 static void test_samples_counts(void)
@@ -119,7 +176,21 @@ static void test_samples_counts(void)
 }
 
 CU_TestInfo samples_tests[] = {
-    {"test_samples_golden", test_samples_golden},
+    {"test_samples_golden_coco", test_samples_golden_coco},
+    {"test_samples_golden_coco_both", test_samples_golden_coco_both},
+    {"test_samples_golden_voc", test_samples_golden_voc},
+    {"test_samples_golden_voc_split", test_samples_golden_voc_split},
+    {"test_samples_golden_voc_images", test_samples_golden_voc_images},
+    {"test_samples_golden_csv_tfod", test_samples_golden_csv_tfod},
+    {"test_samples_golden_csv_automl", test_samples_golden_csv_automl},
+    {"test_samples_golden_csv_classification", test_samples_golden_csv_classification},
+    {"test_samples_golden_csv_generic", test_samples_golden_csv_generic},
+    {"test_samples_golden_yolo", test_samples_golden_yolo},
+    {"test_samples_golden_export_coco", test_samples_golden_export_coco},
+    {"test_samples_golden_export_voc", test_samples_golden_export_voc},
+    {"test_samples_golden_export_csv", test_samples_golden_export_csv},
+    {"test_samples_golden_export_csv_automl", test_samples_golden_export_csv_automl},
+    {"test_samples_golden_export_yolo", test_samples_golden_export_yolo},
     {"test_samples_counts", test_samples_counts},
     CU_TEST_INFO_NULL,
 };

@@ -71,37 +71,55 @@ static void test_store_file_keeps_data_through_trims(void)
     ap_context_free(ctx);
 }
 
-/* Touching 48 MiB through ticks with a 1 MiB budget trims, and the data is
- * all there; in memory (no folder) nothing is ever trimmed. */
+/* Touching 48 MiB through ticks with a 1 MiB budget; the data is all
+ * there after; returns the number of trims. */
+static uint64_t touch_48_mib(ap_context *ctx, const char *dir)
+{
+    ap_store *st = ap_store_new(ctx, dir, (size_t)1 << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(ap_store_on_disk(st), dir != NULL);
+    enum { PAGES = 12288 };
+    uint32_t **p = calloc(PAGES, sizeof *p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    for (uint32_t k = 0; k < PAGES; k++) {
+        p[k] = ap_store_alloc(st, 4096);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p[k]);
+        for (int i = 0; i < 1024; i++)
+            p[k][i] = k * 1024u + (uint32_t)i;
+        ap_store_tick(st);
+    }
+    size_t wrong = 0;
+    for (uint32_t k = 0; k < PAGES; k++)
+        for (int i = 0; i < 1024; i++)
+            wrong += p[k][i] != k * 1024u + (uint32_t)i;
+    CU_ASSERT_EQUAL(wrong, 0);
+    uint64_t trims = ap_store_trims(st);
+    ap_store_free(st);
+    free(p);
+    return trims;
+}
+
+/* On disk, 48 MiB past a 1 MiB budget trims, and the data is all there; */
 static void test_store_tick_trims_past_the_budget(void)
 {
     ap_context *ctx = t_ctx();
-    for (int on_disk = 1; on_disk >= 0; on_disk--) {
-        ap_store *st = ap_store_new(ctx, on_disk ? t_dir("store-tick") : NULL, (size_t)1 << 20);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-        CU_ASSERT_EQUAL(ap_store_on_disk(st), on_disk);
-        enum { PAGES = 12288 };
-        uint32_t **p = calloc(PAGES, sizeof *p);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-        for (uint32_t k = 0; k < PAGES; k++) {
-            p[k] = ap_store_alloc(st, 4096);
-            CU_ASSERT_PTR_NOT_NULL_FATAL(p[k]);
-            for (int i = 0; i < 1024; i++)
-                p[k][i] = k * 1024u + (uint32_t)i;
-            ap_store_tick(st);
-        }
-        size_t wrong = 0;
-        for (uint32_t k = 0; k < PAGES; k++)
-            for (int i = 0; i < 1024; i++)
-                wrong += p[k][i] != k * 1024u + (uint32_t)i;
-        CU_ASSERT_EQUAL(wrong, 0);
-        /* 48 MiB past a 1 MiB budget; in memory, never */
-        CU_ASSERT(on_disk ? ap_store_trims(st) >= 10 : ap_store_trims(st) == 0);
-        ap_store_free(st);
-        free(p);
-    }
+    CU_ASSERT(touch_48_mib(ctx, t_dir("store-tick")) >= 10);
+    ap_context_free(ctx);
+}
+
+/* in memory (no folder) nothing is ever trimmed. */
+static void test_store_in_memory_never_trims(void)
+{
+    ap_context *ctx = t_ctx();
+    CU_ASSERT_EQUAL(touch_48_mib(ctx, NULL), 0);
     ap_store_tick(NULL); /* a writer called without tables */
-    /* a folder where no unnamed file can be made: memory, and a warning */
+    ap_context_free(ctx);
+}
+
+/* a folder where no unnamed file can be made: memory, and a warning */
+static void test_store_no_folder_falls_back_to_memory(void)
+{
+    ap_context *ctx = t_ctx();
     uint64_t warned = ctx->warnings;
     ap_store *mem = ap_store_new(ctx, t_path(t_dir("store-none"), "missing"), (size_t)1 << 20);
     CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
@@ -163,12 +181,10 @@ static void test_store_maps_and_idsets(void)
     ap_context_free(ctx);
 }
 
-/* The smallest budget (a trim at nearly every check) gives the same bytes
- * as the default, importing and exporting, and leaves nothing beside the
- * output. */
-static void test_store_conversion_same_under_any_budget(void)
+/* A generated dataset of 3000 images in d (gen.json), converted with the
+ * default budget into d/out/a. */
+static void budget_case(const char *d)
 {
-    const char *d = t_dir("store-cli");
     char cmd[2400];
     snprintf(cmd, sizeof cmd,
              "%s '%s/tools/gen_dataset.py' --images 3000 --seed 5 --quiet --out '%s/gen.json'",
@@ -176,24 +192,49 @@ static void test_store_conversion_same_under_any_budget(void)
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "convert '%s/gen.json' -o '%s/out/a' --geometry both --quiet", d, d);
     CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
+}
+
+/* The smallest budget (a trim at nearly every check) gives the same bytes
+ * as the default, importing, and leaves nothing beside the output; */
+static void test_store_import_same_under_any_budget(void)
+{
+    const char *d = t_dir("store-cli");
+    char cmd[2400];
+    budget_case(d);
     snprintf(cmd, sizeof cmd, "convert '%s/gen.json' -o '%s/out/b' --geometry both --quiet "
              "--table-memory 1K", d, d);
     CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "diff -r '%s/out/a' '%s/out/b'", d, d);
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 0);
     CU_ASSERT_EQUAL(t_check(t_path(d, "out/b"), NULL), 0);
+    CU_ASSERT_EQUAL(t_count_entries(t_path(d, "out")), 2);
+}
+
+/* and exporting */
+static void test_store_export_same_under_any_budget(void)
+{
+    const char *d = t_dir("store-cli-export");
+    char cmd[2400];
+    budget_case(d);
     snprintf(cmd, sizeof cmd, "convert '%s/out/a' --to coco -o '%s/out/c.zip' --quiet", d, d);
     CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "convert '%s/out/a' --to coco -o '%s/out/d.zip' --quiet "
              "--table-memory 1024", d, d);
     CU_ASSERT_EQUAL_FATAL(t_cli(cmd, NULL, NULL), 0);
     CU_ASSERT(t_same_file(t_path(d, "out/c.zip"), t_path(d, "out/d.zip")));
-    CU_ASSERT_EQUAL(t_count_entries(t_path(d, "out")), 4);
-    char *err = NULL;
+    CU_ASSERT_EQUAL(t_count_entries(t_path(d, "out")), 3);
+}
+
+static void test_store_budget_below_minimum_refused(void)
+{
+    const char *d = t_dir("store-cli-minimum");
+    char cmd[2400], *err = NULL;
+    t_write_coco(t_path(d, "gen.json"), 10);
     snprintf(cmd, sizeof cmd, "convert '%s/gen.json' -o '%s/out/e' --table-memory 1000", d, d);
     CU_ASSERT_EQUAL(t_cli(cmd, NULL, &err), AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(t_str(err), "--table-memory takes a size of at least 1024"));
     free(err);
+    CU_ASSERT_FALSE(t_exists(t_path(d, "out")));
 }
 
 /* A disk that fills while the input tables grow is an I/O error (74, the
@@ -222,7 +263,11 @@ CU_TestInfo store_tests[] = {
     {"test_store_full_disk_is_an_io_error", test_store_full_disk_is_an_io_error},
     {"test_store_file_keeps_data_through_trims", test_store_file_keeps_data_through_trims},
     {"test_store_tick_trims_past_the_budget", test_store_tick_trims_past_the_budget},
+    {"test_store_in_memory_never_trims", test_store_in_memory_never_trims},
+    {"test_store_no_folder_falls_back_to_memory", test_store_no_folder_falls_back_to_memory},
     {"test_store_maps_and_idsets", test_store_maps_and_idsets},
-    {"test_store_conversion_same_under_any_budget", test_store_conversion_same_under_any_budget},
+    {"test_store_import_same_under_any_budget", test_store_import_same_under_any_budget},
+    {"test_store_export_same_under_any_budget", test_store_export_same_under_any_budget},
+    {"test_store_budget_below_minimum_refused", test_store_budget_below_minimum_refused},
     CU_TEST_INFO_NULL,
 };

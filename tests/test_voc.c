@@ -45,14 +45,29 @@ static void test_voc_fields(void)
     /* 000002 has no size: rejected */
     CU_ASSERT_EQUAL(ctx->counts.objects_rejected, 1);
     t_capture_free(&cap);
+    ap_context_free(ctx);
+}
 
-    /* clarifai-sdk and zero-based conventions on the same file */
+/* clarifai-sdk and zero-based conventions on the same file */
+static void test_voc_edges_clarifai_sdk(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"samples/voc"};
+    t_capture cap;
     ctx->opt.voc_edges = AP_VOC_CLARIFAI_SDK;
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
     CU_ASSERT_EQUAL(cap.v[0].box.left, 0.14);
     CU_ASSERT_EQUAL(cap.v[0].box.right, 215.0 / 500);
     CU_ASSERT_EQUAL(cap.v[0].box.bottom, 313.0 / 375);
     t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_voc_edges_zero_based(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"samples/voc"};
+    t_capture cap;
     ctx->opt.voc_edges = AP_VOC_ZERO_BASED;
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
     CU_ASSERT_EQUAL(cap.v[0].box.left, 71.0 / 500);
@@ -61,7 +76,7 @@ static void test_voc_fields(void)
     ap_context_free(ctx);
 }
 
-static void test_voc_split_and_images(void)
+static void test_voc_split(void)
 {
     ap_context *ctx = t_ctx();
     const char *in[1] = {"samples/voc"};
@@ -72,11 +87,27 @@ static void test_voc_split_and_images(void)
     CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
     CU_ASSERT_EQUAL(cap.n, 3);
     t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_voc_missing_split_named(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"samples/voc"};
+    t_capture cap;
     CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "nope"), AP_OK);
     CU_ASSERT_EQUAL(t_capture_run(ctx, in, 1, &cap), AP_ENOINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "ImageSets/Main/nope.txt"));
     t_capture_free(&cap);
-    /* --images: 000002's size from its JPEG header (640x480) */
+    ap_context_free(ctx);
+}
+
+/* --images: 000002's size from its JPEG header (640x480) */
+static void test_voc_size_from_image_header(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"samples/voc"};
+    t_capture cap;
     CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "val"), AP_OK);
     ctx->opt.images_dir = "samples/voc/JPEGImages";
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
@@ -100,7 +131,7 @@ static int convert_voc(const char *xml_text, ap_context *ctx, const char **outp)
     return ap_run(ctx, AP_RUN_CONVERT, inputs, 1, out, NULL);
 }
 
-static void test_voc_broken(void)
+static void test_voc_bndbox_missing_child(void)
 {
     ap_context *ctx = t_ctx();
     const char *out;
@@ -109,21 +140,52 @@ static void test_voc_broken(void)
                                 ctx, &out), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.xml:4: <bndbox> has no <ymax>"));
     CU_ASSERT_FALSE(t_exists(out));
+    ap_context_free(ctx);
+}
+
+static void test_voc_size_not_a_number(void)
+{
+    ap_context *ctx = t_ctx();
     CU_ASSERT_EQUAL(convert_voc("<annotation>\n<size><width>ten</width></size></annotation>",
                                 ctx, NULL), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.xml:2: <size><width>"));
+    ap_context_free(ctx);
+}
+
+static void test_voc_difficult_flag_out_of_range(void)
+{
+    ap_context *ctx = t_ctx();
     CU_ASSERT_EQUAL(convert_voc("<annotation>\n<object><name>x</name><difficult>2</difficult>"
                                 "<bndbox/></object></annotation>", ctx, NULL), AP_EDATA);
-    /* not well-formed: file, line and column from libxml2 */
+    ap_context_free(ctx);
+}
+
+/* not well-formed: file, line and column from libxml2 */
+static void test_voc_not_well_formed(void)
+{
+    ap_context *ctx = t_ctx();
     ctx->opt.from = "voc";
     CU_ASSERT_EQUAL(convert_voc("<annotation>\n  <object>\n</annotation>", ctx, NULL), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "a.xml:3:"));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "invalid XML"));
+    ap_context_free(ctx);
+}
+
+static void test_voc_wrong_root_element(void)
+{
+    ap_context *ctx = t_ctx();
+    ctx->opt.from = "voc";
     CU_ASSERT_EQUAL(convert_voc("<annotations><image/></annotations>", ctx, NULL), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "root element is <annotations>"));
-    ctx->opt.from = NULL;
-    /* a coordinate that is not a number: a reject with its line (the only
-     * object: the output is wanted all the same) */
+    ap_context_free(ctx);
+}
+
+/* a coordinate that is not a number: a reject with its line (the only
+ * object: the output is wanted all the same) */
+static void test_voc_coordinate_not_a_number_rejected(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *out;
     ctx->opt.allow_empty = 1;
     CU_ASSERT_EQUAL(convert_voc("<annotation><size><width>9</width><height>9</height></size>\n"
                                 "<object><name>x</name><bndbox><xmin>a</xmin><ymin>1</ymin>"
@@ -133,33 +195,53 @@ static void test_voc_broken(void)
     CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"line\":2") : NULL);
     CU_ASSERT_PTR_NOT_NULL(rj ? strstr(rj, "\"reason\":\"invalid_coordinate\"") : NULL);
     free(rj);
-    /* an empty <annotation>: an input named after the file, no objects */
+    ap_context_free(ctx);
+}
+
+/* an empty <annotation>: an input named after the file, no objects */
+static void test_voc_empty_annotation(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *out;
+    ctx->opt.allow_empty = 1;
     CU_ASSERT_EQUAL(convert_voc("<annotation></annotation>", ctx, &out), AP_OK);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 1);
     CU_ASSERT_EQUAL(ctx->counts.objects_read, 0);
     ap_context_free(ctx);
 }
 
-static void test_voc_hostile_xml(void)
+/* an external entity naming a file beside it: never read */
+static void test_voc_external_entity_not_read(void)
 {
     ap_context *ctx = t_ctx();
     ctx->opt.from = "voc";
     const char *out = t_path(t_dir("voc_hostile"), "out");
-    /* an external entity naming a file beside it: never read */
     const char *xxe[1] = {"tests/data/voc/xxe.xml"};
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, xxe, 1, out, NULL), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "xxe.xml:9"));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "&secret;"));
     CU_ASSERT_PTR_NULL(strstr(ctx->errmsg, "ANNOPORT-SECRET"));
     CU_ASSERT_FALSE(t_exists(out));
-    /* the same through the CLI: nothing of the file on any output */
+    ap_context_free(ctx);
+}
+
+/* the same through the CLI: nothing of the file on any output */
+static void test_voc_external_entity_not_read_by_cli(void)
+{
     char *o = NULL, *e = NULL;
     CU_ASSERT_EQUAL(t_cli("validate --from voc tests/data/voc/xxe.xml", &o, &e), 65);
     CU_ASSERT_PTR_NULL(o ? strstr(o, "ANNOPORT-SECRET") : NULL);
     CU_ASSERT_PTR_NULL(e ? strstr(e, "ANNOPORT-SECRET") : NULL);
     free(o);
     free(e);
-    /* a billion-laughs bomb: refused by the parser */
+}
+
+/* a billion-laughs bomb: refused by the parser */
+static void test_voc_entity_bomb_refused(void)
+{
+    ap_context *ctx = t_ctx();
+    ctx->opt.from = "voc";
+    const char *out = t_path(t_dir("voc_bomb"), "out");
     const char *bomb[1] = {"tests/data/voc/bomb.xml"};
     CU_ASSERT_EQUAL(ap_run(ctx, AP_RUN_CONVERT, bomb, 1, out, NULL), AP_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "bomb.xml:"));
@@ -195,6 +277,14 @@ static void test_voc_cvat_split_names_with_spaces(void)
     T_ASSERT_STR(cap.v[0].input, "screenshot_573");
     T_ASSERT_STR(cap.v[1].input, "screenshot_575");
     t_capture_free(&cap);
+    ap_context_free(ctx);
+}
+
+static void test_voc_cvat_per_class_split(void)
+{
+    ap_context *ctx = t_ctx();
+    const char *in[1] = {"tests/data/voc/cvat"};
+    t_capture cap;
     /* "Screenshot (574)  1", "Screenshot (573) -1" */
     CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "cat_default"), AP_OK);
     CU_ASSERT_EQUAL_FATAL(t_capture_run(ctx, in, 1, &cap), AP_OK);
@@ -215,7 +305,12 @@ static void test_voc_zero_coordinate_hint(void)
                       "inclusive, the default); datasets whose coordinates start at 0 (CVAT and "
                       "other tools write them) read right with --voc-edges zero-based\n");
     free(err);
-    char *out = NULL;
+}
+
+/* --voc-edges zero-based: no hint, nothing clamped */
+static void test_voc_zero_based_reads_cvat(void)
+{
+    char *out = NULL, *err = NULL;
     CU_ASSERT_EQUAL(t_cli("validate tests/data/voc/cvat --json --voc-edges zero-based", &out,
                           &err), 0);
     T_ASSERT_STR(err, "");
@@ -226,11 +321,25 @@ static void test_voc_zero_coordinate_hint(void)
 
 CU_TestInfo voc_tests[] = {
     {"test_voc_cvat_split_names_with_spaces", test_voc_cvat_split_names_with_spaces},
+    {"test_voc_cvat_per_class_split", test_voc_cvat_per_class_split},
     {"test_voc_zero_coordinate_hint", test_voc_zero_coordinate_hint},
+    {"test_voc_zero_based_reads_cvat", test_voc_zero_based_reads_cvat},
     {"test_voc_fields", test_voc_fields},
-    {"test_voc_split_and_images", test_voc_split_and_images},
-    {"test_voc_broken", test_voc_broken},
-    {"test_voc_hostile_xml", test_voc_hostile_xml},
+    {"test_voc_edges_clarifai_sdk", test_voc_edges_clarifai_sdk},
+    {"test_voc_edges_zero_based", test_voc_edges_zero_based},
+    {"test_voc_split", test_voc_split},
+    {"test_voc_missing_split_named", test_voc_missing_split_named},
+    {"test_voc_size_from_image_header", test_voc_size_from_image_header},
+    {"test_voc_bndbox_missing_child", test_voc_bndbox_missing_child},
+    {"test_voc_size_not_a_number", test_voc_size_not_a_number},
+    {"test_voc_difficult_flag_out_of_range", test_voc_difficult_flag_out_of_range},
+    {"test_voc_not_well_formed", test_voc_not_well_formed},
+    {"test_voc_wrong_root_element", test_voc_wrong_root_element},
+    {"test_voc_coordinate_not_a_number_rejected", test_voc_coordinate_not_a_number_rejected},
+    {"test_voc_empty_annotation", test_voc_empty_annotation},
+    {"test_voc_external_entity_not_read", test_voc_external_entity_not_read},
+    {"test_voc_external_entity_not_read_by_cli", test_voc_external_entity_not_read_by_cli},
+    {"test_voc_entity_bomb_refused", test_voc_entity_bomb_refused},
     {"test_voc_probe_is_not_labelme_or_cvat", test_voc_probe_is_not_labelme_or_cvat},
     CU_TEST_INFO_NULL,
 };

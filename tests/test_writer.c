@@ -58,6 +58,7 @@ static void test_writer_manifest_invariant(void)
                         n);
         sum += n;
     }
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(c, "annotations_written")->valueint, 30);
     CU_ASSERT_EQUAL(sum, cJSON_GetObjectItem(c, "annotations_written")->valueint);
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(c, "requests")->valueint, 4);
     cJSON *concepts = cJSON_GetObjectItem(m, "concepts");
@@ -86,7 +87,18 @@ static void test_writer_rerun_identical(void)
         snprintf(b, sizeof b, "%s/b/%s", d, files[i]);
         CU_ASSERT_TRUE(t_same_file(a, b));
     }
-    /* stable annotation ids differ between annotations */
+    ap_context_free(ctx);
+}
+
+/* stable annotation ids differ between annotations */
+static void test_writer_hashed_annotation_ids_differ(void)
+{
+    const char *d = t_dir("writer_ids");
+    const char *in = t_path(d, "in.json");
+    t_write_coco(in, 300);
+    ap_context *ctx = t_ctx();
+    ctx->opt.annotation_ids_hash = 1;
+    CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "a")), AP_OK);
     char *r = t_read(t_path(d, "a/requests/post-annotations-000001.json"), NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     char *id1 = strstr(r, "\"id\":\"");
@@ -94,7 +106,17 @@ static void test_writer_rerun_identical(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(id2);
     CU_ASSERT_NOT_EQUAL(strncmp(id1 + 6, id2 + 7, 32), 0);
     free(r);
-    /* zip archives too */
+    ap_context_free(ctx);
+}
+
+/* zip archives too */
+static void test_writer_zip_rerun_identical(void)
+{
+    const char *d = t_dir("writer_rerun_zip");
+    const char *in = t_path(d, "in.json");
+    t_write_coco(in, 300);
+    ap_context *ctx = t_ctx();
+    ctx->opt.annotation_ids_hash = 1;
     CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "a.zip")), AP_OK);
     CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, "b.zip")), AP_OK);
     CU_ASSERT_TRUE(t_same_file(t_path(d, "a.zip"), t_path(d, "b.zip")));
@@ -141,11 +163,10 @@ static void test_writer_zip_reopened(void)
     ap_context_free(ctx);
 }
 
-static void test_writer_atomic_output(void)
+/* 50 good annotations, written one per request, then a broken one. */
+static const char *write_broken(const char *d)
 {
-    const char *d = t_dir("writer_atomic");
     const char *in = t_path(d, "bad.json");
-    /* 50 good annotations, written one per request, then a broken one */
     FILE *f = fopen(in, "wb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":100,\"height\":100}],"
@@ -154,36 +175,95 @@ static void test_writer_atomic_output(void)
         fprintf(f, "{\"id\":%d,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,5,5]},", i + 1);
     fputs("{\"id\":99,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,5]}]}", f);
     fclose(f);
+    return in;
+}
+
+/* A run that fails late leaves no output and no temporary, folder or zip. */
+static void test_writer_failed_run_leaves_nothing(void)
+{
+    const char *d = t_dir("writer_atomic");
+    const char *in = write_broken(d);
     ap_context *ctx = t_ctx();
     ctx->opt.batch_size = 1;
     CU_ASSERT_EQUAL(run1(ctx, in, t_path(d, "out")), AP_EDATA);
     CU_ASSERT_EQUAL(run1(ctx, in, t_path(d, "out.zip")), AP_EDATA);
     CU_ASSERT_EQUAL(t_count_entries(d), 1); /* only bad.json: no output, no temporary */
+    ap_context_free(ctx);
+}
 
-    /* an existing output is refused (73) and left as it was */
+/* An existing output (5 requests) made from good.json in d. */
+static const char *existing_output(ap_context *ctx, const char *d)
+{
     const char *good = t_path(d, "good.json");
     t_write_coco(good, 5);
     const char *out = t_path(d, "existing");
+    ctx->opt.batch_size = 1;
     CU_ASSERT_EQUAL_FATAL(run1(ctx, good, out), AP_OK);
     CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 5);
     ctx->opt.batch_size = 128;
-    CU_ASSERT_EQUAL(run1(ctx, good, out), AP_ECANTCREAT);
+    return out;
+}
+
+/* an existing output is refused (73) and left as it was */
+static void test_writer_existing_output_refused(void)
+{
+    const char *d = t_dir("writer_existing");
+    ap_context *ctx = t_ctx();
+    const char *out = existing_output(ctx, d);
+    CU_ASSERT_EQUAL(run1(ctx, t_path(d, "good.json"), out), AP_ECANTCREAT);
     CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 5);
-    /* a failing run with --force leaves the old output untouched */
+    ap_context_free(ctx);
+}
+
+/* a failing run with --force leaves the old output untouched */
+static void test_writer_failed_force_keeps_existing(void)
+{
+    const char *d = t_dir("writer_force_fails");
+    ap_context *ctx = t_ctx();
+    const char *out = existing_output(ctx, d);
+    const char *in = write_broken(d);
     ctx->opt.force = 1;
     CU_ASSERT_EQUAL(run1(ctx, in, out), AP_EDATA);
     CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 5);
-    /* a good one replaces it */
-    CU_ASSERT_EQUAL(run1(ctx, good, out), AP_OK);
+    CU_ASSERT_EQUAL(t_count_entries(d), 3); /* good.json, bad.json, the output */
+    ap_context_free(ctx);
+}
+
+/* a good one replaces it */
+static void test_writer_force_replaces(void)
+{
+    const char *d = t_dir("writer_force");
+    ap_context *ctx = t_ctx();
+    const char *out = existing_output(ctx, d);
+    ctx->opt.force = 1;
+    CU_ASSERT_EQUAL(run1(ctx, t_path(d, "good.json"), out), AP_OK);
     CU_ASSERT_EQUAL(t_count_entries(t_path(out, "requests")), 1);
-    CU_ASSERT_EQUAL(t_count_entries(d), 3);
-    /* --force never replaces a folder that is not an annoport output */
+    CU_ASSERT_EQUAL(t_count_entries(d), 2); /* good.json and the output: nothing set aside */
+    ap_context_free(ctx);
+}
+
+/* --force never replaces a folder that is not an annoport output */
+static void test_writer_force_spares_other_folders(void)
+{
+    const char *d = t_dir("writer_force_other");
+    const char *good = t_path(d, "good.json");
+    t_write_coco(good, 5);
+    ap_context *ctx = t_ctx();
+    ctx->opt.force = 1;
     const char *other = t_dir("writer_atomic_other");
     t_write(t_path(other, "precious.txt"), "keep me");
     CU_ASSERT_EQUAL(run1(ctx, good, other), AP_ECANTCREAT);
     CU_ASSERT_TRUE(t_exists(t_path(other, "precious.txt")));
-    /* an empty folder is fine without --force */
-    ctx->opt.force = 0;
+    ap_context_free(ctx);
+}
+
+/* an empty folder is fine without --force */
+static void test_writer_empty_folder_used(void)
+{
+    const char *d = t_dir("writer_empty_folder");
+    const char *good = t_path(d, "good.json");
+    t_write_coco(good, 5);
+    ap_context *ctx = t_ctx();
     const char *empty = t_dir("writer_atomic_empty");
     CU_ASSERT_EQUAL(run1(ctx, good, empty), AP_OK);
     CU_ASSERT_TRUE(t_exists(t_path(empty, "manifest.json")));
@@ -192,14 +272,16 @@ static void test_writer_atomic_output(void)
 
 /* A conversion that read objects and wrote none fails (65), says why, shows
  * the first rejects and writes nothing, unless --allow-empty. */
+static const char all_rejected[] =
+    "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":10}],\n"
+    "\"annotations\":[\n{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[20,20,5,5]},\n"
+    "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,0,0]}],\n"
+    "\"categories\":[{\"id\":1,\"name\":\"dog\"}]}\n";
+
 static void test_writer_nothing_written_fails(void)
 {
     const char *d = t_dir("writer_empty");
-    t_write(t_path(d, "in.json"),
-            "{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":10}],\n"
-            "\"annotations\":[\n{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[20,20,5,5]},\n"
-            "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,0,0]}],\n"
-            "\"categories\":[{\"id\":1,\"name\":\"dog\"}]}\n");
+    t_write(t_path(d, "in.json"), all_rejected);
     char args[1024], want[2048], *out = NULL, *err = NULL;
     snprintf(args, sizeof args, "convert %s/in.json -o %s/out", d, d);
     CU_ASSERT_EQUAL(t_cli(args, &out, &err), 65);
@@ -217,6 +299,13 @@ static void test_writer_nothing_written_fails(void)
     free(out);
     free(err);
     CU_ASSERT_FALSE(t_exists(t_path(d, "out")));
+}
+
+static void test_writer_allow_empty_writes_anyway(void)
+{
+    const char *d = t_dir("writer_allow_empty");
+    t_write(t_path(d, "in.json"), all_rejected);
+    char args[1024];
     snprintf(args, sizeof args, "convert %s/in.json -o %s/out --allow-empty --quiet", d, d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
     CU_ASSERT_TRUE(t_exists(t_path(d, "out/manifest.json")));
@@ -239,8 +328,22 @@ static void test_writer_file_path_refused(void)
     T_ASSERT_STR(err, want);
     free(err);
     CU_ASSERT_EQUAL(t_count_entries(d), 0);
+}
+
+/* the extension in any case */
+static void test_writer_file_path_refused_any_case(void)
+{
+    const char *d = t_dir("writer_filepath_case");
+    char args[1024];
     snprintf(args, sizeof args, "convert samples/coco/instances.json --to csv -o %s/a.CSV", d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 64);
+    CU_ASSERT_EQUAL(t_count_entries(d), 0);
+}
+
+static void test_writer_trailing_slash_is_a_folder(void)
+{
+    const char *d = t_dir("writer_filepath_slash");
+    char args[1024];
     snprintf(args, sizeof args, "convert samples/coco/instances.json --to coco -o %s/coco.json/ "
              "--quiet", d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
@@ -249,10 +352,20 @@ static void test_writer_file_path_refused(void)
 
 CU_TestInfo writer_tests[] = {
     {"test_writer_nothing_written_fails", test_writer_nothing_written_fails},
+    {"test_writer_allow_empty_writes_anyway", test_writer_allow_empty_writes_anyway},
     {"test_writer_file_path_refused", test_writer_file_path_refused},
+    {"test_writer_file_path_refused_any_case", test_writer_file_path_refused_any_case},
+    {"test_writer_trailing_slash_is_a_folder", test_writer_trailing_slash_is_a_folder},
     {"test_writer_manifest_invariant", test_writer_manifest_invariant},
     {"test_writer_rerun_identical", test_writer_rerun_identical},
+    {"test_writer_hashed_annotation_ids_differ", test_writer_hashed_annotation_ids_differ},
+    {"test_writer_zip_rerun_identical", test_writer_zip_rerun_identical},
     {"test_writer_zip_reopened", test_writer_zip_reopened},
-    {"test_writer_atomic_output", test_writer_atomic_output},
+    {"test_writer_failed_run_leaves_nothing", test_writer_failed_run_leaves_nothing},
+    {"test_writer_existing_output_refused", test_writer_existing_output_refused},
+    {"test_writer_failed_force_keeps_existing", test_writer_failed_force_keeps_existing},
+    {"test_writer_force_replaces", test_writer_force_replaces},
+    {"test_writer_force_spares_other_folders", test_writer_force_spares_other_folders},
+    {"test_writer_empty_folder_used", test_writer_empty_folder_used},
     CU_TEST_INFO_NULL,
 };

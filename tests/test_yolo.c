@@ -70,9 +70,10 @@ static char *read_tree(ap_context *ctx, const char *path, int *rc)
     return s;
 }
 
-static void test_yolo_ultralytics_splits(void)
+/* An Ultralytics dataset: data.yaml naming a train and a val split. */
+static const char *ultralytics(const char *name)
 {
-    const char *d = t_dir("yolo_splits");
+    const char *d = t_dir(name);
     put(d, "data.yaml", "# comment\npath: .\ntrain: images/train  # the training set\n"
                         "val: [images/val]\nnames:\n  0: cup\n  1: \"traffic light\"\n");
     put_jpeg(d, "images/train/a.jpg");
@@ -80,6 +81,12 @@ static void test_yolo_ultralytics_splits(void)
     put_jpeg(d, "images/val/b.jpg"); /* no label file: an input without objects */
     put(d, "labels/train/a.txt", "0 0.5 0.5 0.2 0.4\n");
     put(d, "labels/val/a.txt", "1 0.25 0.75 0.5 0.5\r\n\r\n");
+    return d;
+}
+
+static void test_yolo_ultralytics_splits(void)
+{
+    const char *d = ultralytics("yolo_splits");
     ap_context *ctx = t_ctx();
     int rc;
     char *got = read_tree(ctx, d, &rc);
@@ -88,21 +95,42 @@ static void test_yolo_ultralytics_splits(void)
                       "val_a traffic-light box 0 0.5 0.5 1\n");
     free(got);
     CU_ASSERT_EQUAL(ctx->counts.inputs, 3);
-    /* --split val: that split's images only */
+    ap_context_free(ctx);
+}
+
+/* --split val: that split's images only */
+static void test_yolo_split_option(void)
+{
+    const char *d = ultralytics("yolo_split_val");
+    ap_context *ctx = t_ctx();
+    int rc;
     CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "val"), AP_OK);
-    got = read_tree(ctx, d, &rc);
+    char *got = read_tree(ctx, d, &rc);
     CU_ASSERT_EQUAL(rc, AP_OK);
     T_ASSERT_STR(got, "val_a traffic-light box 0 0.5 0.5 1\n");
     CU_ASSERT_EQUAL(ctx->counts.inputs, 2);
     free(got);
+    ap_context_free(ctx);
+}
+
+static void test_yolo_unknown_split_refused(void)
+{
+    const char *d = ultralytics("yolo_split_test");
+    ap_context *ctx = t_ctx();
+    int rc;
     CU_ASSERT_EQUAL(ap_option_set(ctx, "split", "test"), AP_OK);
-    got = read_tree(ctx, d, &rc);
+    char *got = read_tree(ctx, d, &rc);
     CU_ASSERT_EQUAL(rc, AP_EUSAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "--split test: "));
     CU_ASSERT_PTR_NOT_NULL(strstr(ctx->errmsg, "names no such split (it has train, val)"));
     free(got);
     ap_context_free(ctx);
-    /* the image sizes come from the headers */
+}
+
+/* the image sizes come from the headers */
+static void test_yolo_sizes_from_image_headers(void)
+{
+    const char *d = ultralytics("yolo_sizes");
     char args[1200], *out = NULL;
     snprintf(args, sizeof args, "convert '%s' --to coco -o '%s/coco' --quiet", d, d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, NULL), 0);
@@ -113,9 +141,10 @@ static void test_yolo_ultralytics_splits(void)
     free(out);
 }
 
-static void test_yolo_darknet(void)
+/* A Darknet dataset: obj.data, obj.names and a list of images. */
+static const char *darknet(const char *name)
 {
-    const char *d = t_dir("yolo_darknet");
+    const char *d = t_dir(name);
     put(d, "obj.data", "classes = 2\ntrain = data/train.txt\nnames = data/obj.names\n"
                        "backup = backup/\n");
     put(d, "obj.names", "dog\ncat\n\n");
@@ -123,6 +152,12 @@ static void test_yolo_darknet(void)
     put(d, "obj_train_data/1.txt", "1 0.5 0.5 0.5 0.5\n");
     put(d, "obj_train_data/2.txt", "0 0.25 0.25 0.5 0.5\n");
     put_jpeg(d, "obj_train_data/1.jpg"); /* 2.jpg is not shipped: its size is unknown */
+    return d;
+}
+
+static void test_yolo_darknet(void)
+{
+    const char *d = darknet("yolo_darknet");
     ap_context *ctx = t_ctx();
     int rc;
     char *got = read_tree(ctx, d, &rc);
@@ -131,7 +166,12 @@ static void test_yolo_darknet(void)
                       "obj_train_data_2 dog box 0 0 0.5 0.5\n");
     free(got);
     ap_context_free(ctx);
-    /* a listed image without its label file: Darknet reads one for each */
+}
+
+/* a listed image without its label file: Darknet reads one for each */
+static void test_yolo_darknet_listed_image_without_labels(void)
+{
+    const char *d = darknet("yolo_darknet_no_label");
     t_write(t_path(d, "train.txt"), "data/obj_train_data/1.jpg\ndata/obj_train_data/3.jpg\n");
     put_jpeg(d, "obj_train_data/3.jpg");
     char args[1200], *err = NULL, want[2048];
@@ -144,10 +184,10 @@ static void test_yolo_darknet(void)
     free(err);
 }
 
-static void test_yolo_names(void)
+/* sparse ids in a flow map; a class without a name is a reject */
+static void test_yolo_names_sparse_ids(void)
 {
     const char *d = t_dir("yolo_names");
-    /* sparse ids in a flow map; a class without a name is a reject */
     put(d, "data.yaml", "train: images\nnames: {0: 'it''s', 42: \"x\\\"y\"}\n");
     put(d, "labels/a.txt", "42 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2 0.2\n3 0.5 0.5 0.2 0.2\n");
     put_jpeg(d, "images/a.jpg");
@@ -161,28 +201,43 @@ static void test_yolo_names(void)
     CU_ASSERT_EQUAL(ctx->counts.objects_rejected, 1);
     t_capture_free(&cap);
     ap_context_free(ctx);
-    /* no names anywhere: the class numbers are the labels */
+}
+
+/* no names anywhere: the class numbers are the labels */
+static void test_yolo_no_names_uses_class_numbers(void)
+{
     const char *e = t_dir("yolo_no_names");
     put(e, "a.txt", "3 0.5 0.5 0.2 0.2\n");
     put_jpeg(e, "a.jpg");
-    ctx = t_ctx();
+    ap_context *ctx = t_ctx();
     int rc;
     char *got = read_tree(ctx, e, &rc);
     CU_ASSERT_EQUAL(rc, AP_OK);
     T_ASSERT_STR(got, "a 3 box 0.4 0.4 0.6 0.6\n");
     free(got);
-    /* a label file given by itself finds classes.txt beside it */
+    ap_context_free(ctx);
+}
+
+/* a label file given by itself finds classes.txt beside it */
+static void test_yolo_lone_label_file_finds_classes(void)
+{
+    const char *e = t_dir("yolo_lone_file");
+    put(e, "a.txt", "3 0.5 0.5 0.2 0.2\n");
+    put_jpeg(e, "a.jpg");
     put(e, "classes.txt", "a\nb\nc\nd\n");
+    ap_context *ctx = t_ctx();
+    int rc;
     char path[1100];
     snprintf(path, sizeof path, "%s/a.txt", e);
-    got = read_tree(ctx, path, &rc);
+    char *got = read_tree(ctx, path, &rc);
     CU_ASSERT_EQUAL(rc, AP_OK);
     T_ASSERT_STR(got, "a d box 0.4 0.4 0.6 0.6\n");
     free(got);
     ap_context_free(ctx);
 }
 
-static void test_yolo_line_forms(void)
+/* segments and oriented boxes: polygons */
+static void test_yolo_segment_and_obb_lines(void)
 {
     const char *d = t_dir("yolo_forms");
     put(d, "classes.txt", "a\n");
@@ -199,7 +254,11 @@ static void test_yolo_line_forms(void)
     CU_ASSERT_EQUAL(cap.v[1].npoints, 3);
     t_capture_free(&cap);
     ap_context_free(ctx);
-    /* pose: the box, not the keypoints (with a warning) */
+}
+
+/* pose: the box, not the keypoints (with a warning) */
+static void test_yolo_pose_lines_give_boxes(void)
+{
     const char *p = t_dir("yolo_pose");
     put(p, "data.yaml", "kpt_shape: [2, 3]\nnames:\n  - person\n");
     put(p, "labels/a.txt", "0 0.5 0.5 0.2 0.2 0.1 0.2 2 0.3 0.4 1\n");
@@ -212,37 +271,58 @@ static void test_yolo_line_forms(void)
     free(err);
 }
 
-static void test_yolo_refused(void)
+/* A data.yaml with one split and one label file (its image only when
+ * with_image). */
+static const char *refused_case(const char *name, int with_image)
 {
-    const char *d = t_dir("yolo_refused");
+    const char *d = t_dir(name);
     put(d, "data.yaml", "train: images/train\nnames: [a, b]\n");
     put(d, "labels/train/1.txt", "1 0.5 0.5\n");
-    char args[1200], *err = NULL, *out = NULL, want[2048];
+    if (with_image)
+        put_jpeg(d, "images/train/1.jpg");
+    return d;
+}
+
+/* the split folder data.yaml names is not there */
+static void test_yolo_missing_split_folder_refused(void)
+{
+    const char *d = refused_case("yolo_refused_split", 0);
+    char args[1200], *err = NULL, want[2048];
     snprintf(args, sizeof args, "validate '%s'", d);
-    /* the split folder data.yaml names is not there */
     CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 65);
     snprintf(want, sizeof want, "annoport: error: %s/data.yaml:1: \"images/train\": no such folder "
              "or file in the dataset\n", d);
     T_ASSERT_STR(err, want);
     free(err);
-    /* a line with three fields */
-    put_jpeg(d, "images/train/1.jpg");
+}
+
+/* a line with three fields */
+static void test_yolo_short_line_refused(void)
+{
+    const char *d = refused_case("yolo_refused_line", 1);
+    char args[1200], *err = NULL, want[2048];
+    snprintf(args, sizeof args, "validate '%s'", d);
     CU_ASSERT_EQUAL(t_cli(args, NULL, &err), 65);
     snprintf(want, sizeof want, "annoport: error: %s/labels/train/1.txt:1: a YOLO label line is "
              "\"class cx cy w h\" (5 fields) or \"class x1 y1 x2 y2 x3 y3 ...\" (7 or more, an "
              "odd count); this one has 3\n", d);
     T_ASSERT_STR(err, want);
     free(err);
-    /* values that are not numbers, and an undeclared class: rejects */
+}
+
+/* values that are not numbers, and an undeclared class: rejects */
+static void test_yolo_bad_values_rejected(void)
+{
+    const char *d = refused_case("yolo_refused_values", 1);
+    char args[1200], *out = NULL;
     t_write(t_path(d, "labels/train/1.txt"), "1 0.5 a 0.5 0.5\n0 0.5 0.5 0.5 0.5 0.5 x\n"
                                              "2 0.5 0.5 0.5 0.5\n1 0.5 0.5 0.5 0.5\n");
     snprintf(args, sizeof args, "convert '%s' -o '%s/out' --quiet", d, d);
     CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);
     free(out);
     char *rj = t_read(t_path(d, "out/rejects.jsonl"), NULL);
-    char *w1 = NULL;
     size_t n = strlen(d) * 3 + 1024;
-    w1 = malloc(n);
+    char *w1 = malloc(n);
     snprintf(w1, n,
              "{\"source\":{\"file\":\"%s/labels/train/1.txt\",\"line\":1,\"index\":0},\"input\":"
              "\"train_1\",\"label\":\"b\",\"reason\":\"invalid_coordinate\",\"message\":\"cy is "
@@ -342,10 +422,20 @@ static void test_yolo_listed_image_missing_is_said(void)
 CU_TestInfo yolo_tests[] = {
     {"test_yolo_listed_image_missing_is_said", test_yolo_listed_image_missing_is_said},
     {"test_yolo_ultralytics_splits", test_yolo_ultralytics_splits},
+    {"test_yolo_split_option", test_yolo_split_option},
+    {"test_yolo_unknown_split_refused", test_yolo_unknown_split_refused},
+    {"test_yolo_sizes_from_image_headers", test_yolo_sizes_from_image_headers},
     {"test_yolo_darknet", test_yolo_darknet},
-    {"test_yolo_names", test_yolo_names},
-    {"test_yolo_line_forms", test_yolo_line_forms},
-    {"test_yolo_refused", test_yolo_refused},
+    {"test_yolo_darknet_listed_image_without_labels",
+     test_yolo_darknet_listed_image_without_labels},
+    {"test_yolo_names_sparse_ids", test_yolo_names_sparse_ids},
+    {"test_yolo_no_names_uses_class_numbers", test_yolo_no_names_uses_class_numbers},
+    {"test_yolo_lone_label_file_finds_classes", test_yolo_lone_label_file_finds_classes},
+    {"test_yolo_segment_and_obb_lines", test_yolo_segment_and_obb_lines},
+    {"test_yolo_pose_lines_give_boxes", test_yolo_pose_lines_give_boxes},
+    {"test_yolo_missing_split_folder_refused", test_yolo_missing_split_folder_refused},
+    {"test_yolo_short_line_refused", test_yolo_short_line_refused},
+    {"test_yolo_bad_values_rejected", test_yolo_bad_values_rejected},
     {"test_yolo_round_trip", test_yolo_round_trip},
     {"test_yolo_zip", test_yolo_zip},
     CU_TEST_INFO_NULL,
