@@ -1,8 +1,10 @@
 /*
- * internal.h: the core's own helpers, shared by src/ and formats/ but not
- * part of the public API: growable buffers with a JSON emitter, hash maps,
- * id derivation, normalization, the streaming JSON scanner and the output
- * tree.
+ * internal.h: the core's own helpers, shared by src/ and formats/: the
+ * format plugins include it too, but it is private, not part of the public
+ * API (include/annoport/), and not installed. Growable buffers with a JSON
+ * emitter, the number writer, text helpers, the tables (maps and id sets)
+ * and the memory they live in, id derivation, normalization and its
+ * inverse, the streaming JSON scanner and the output tree.
  */
 #ifndef ANNOPORT_INTERNAL_H
 #define ANNOPORT_INTERNAL_H
@@ -16,7 +18,7 @@ struct cJSON;
 #include <annoport/format.h>
 #include <annoport/model.h>
 
-/* ---- buffers (util.c) ---- */
+/* ---- buffers and growable arrays (buf.c) ---- */
 
 typedef struct ap_buf {
     char *p;
@@ -35,22 +37,29 @@ void ap_buf_json_string(ap_buf *b, const char *s);
 void ap_buf_json_number(ap_buf *b, double v);
 void ap_buf_u64(ap_buf *b, uint64_t v);
 
+/* Grows *arr (an array of elem-byte items, *cap of them) to hold need
+ * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
+int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);
+/* The capacity ap_grow moves to: cap doubled (from 16) until need fits. */
+size_t ap_grown_cap(size_t cap, size_t need);
+
+/* ---- the number writer (numfmt.c) ---- */
+
 /* Writes the shortest round-trip form of v into out (at least 32 bytes);
  * returns its length. */
 size_t ap_format_double(char *out, double v);
 /* The printf/strtod search ap_format_double must agree with (tests). */
 size_t ap_format_double_ref(char *out, double v);
 
-char *ap_strdup(const char *s);
+/* ---- text (text.c; the edit distance is in annoport.h) ---- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+size_t ap_utf8_len(const unsigned char *s);
 /* A copy of s in which every byte that is not valid UTF-8 is U+FFFD (so
  * that labels and file names written into JSON stay valid); NULL out of
  * memory. */
 char *ap_utf8_dup(const char *s);
-/* Grows *arr (an array of elem-byte items, *cap of them) to hold need
- * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
-int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);
-/* The capacity ap_grow moves to: cap doubled (from 16) until need fits. */
-size_t ap_grown_cap(size_t cap, size_t need);
+char *ap_strdup(const char *s);
 char *ap_strndup(const char *s, size_t n);
 
 /* ---- the tables' memory (store.c) ---- */
@@ -86,7 +95,7 @@ int ap_store_on_disk(const ap_store *st);
 /* The store of a run's inputs, for a reader's own tables. */
 ap_store *ap_sink_store(ap_sink *sink);
 
-/* ---- hash maps (util.c): string or int64 keys, pointer values ---- */
+/* ---- hash maps (map.c): string or int64 keys, pointer values ---- */
 
 typedef struct ap_map ap_map;
 ap_map *ap_map_new(void);
