@@ -119,8 +119,7 @@ static int write_image(void *user, uint32_t index, const unsigned char *recs, si
 {
     voc_w *w = user;
     ap_context *ctx = w->ctx;
-    const ap_input *in = w->info->inputs[index];
-    ap_store_tick(w->info->tables);
+    const ap_input *in = ap_run_input(w->info, index);
     xmlBufferPtr xb = xmlBufferCreate();
     xmlTextWriterPtr x = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
     if (!x) {

@@ -65,9 +65,11 @@ char *ap_strndup(const char *s, size_t n);
 /* ---- the tables' memory (store.c) ---- */
 
 /* Memory for what grows with the number of images: with a folder, a
- * temporary file there, mapped, of which about budget bytes stay resident;
- * without one, anonymous memory. Blocks come zeroed and go back together
- * with the store. Errors are set on ctx; allocations then return NULL. */
+ * temporary file there, mapped, of which about budget bytes stay resident
+ * (the store counts what it hands out and what is read through it, and
+ * lets go of the rest by itself); without one, anonymous memory. Blocks
+ * come zeroed and go back together with the store. Errors are set on ctx;
+ * allocations then return NULL. */
 typedef struct ap_store ap_store;
 ap_store *ap_store_new(ap_context *ctx, const char *dir, size_t budget);
 void ap_store_free(ap_store *st);
@@ -77,11 +79,17 @@ char *ap_store_strdup(ap_store *st, const char *s);
 void ap_store_release(ap_store *st, void *p, size_t n);
 /* ap_grow for an array in st (or on the heap when st is NULL). */
 int ap_store_grow(ap_store *st, void *arr, size_t *cap, size_t need, size_t elem);
-/* Called once per record handled: now and then lets go of the pages
- * brought in since the last trim when they may exceed the budget. */
-void ap_store_tick(ap_store *st);
+/* Lets go of every resident page now (tests; the store trims by itself). */
 void ap_store_trim(ap_store *st);
 uint64_t ap_store_trims(const ap_store *st);
+int ap_store_on_disk(const ap_store *st);
+/* The store of a run's inputs, for a reader's own tables (maps, id sets). */
+ap_store *ap_sink_store(ap_sink *sink);
+
+/* The tables' side of the store, for map.c alone. */
+/* n bytes at p (in st or not; NULL st: nothing) were read or written
+ * through a pointer: counted towards the budget, and a trim when past it. */
+void ap_store_touch(ap_store *st, const void *p, size_t n);
 /* Whether a table of this many bytes is better read and written through
  * the file (pread/pwrite) than through memory: one too large for the
  * budget, looked up at random, would fault a page in at every lookup. */
@@ -91,9 +99,6 @@ long long ap_store_offset(const ap_store *st, const void *p);
 /* 0, or the error set on the context (the bytes read are then zeros). */
 int ap_store_pread(ap_store *st, void *dst, size_t n, long long off);
 int ap_store_pwrite(ap_store *st, const void *src, size_t n, long long off);
-int ap_store_on_disk(const ap_store *st);
-/* The store of a run's inputs, for a reader's own tables. */
-ap_store *ap_sink_store(ap_sink *sink);
 
 /* ---- hash maps (map.c): string or int64 keys, pointer values ---- */
 

@@ -108,8 +108,7 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
     fputs(",\n\t\"inputs\":\t[", f);
     ap_buf b = {0};
     for (size_t i = 0; i < info->ninputs; i++) {
-        const ap_input *in = info->inputs[i];
-        ap_store_tick(info->tables);
+        const ap_input *in = ap_run_input(info, i);
         b.len = 0;
         ap_buf_puts(&b, i ? ",\n\t\t{\"id\":" : "\n\t\t{\"id\":");
         ap_buf_json_string(&b, in->id);

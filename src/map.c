@@ -3,7 +3,9 @@
  * id sets, and the 64-bit hash they share. A table lives on the heap or in
  * a store (store.c); this file alone decides whether a table in a store is
  * used through memory or read and written through the store's file, so
- * that no caller knows which.
+ * that no caller knows which, and tells the store what each operation read
+ * or wrote of its memory (ap_store_touch), so that the store keeps within
+ * its budget without its callers' help.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +132,17 @@ static int slot_is(const map_slot *s, uint64_t tag, const char *skey, int64_t ik
            (s->tag == tag && (skey ? strcmp(s->key.s, skey) == 0 : s->key.i == ikey));
 }
 
+/* What a lookup in a store read of it besides the slots: the key it
+ * compared, and the value it found, which its caller reads next. */
+static void map_touch_found(const ap_map *m, const map_slot *s)
+{
+    if (!m->st || !s->tag)
+        return;
+    if (s->tag & SLOT_STR)
+        ap_store_touch(m->st, s->key.s, strlen(s->key.s) + 1);
+    ap_store_touch(m->st, s->value, 1);
+}
+
 /* The index of key's slot, or of the free slot where it would go; *out is
  * a copy of it. Through the file, four slots a read. */
 static size_t map_find(const ap_map *m, uint64_t tag, const char *skey, int64_t ikey,
@@ -140,6 +153,10 @@ static size_t map_find(const ap_map *m, uint64_t tag, const char *skey, int64_t 
         while (!slot_is(&m->slots[i], tag, skey, ikey))
             i = (i + 1) & (m->cap - 1);
         *out = m->slots[i];
+        if (m->st) {
+            ap_store_touch(m->st, &m->slots[i], sizeof *m->slots);
+            map_touch_found(m, out);
+        }
         return i;
     }
     for (;;) {
@@ -153,6 +170,7 @@ static size_t map_find(const ap_map *m, uint64_t tag, const char *skey, int64_t 
         for (size_t k = 0; k < n; k++) {
             if (slot_is(&run[k], tag, skey, ikey)) {
                 *out = run[k];
+                map_touch_found(m, out);
                 return i + k;
             }
         }
@@ -171,14 +189,15 @@ static int map_grow(ap_map *m)
     m->slots = ns;
     m->cap = ncap;
     /* through memory even for a table on file: both are walked nearly in
-     * order, and the store lets go of the pages as they pile up */
+     * order, and the store counts the pages as they pile up */
     for (size_t i = 0; i < ocap; i++) {
-        ap_store_tick(m->st);
+        ap_store_touch(m->st, &old[i], sizeof *old);
         if (!old[i].tag)
             continue;
         size_t k = (size_t)old[i].tag & (ncap - 1); /* keys are distinct: the first free */
         while (ns[k].tag)
             k = (k + 1) & (ncap - 1);
+        ap_store_touch(m->st, &ns[k], sizeof *ns);
         ns[k] = old[i];
     }
     slots_free(m->st, old, ocap);
@@ -295,6 +314,11 @@ static int idset_in_log(const ap_idset *s, int64_t id)
     }
     uint64_t v = (uint64_t)s->first[lo];
     size_t at = s->start[lo], end = lo + 1 < s->nblocks ? s->start[lo + 1] : s->len;
+    if (s->st) {
+        ap_store_touch(s->st, &s->first[lo], sizeof *s->first);
+        ap_store_touch(s->st, &s->start[lo], sizeof *s->start);
+        ap_store_touch(s->st, s->log + at, end - at);
+    }
     while ((int64_t)v < id && at < end) {
         uint64_t d = 0;
         int shift = 0;
@@ -321,6 +345,7 @@ static int idset_other_add(ap_idset *s, int64_t id)
         int64_t *ns = s->st ? ap_store_alloc(s->st, nc * sizeof *ns) : calloc(nc, sizeof *ns);
         if (!ns)
             return -1;
+        ap_store_touch(s->st, s->other, s->ocap * sizeof *s->other);
         for (size_t i = 0; i < s->ocap; i++) {
             int64_t v = s->other[i];
             if (!v)
@@ -340,9 +365,12 @@ static int idset_other_add(ap_idset *s, int64_t id)
     size_t k = (size_t)ap_hash64(&id, sizeof id, 2) & (s->ocap - 1);
     while (s->other[k]) {
         if (s->other[k] == id)
-            return 1;
+            break;
         k = (k + 1) & (s->ocap - 1);
     }
+    ap_store_touch(s->st, &s->other[k], sizeof *s->other);
+    if (s->other[k] == id)
+        return 1;
     s->other[k] = id;
     s->on++;
     return 0;
@@ -356,6 +384,8 @@ int ap_idset_add(ap_idset *s, int64_t id)
         if (ap_store_grow(s->st, &s->first, &s->bcap, s->nblocks + 1, sizeof *s->first) != 0 ||
             ap_store_grow(s->st, &s->start, &s->scap, s->nblocks + 1, sizeof *s->start) != 0)
             return -1;
+        ap_store_touch(s->st, &s->first[s->nblocks], sizeof *s->first);
+        ap_store_touch(s->st, &s->start[s->nblocks], sizeof *s->start);
         s->first[s->nblocks] = id;
         s->start[s->nblocks] = s->len;
         s->nblocks++;
@@ -365,6 +395,7 @@ int ap_idset_add(ap_idset *s, int64_t id)
     }
     if (ap_store_grow(s->st, &s->log, &s->cap, s->len + 10, 1) != 0)
         return -1;
+    ap_store_touch(s->st, s->log + s->len, 10);
     uint64_t d = (uint64_t)id - (uint64_t)s->last;
     while (d >= 0x80) {
         s->log[s->len++] = (unsigned char)(d | 0x80);
