@@ -221,6 +221,18 @@ ap_norm_result ap_normalize_polygon(const double *xy, size_t n, ap_units units,
                                     int64_t w, int64_t h, double tol_px,
                                     ap_point *out, int *clamped);
 
+/* The inverse, for writers. The pixel value norm * dim + offset, as the
+ * shortest decimal (at most six places) that normalizes back to exactly
+ * norm: so 71 and 201.5 survive a trip through 0..1 and come back as
+ * written. */
+double ap_pixel(double norm, double dim, double offset);
+/* v with at most six decimal places when that moves it by at most 1e-9
+ * (a difference of two such pixel values). */
+double ap_tidy(double v);
+/* A VOC number for a normalized edge (the min or max of its axis): the
+ * inverse of the edges convention. */
+double ap_voc_pixel(double v, double dim, int is_min, ap_voc_edges edges);
+
 /* ---- streaming JSON scanner (jsonscan.c) ---- */
 
 /* Walks a JSON text held in a stream without building it: finds the extent
@@ -337,14 +349,6 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
                       const char *target_format,
                       void (*add)(void *user, struct cJSON *manifest, struct cJSON *target),
                       void (*list)(void *user, FILE *f), void *user);
-
-/* The pixel value norm * dim + offset, as the shortest decimal (at most six
- * places) that normalizes back to exactly norm: so 71 and 201.5 survive a
- * trip through 0..1 and come back as written. */
-double ap_pixel(double norm, double dim, double offset);
-/* v with at most six decimal places when that moves it by at most 1e-9
- * (a difference of two such pixel values). */
-double ap_tidy(double v);
 
 /* ---- output trees (output.c) ---- */
 

@@ -5,7 +5,6 @@
  * output can be read back with nothing lost). The inputs are written one
  * line each, streamed, after the rest.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,29 +12,6 @@
 #include <cJSON.h>
 
 #include "internal.h"
-
-double ap_pixel(double norm, double dim, double offset)
-{
-    double p = norm * dim + offset;
-    double scale = 1;
-    for (int k = 0; k <= 6; k++, scale *= 10) {
-        double q = nearbyint(p * scale) / scale;
-        if ((q - offset) / dim == norm)
-            return q;
-    }
-    return p;
-}
-
-double ap_tidy(double v)
-{
-    double scale = 1;
-    for (int k = 0; k <= 6; k++, scale *= 10) {
-        double q = nearbyint(v * scale) / scale;
-        if (fabs(q - v) <= 1e-9 * fmax(1, fabs(v)))
-            return q;
-    }
-    return v;
-}
 
 int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
                       const char *target_format,
