@@ -156,8 +156,7 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
     ap_buf_puts(b, "{\"info\":{\"description\":\"exported by annoport " AP_VERSION "\"},"
                    "\"licenses\":[],\"images\":[");
     for (size_t i = 0; i < info->ninputs; i++) {
-        const ap_input *in = info->inputs[i];
-        ap_store_tick(info->tables);
+        const ap_input *in = ap_run_input(info, i);
         ap_buf_puts(b, i ? ",\n{\"id\":" : "\n{\"id\":");
         ap_buf_u64(b, (uint64_t)in->index + 1);
         ap_buf_puts(b, ",\"file_name\":");

@@ -160,8 +160,8 @@ static int sw_close(ap_context *ctx, void *state, const ap_run_info *info)
 {
     csv_w *w = state;
     if (w->automl) /* images without objects: a row without a label */
-        for (size_t i = 0; i < info->ninputs; i++, ap_store_tick(info->tables))
-            if (info->inputs[i]->objects == 0) {
+        for (size_t i = 0; i < info->ninputs; i++)
+            if (ap_run_input(info, i)->objects == 0) {
                 automl_set(w, info->inputs[i]);
                 field(w, info->inputs[i]->file_name);
                 fputs(",,,,,,,,,\n", w->f);

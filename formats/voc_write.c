@@ -94,13 +94,6 @@ static int vw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
     return ap_group_add(w->g, a->input->index, &r, sizeof r);
 }
 
-/* VOC numbers for a normalized edge: the inverse of the convention. */
-static double voc_value(double v, double dim, int is_min, ap_voc_edges edges)
-{
-    int one = edges == AP_VOC_CLARIFAI_SDK || (edges == AP_VOC_INCLUSIVE && is_min);
-    return ap_pixel(v, dim, one ? 1 : 0);
-}
-
 static void text_num(xmlTextWriterPtr x, const char *name, double v)
 {
     ap_buf b = {0};
@@ -113,8 +106,7 @@ static int write_image(void *user, uint32_t index, const unsigned char *recs, si
 {
     voc_w *w = user;
     ap_context *ctx = w->ctx;
-    const ap_input *in = w->info->inputs[index];
-    ap_store_tick(w->info->tables);
+    const ap_input *in = ap_run_input(w->info, index);
     xmlBufferPtr xb = xmlBufferCreate();
     xmlTextWriterPtr x = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
     if (!x) {
@@ -150,10 +142,10 @@ static int write_image(void *user, uint32_t index, const unsigned char *recs, si
         if (r.occluded)
             xmlTextWriterWriteElement(x, BAD_CAST "occluded", BAD_CAST "1");
         xmlTextWriterStartElement(x, BAD_CAST "bndbox");
-        text_num(x, "xmin", voc_value(r.box[0], W, 1, edges));
-        text_num(x, "ymin", voc_value(r.box[1], H, 1, edges));
-        text_num(x, "xmax", voc_value(r.box[2], W, 0, edges));
-        text_num(x, "ymax", voc_value(r.box[3], H, 0, edges));
+        text_num(x, "xmin", ap_voc_pixel(r.box[0], W, 1, edges));
+        text_num(x, "ymin", ap_voc_pixel(r.box[1], H, 1, edges));
+        text_num(x, "xmax", ap_voc_pixel(r.box[2], W, 0, edges));
+        text_num(x, "ymax", ap_voc_pixel(r.box[3], H, 0, edges));
         xmlTextWriterEndElement(x);
         xmlTextWriterEndElement(x);
     }

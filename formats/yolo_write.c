@@ -202,8 +202,7 @@ char *ap_yolo_label_path(const char *name, const char *id)
 static int write_labels(void *user, uint32_t index, const unsigned char *recs, size_t len)
 {
     yolo_w *w = user;
-    const ap_input *in = w->info->inputs[index];
-    ap_store_tick(w->info->tables);
+    const ap_input *in = ap_run_input(w->info, index);
     char *rel = ap_yolo_label_path(in->file_name, in->id);
     if (!rel)
         return ap_error_nomem(w->ctx);

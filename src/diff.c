@@ -425,8 +425,7 @@ static int diff_close(ap_context *ctx, void *state, const ap_run_info *info)
     if (ap_grow(&s->inputs, &s->inputs_cap, info->ninputs + 1, sizeof *s->inputs) != 0)
         return ap_error_nomem(ctx);
     for (size_t i = 0; i < info->ninputs; i++) {
-        const ap_input *in = info->inputs[i];
-        ap_store_tick(info->tables);
+        const ap_input *in = ap_run_input(info, i);
         s->inputs[i].id = arena_strdup(s->mem, in->id);
         s->inputs[i].file_name = arena_strdup(s->mem, in->file_name);
         s->inputs[i].given = in->id_given;

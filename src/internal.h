@@ -1,8 +1,10 @@
 /*
- * internal.h: the core's own helpers, shared by src/ and formats/ but not
- * part of the public API: growable buffers with a JSON emitter, hash maps,
- * id derivation, normalization, the streaming JSON scanner and the output
- * tree.
+ * internal.h: the core's own helpers, shared by src/ and formats/: the
+ * format plugins include it too, but it is private, not part of the public
+ * API (include/annoport/), and not installed. Growable buffers with a JSON
+ * emitter, the number writer, text helpers, the tables (maps and id sets)
+ * and the memory they live in, id derivation, normalization and its
+ * inverse, the streaming JSON scanner and the output tree.
  */
 #ifndef ANNOPORT_INTERNAL_H
 #define ANNOPORT_INTERNAL_H
@@ -29,7 +31,7 @@ struct ap_plugin_block {
  * AP_OK, or AP_ENOMEM (set on dst). */
 int ap_plugin_blocks_copy(ap_context *dst, const ap_context *src);
 
-/* ---- buffers (util.c) ---- */
+/* ---- buffers and growable arrays (buf.c) ---- */
 
 typedef struct ap_buf {
     char *p;
@@ -48,30 +50,39 @@ void ap_buf_json_string(ap_buf *b, const char *s);
 void ap_buf_json_number(ap_buf *b, double v);
 void ap_buf_u64(ap_buf *b, uint64_t v);
 
+/* Grows *arr (an array of elem-byte items, *cap of them) to hold need
+ * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
+int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);
+/* The capacity ap_grow moves to: cap doubled (from 16) until need fits. */
+size_t ap_grown_cap(size_t cap, size_t need);
+
+/* ---- the number writer (numfmt.c) ---- */
+
 /* Writes the shortest round-trip form of v into out (at least 32 bytes);
  * returns its length. */
 size_t ap_format_double(char *out, double v);
 /* The printf/strtod search ap_format_double must agree with (tests). */
 size_t ap_format_double_ref(char *out, double v);
 
-char *ap_strdup(const char *s);
+/* ---- text (text.c; the edit distance is in annoport.h) ---- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+size_t ap_utf8_len(const unsigned char *s);
 /* A copy of s in which every byte that is not valid UTF-8 is U+FFFD (so
  * that labels and file names written into JSON stay valid); NULL out of
  * memory. */
 char *ap_utf8_dup(const char *s);
-/* Grows *arr (an array of elem-byte items, *cap of them) to hold need
- * items, doubling; 0, or -1 out of memory (the array is then unchanged). */
-int ap_grow(void *arr, size_t *cap, size_t need, size_t elem);
-/* The capacity ap_grow moves to: cap doubled (from 16) until need fits. */
-size_t ap_grown_cap(size_t cap, size_t need);
+char *ap_strdup(const char *s);
 char *ap_strndup(const char *s, size_t n);
 
 /* ---- the tables' memory (store.c) ---- */
 
 /* Memory for what grows with the number of images: with a folder, a
- * temporary file there, mapped, of which about budget bytes stay resident;
- * without one, anonymous memory. Blocks come zeroed and go back together
- * with the store. Errors are set on ctx; allocations then return NULL. */
+ * temporary file there, mapped, of which about budget bytes stay resident
+ * (the store counts what it hands out and what is read through it, and
+ * lets go of the rest by itself); without one, anonymous memory. Blocks
+ * come zeroed and go back together with the store. Errors are set on ctx;
+ * allocations then return NULL. */
 typedef struct ap_store ap_store;
 ap_store *ap_store_new(ap_context *ctx, const char *dir, size_t budget);
 void ap_store_free(ap_store *st);
@@ -81,11 +92,17 @@ char *ap_store_strdup(ap_store *st, const char *s);
 void ap_store_release(ap_store *st, void *p, size_t n);
 /* ap_grow for an array in st (or on the heap when st is NULL). */
 int ap_store_grow(ap_store *st, void *arr, size_t *cap, size_t need, size_t elem);
-/* Called once per record handled: now and then lets go of the pages
- * brought in since the last trim when they may exceed the budget. */
-void ap_store_tick(ap_store *st);
+/* Lets go of every resident page now (tests; the store trims by itself). */
 void ap_store_trim(ap_store *st);
 uint64_t ap_store_trims(const ap_store *st);
+int ap_store_on_disk(const ap_store *st);
+/* The store of a run's inputs, for a reader's own tables (maps, id sets). */
+ap_store *ap_sink_store(ap_sink *sink);
+
+/* The tables' side of the store, for map.c alone. */
+/* n bytes at p (in st or not; NULL st: nothing) were read or written
+ * through a pointer: counted towards the budget, and a trim when past it. */
+void ap_store_touch(ap_store *st, const void *p, size_t n);
 /* Whether a table of this many bytes is better read and written through
  * the file (pread/pwrite) than through memory: one too large for the
  * budget, looked up at random, would fault a page in at every lookup. */
@@ -95,11 +112,8 @@ long long ap_store_offset(const ap_store *st, const void *p);
 /* 0, or the error set on the context (the bytes read are then zeros). */
 int ap_store_pread(ap_store *st, void *dst, size_t n, long long off);
 int ap_store_pwrite(ap_store *st, const void *src, size_t n, long long off);
-int ap_store_on_disk(const ap_store *st);
-/* The store of a run's inputs, for a reader's own tables. */
-ap_store *ap_sink_store(ap_sink *sink);
 
-/* ---- hash maps (util.c): string or int64 keys, pointer values ---- */
+/* ---- hash maps (map.c): string or int64 keys, pointer values ---- */
 
 typedef struct ap_map ap_map;
 ap_map *ap_map_new(void);
@@ -220,6 +234,18 @@ ap_norm_result ap_normalize_box(const ap_object *obj, int64_t w, int64_t h,
 ap_norm_result ap_normalize_polygon(const double *xy, size_t n, ap_units units,
                                     int64_t w, int64_t h, double tol_px,
                                     ap_point *out, int *clamped);
+
+/* The inverse, for writers. The pixel value norm * dim + offset, as the
+ * shortest decimal (at most six places) that normalizes back to exactly
+ * norm: so 71 and 201.5 survive a trip through 0..1 and come back as
+ * written. */
+double ap_pixel(double norm, double dim, double offset);
+/* v with at most six decimal places when that moves it by at most 1e-9
+ * (a difference of two such pixel values). */
+double ap_tidy(double v);
+/* A VOC number for a normalized edge (the min or max of its axis): the
+ * inverse of the edges convention. */
+double ap_voc_pixel(double v, double dim, int is_min, ap_voc_edges edges);
 
 /* ---- streaming JSON scanner (jsonscan.c) ---- */
 
@@ -342,14 +368,6 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
                       const char *target_format,
                       void (*add)(void *user, struct cJSON *manifest, struct cJSON *target),
                       void (*list)(void *user, FILE *f), void *user);
-
-/* The pixel value norm * dim + offset, as the shortest decimal (at most six
- * places) that normalizes back to exactly norm: so 71 and 201.5 survive a
- * trip through 0..1 and come back as written. */
-double ap_pixel(double norm, double dim, double offset);
-/* v with at most six decimal places when that moves it by at most 1e-9
- * (a difference of two such pixel values). */
-double ap_tidy(double v);
 
 /* ---- output trees (output.c) ---- */
 

@@ -5,7 +5,6 @@
  * output can be read back with nothing lost). The inputs are written one
  * line each, streamed, after the rest.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,29 +12,6 @@
 #include <cJSON.h>
 
 #include "internal.h"
-
-double ap_pixel(double norm, double dim, double offset)
-{
-    double p = norm * dim + offset;
-    double scale = 1;
-    for (int k = 0; k <= 6; k++, scale *= 10) {
-        double q = nearbyint(p * scale) / scale;
-        if ((q - offset) / dim == norm)
-            return q;
-    }
-    return p;
-}
-
-double ap_tidy(double v)
-{
-    double scale = 1;
-    for (int k = 0; k <= 6; k++, scale *= 10) {
-        double q = nearbyint(v * scale) / scale;
-        if (fabs(q - v) <= 1e-9 * fmax(1, fabs(v)))
-            return q;
-    }
-    return v;
-}
 
 /* The manifest but for what is streamed after it (the list and the
  * inputs), printed by cJSON and cut before its closing brace (and the
@@ -129,8 +105,7 @@ int ap_manifest_write(ap_context *ctx, ap_output *out, const ap_run_info *info,
     fputs(",\n\t\"inputs\":\t[", f);
     ap_buf b = {0};
     for (size_t i = 0; i < info->ninputs; i++) {
-        const ap_input *in = info->inputs[i];
-        ap_store_tick(info->tables);
+        const ap_input *in = ap_run_input(info, i);
         b.len = 0;
         ap_buf_puts(&b, i ? ",\n\t\t{\"id\":" : "\n\t\t{\"id\":");
         ap_buf_json_string(&b, in->id);

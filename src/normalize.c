@@ -5,7 +5,9 @@
  *   2. a coordinate outside [0, 1] by more than the tolerance is clamped
  *      (and counted); within the tolerance it is snapped silently;
  *   3. an empty or inverted box after clamping.
- * Writers apply the exact inverse of these formulas.
+ * Writers apply the exact inverse of these formulas, which is here too:
+ * pixels from 0..1 coordinates, written as the shortest decimal that
+ * normalizes back, and VOC's edge conventions undone.
  */
 #include <math.h>
 
@@ -100,4 +102,35 @@ ap_norm_result ap_normalize_polygon(const double *xy, size_t n, ap_units units,
     }
     *clamped = moved;
     return AP_NORM_OK;
+}
+
+/* ---- the inverse, for writers ---- */
+
+double ap_pixel(double norm, double dim, double offset)
+{
+    double p = norm * dim + offset;
+    double scale = 1;
+    for (int k = 0; k <= 6; k++, scale *= 10) {
+        double q = nearbyint(p * scale) / scale;
+        if ((q - offset) / dim == norm)
+            return q;
+    }
+    return p;
+}
+
+double ap_tidy(double v)
+{
+    double scale = 1;
+    for (int k = 0; k <= 6; k++, scale *= 10) {
+        double q = nearbyint(v * scale) / scale;
+        if (fabs(q - v) <= 1e-9 * fmax(1, fabs(v)))
+            return q;
+    }
+    return v;
+}
+
+double ap_voc_pixel(double v, double dim, int is_min, ap_voc_edges edges)
+{
+    int one = edges == AP_VOC_CLARIFAI_SDK || (edges == AP_VOC_INCLUSIVE && is_min);
+    return ap_pixel(v, dim, one ? 1 : 0);
 }

@@ -59,9 +59,9 @@ static int fill_result(ap_context *ctx, ap_sink *sink, ap_result *res)
         res->reject_counts[i] = sink->reason_counts[i];
         res->rejects_by_reason_n++;
     }
+    ap_run_info all = {.inputs = sink->inputs, .ninputs = sink->ninputs, .core = sink->store};
     for (size_t i = 0; i < sink->ninputs; i++) {
-        uint64_t k = sink->inputs[i]->objects;
-        ap_store_tick(sink->store);
+        uint64_t k = ap_run_input(&all, i)->objects;
         if (k)
             res->images_with_objects++;
         if (k > res->max_objects_per_image)

@@ -83,7 +83,6 @@ static ap_input *input_new(ap_sink *sink, char *id, const ap_image_desc *d)
     }
     free(id);
     free(name);
-    ap_store_tick(sink->store);
     if (!in || !in->id || !in->file_name ||
         ap_store_grow(sink->store, &sink->inputs, &sink->ninputs_cap, sink->ninputs + 1,
                       sizeof *sink->inputs) != 0) {
@@ -673,7 +672,6 @@ int ap_sink_add_object(ap_sink *sink, const ap_object *o)
     if (ap_interrupted)
         return ap_error(ctx, AP_EINTR, "interrupted");
     ctx->counts.objects_read++;
-    ap_store_tick(sink->store);
     if (o->filtered || o->concept->filtered) {
         ctx->counts.objects_filtered++;
         return AP_OK;

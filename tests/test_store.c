@@ -71,7 +71,7 @@ static void test_store_file_keeps_data_through_trims(void)
     ap_context_free(ctx);
 }
 
-/* Touching 48 MiB through ticks with a 1 MiB budget; the data is all
+/* Handing out 48 MiB with a 1 MiB budget (the store trims by itself); the data is all
  * there after; returns the number of trims. */
 static uint64_t touch_48_mib(ap_context *ctx, const char *dir)
 {
@@ -86,7 +86,6 @@ static uint64_t touch_48_mib(ap_context *ctx, const char *dir)
         CU_ASSERT_PTR_NOT_NULL_FATAL(p[k]);
         for (int i = 0; i < 1024; i++)
             p[k][i] = k * 1024u + (uint32_t)i;
-        ap_store_tick(st);
     }
     size_t wrong = 0;
     for (uint32_t k = 0; k < PAGES; k++)
@@ -112,7 +111,6 @@ static void test_store_in_memory_never_trims(void)
 {
     ap_context *ctx = t_ctx();
     CU_ASSERT_EQUAL(touch_48_mib(ctx, NULL), 0);
-    ap_store_tick(NULL); /* a writer called without tables */
     ap_context_free(ctx);
 }
 
@@ -259,6 +257,59 @@ static void test_store_full_disk_is_an_io_error(void)
     }
 }
 
+/* The store counts what is read through it: handing out inputs, walking
+ * them with ap_run_input and looking them up in a map each trim by
+ * themselves, and the walk reads the same inputs as the array; an info a
+ * caller made itself (no core) reads them without counting. */
+static void test_store_counts_its_own_reads(void)
+{
+    ap_context *ctx = t_ctx();
+    ap_store *st = ap_store_new(ctx, t_dir("store-count"), (size_t)1 << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    enum { N = 100000 };
+    ap_input **v = ap_store_alloc(st, N * sizeof *v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    int made_all = 1;
+    for (size_t i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%012zu.jpg", i);
+        v[i] = ap_store_alloc(st, sizeof *v[i]);
+        made_all &= v[i] != NULL;
+        if (!v[i])
+            break;
+        v[i]->id = ap_store_strdup(st, name + 4);
+        v[i]->file_name = ap_store_strdup(st, name);
+        v[i]->objects = i;
+        made_all &= v[i]->id && v[i]->file_name;
+    }
+    CU_ASSERT_FATAL(made_all);
+    uint64_t trims = ap_store_trims(st);
+    CU_ASSERT(trims >= 5); /* about 12 MiB handed out */
+    ap_run_info info = {.inputs = v, .ninputs = N, .core = st};
+    size_t wrong = 0;
+    for (size_t i = 0; i < N; i++)
+        wrong += ap_run_input(&info, i)->objects != i;
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT(ap_store_trims(st) >= trims + 5);
+    ap_map *m = ap_map_new_in(st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    for (size_t i = 0; i < N; i++)
+        wrong += ap_map_put_int(m, (int64_t)i * 7919, v[i]) != 0;
+    trims = ap_store_trims(st);
+    for (size_t i = 0, k = 1; i < N; i++, k = (k * 48271) % N)
+        wrong += ap_map_get_int(m, (int64_t)k * 7919) != v[k];
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT(ap_store_trims(st) > trims);
+    ap_run_info mine = {.inputs = v, .ninputs = N};
+    trims = ap_store_trims(st);
+    CU_ASSERT_EQUAL(ap_run_input(&mine, 7)->objects, 7);
+    CU_ASSERT_EQUAL(ap_store_trims(st), trims);
+    CU_ASSERT_EQUAL(ctx->warnings, 0);
+    ap_map_free(m);
+    ap_store_free(st);
+    ap_context_free(ctx);
+}
+
 CU_TestInfo store_tests[] = {
     {"test_store_full_disk_is_an_io_error", test_store_full_disk_is_an_io_error},
     {"test_store_file_keeps_data_through_trims", test_store_file_keeps_data_through_trims},
@@ -269,5 +320,6 @@ CU_TestInfo store_tests[] = {
     {"test_store_import_same_under_any_budget", test_store_import_same_under_any_budget},
     {"test_store_export_same_under_any_budget", test_store_export_same_under_any_budget},
     {"test_store_budget_below_minimum_refused", test_store_budget_below_minimum_refused},
+    {"test_store_counts_its_own_reads", test_store_counts_its_own_reads},
     CU_TEST_INFO_NULL,
 };

@@ -130,10 +130,14 @@ typedef struct ap_run_info {
     size_t nconcepts;
     ap_input *const *inputs;           /* every input, first-seen order */
     size_t ninputs;
-    struct ap_store *tables;           /* the memory the inputs live in: a writer
-                                          that walks them calls ap_store_tick
-                                          once an input (internal.h) */
+    void *core;                        /* the core's own (NULL in an info
+                                          made by a caller) */
 } ap_run_info;
+
+/* info->inputs[i], read through the core: a writer that walks the inputs
+ * takes them from here, and the memory they are read from stays within
+ * --table-memory however many there are. */
+const ap_input *ap_run_input(const ap_run_info *info, size_t i);
 
 /* What a writer can hold (ap_writer.accepts). */
 enum {
