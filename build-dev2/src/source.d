@@ -1,4 +1,0 @@
-build-dev2/src/source.o: src/source.c src/internal.h \
- include/annoport/annoport.h include/annoport/format.h \
- include/annoport/annoport.h include/annoport/model.h \
- include/annoport/model.h
