@@ -2098,7 +2098,7 @@ def st_box(top, left, bottom, right, concept="cat"):
 
 
 def st_inputs(ids, **extra):
-    return dict({"inputs": [{"id": i, "data": {"image": {"url": "https://example.com/%s.jpg" % i},
+    return dict({"inputs": [{"id": i, "data": {"image": {"url": "http://127.0.0.1/%s.jpg" % i},
                                                "metadata": {"filename": "%s.jpg" % i}}}
                             for i in ids]}, **extra)
 
@@ -2177,7 +2177,7 @@ def st_inputs_and_jobs(c, check, server):
     s, _, b = c.request("POST", UA + "/inputs", st_inputs(["x%d" % i for i in range(129)]))
     check(s == 400 and b["status"]["code"] == 39999, "129 inputs: refused")
     bad = {"inputs": [{"id": "e", "data": {"image": {"url": "ftp://x/y.jpg"}}},
-                      {"id": "f g", "data": {"image": {"url": "https://x/y.jpg"}}},
+                      {"id": "f g", "data": {"image": {"url": "http://127.0.0.1/y.jpg"}}},
                       {"id": "h", "data": {"image": {"base64": "!!"}}},
                       {"id": "i", "data": {"image": {}}}]}
     s, _, b = c.request("POST", UA + "/inputs", bad)
@@ -2188,7 +2188,7 @@ def st_inputs_and_jobs(c, check, server):
     s, _, b = c.request("POST", UA + "/inputs", b"{not json")
     check(s == 400 and b["status"]["code"] == 11100, "bad JSON: 400 11100")
     s, _, b = c.request("POST", UA + "/inputs", {"inputs": [{"id": "k", "data": {
-        "image": {"url": "https://x/k.jpg"}}}], "inputsAddJobId": "job2"})
+        "image": {"url": "http://127.0.0.1/k.jpg"}}}], "inputsAddJobId": "job2"})
     check(s == 200 and "job2" in [j["id"] for j in c.request("GET", "/_state")[2]["jobs"]],
           "camelCase field names accepted")
     s, _, b = c.request("GET", UA + "/inputs/jobs/add/job1")
