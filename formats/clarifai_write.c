@@ -31,12 +31,12 @@
 
 extern const ap_writer ap_writer_clarifai;
 
-/* The writer's own options (the request options the core keeps, since
- * diff shapes the same requests). */
+/* The writer's own options, which only convert takes (the other request
+ * options are the core's: diff shapes the same requests). */
 typedef struct {
     const char *create_inputs;  /* url:PREFIX or bytes; NULL: no inputs */
     const char *dataset_id;
-} cw_opts;
+} clarifai_write_opts;
 
 enum { K_POST, K_PATCH, K_DELETE };
 static const char *const kind_names[] = {"post", "patch", "delete"};
@@ -98,7 +98,7 @@ static int cw_open(ap_context *ctx, ap_output *out, void *priv)
     if (ctx->opt.request && st->kind == K_POST && strcmp(ctx->opt.request, "post"))
         return ap_error(ctx, AP_EUSAGE, "--request takes post, patch or delete, not %s",
                         ctx->opt.request);
-    const cw_opts *w = ap_plugin_options_get(ctx, &ap_writer_clarifai.options);
+    const clarifai_write_opts *w = ap_plugin_options_get(ctx, &ap_writer_clarifai.options);
     if (w->dataset_id && !w->create_inputs)
         return ap_error(ctx, AP_EUSAGE, "--dataset-id adds the inputs --create-inputs "
                         "creates to a dataset; give --create-inputs too");
@@ -525,9 +525,10 @@ void ap_requests_free(void *state)
 static const ap_option clarifai_write_options[] = {
     {"create-inputs", "MODE", "create the inputs too: url:PREFIX (PREFIX + file name) or "
      "bytes (--images)", AP_OPT_PARSE,
-     offsetof(cw_opts, create_inputs), NULL, ap_post_inputs_parse, AP_OPT_NO_DIFF},
+     offsetof(clarifai_write_opts, create_inputs), NULL, ap_post_inputs_parse,
+     AP_OPT_NO_DIFF},
     {"dataset-id", "ID", "add the inputs created to this dataset", AP_OPT_STRING,
-     offsetof(cw_opts, dataset_id), NULL, NULL, AP_OPT_NO_DIFF},
+     offsetof(clarifai_write_opts, dataset_id), NULL, NULL, AP_OPT_NO_DIFF},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
 };
 
@@ -541,6 +542,6 @@ const ap_writer ap_writer_clarifai = {
     .annotation = cw_annotation,
     .close = cw_close,
     .release = cw_release,
-    .options = {"Creating the inputs (--to clarifai)", clarifai_write_options, sizeof(cw_opts),
-                NULL},
+    .options = {"Creating the inputs (--to clarifai)", clarifai_write_options,
+                sizeof(clarifai_write_opts), NULL},
 };

@@ -379,12 +379,13 @@ static void test_inputs_bodies_too_large(void)
     char *rejects = file_text(out, "rejects.jsonl");
     char want[2048];
     snprintf(want, sizeof want,
-             "{\"source\":{\"file\":\"%s/cls.csv\",\"line\":2,\"index\":0},\"input\":\"big\",\"label\":"
-             "\"cat\",\"reason\":\"image_too_large\",\"message\":\"image \\\"big.jpg\\\" is "
-             "20971521 bytes; the API takes at most 20 MB (20971520 bytes) an image\"}\n"
-             "{\"source\":{\"file\":\"%s/cls.csv\",\"line\":3,\"index\":1},\"input\":\"empty\",\"label\":"
-             "\"cat\",\"reason\":\"image_empty\",\"message\":\"image \\\"empty.jpg\\\" is an "
-             "empty file\"}\n", d, d);
+             "{\"source\":{\"file\":\"%s/cls.csv\",\"line\":2,\"index\":0},\"input\":\"big\","
+             "\"label\":\"cat\",\"reason\":\"image_too_large\",\"message\":"
+             "\"image \\\"big.jpg\\\" is 20971521 bytes; the API takes at most 20 MB "
+             "(20971520 bytes) an image\"}\n"
+             "{\"source\":{\"file\":\"%s/cls.csv\",\"line\":3,\"index\":1},\"input\":\"empty\","
+             "\"label\":\"cat\",\"reason\":\"image_empty\",\"message\":"
+             "\"image \\\"empty.jpg\\\" is an empty file\"}\n", d, d);
     T_ASSERT_STR(rejects, want);
     free(rejects);
     char *body = file_text(out, "requests/post-inputs-000001.json");
