@@ -532,7 +532,8 @@ static int clarifai_probe(const ap_probe *p)
         (strstr(s, "\"annotations\"") || strstr(s, "\"inputs\"")))
         return 75; /* an API response page */
     if (strstr(s, "\"inputs\"") &&
-        (strstr(s, "\"image_info\"") || strstr(s, "\"imageInfo\"") || strstr(s, "\"url\"")))
+        (strstr(s, "\"image_info\"") || strstr(s, "\"imageInfo\"") || strstr(s, "\"url\"") ||
+         strstr(s, "\"base64\""))) /* a post-inputs body of --create-inputs bytes */
         return 70;
     return 0;
 }

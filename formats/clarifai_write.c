@@ -12,7 +12,14 @@
  * request. Only one batch is held in memory. Field names are the API's
  * proto names; every concept carries its value; numbers are written in the
  * shortest form that reads back to the same double.
+ *
+ * With --create-inputs (post only), clarifai_inputs.c also writes the
+ * bodies that create the inputs the annotations are on, listed first in
+ * the manifest; image-level labels then go in the inputs' data.concepts
+ * unless an option gives annotations what an input's concepts cannot
+ * carry (a user, a status, an embedding model, an annotation id).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +27,16 @@
 #include <cJSON.h>
 
 #include "../src/internal.h"
+#include "clarifai_inputs.h"
+
+extern const ap_writer ap_writer_clarifai;
+
+/* The writer's own options, which only convert takes (the other request
+ * options are the core's: diff shapes the same requests). */
+typedef struct {
+    const char *create_inputs;  /* url:PREFIX or bytes; NULL: no inputs */
+    const char *dataset_id;
+} clarifai_write_opts;
 
 enum { K_POST, K_PATCH, K_DELETE };
 static const char *const kind_names[] = {"post", "patch", "delete"};
@@ -49,6 +66,7 @@ typedef struct {
     size_t nconcepts, concepts_cap;
     unsigned char *seen;  /* delete --all-of-inputs: inputs listed already */
     size_t nseen, seen_cap;
+    ap_post_inputs *inputs; /* --create-inputs, else NULL */
 } cw_state;
 
 static int kind_of(const char *r)
@@ -81,7 +99,21 @@ static int cw_open(ap_context *ctx, ap_output *out, void *priv)
     if (ctx->opt.request && st->kind == K_POST && strcmp(ctx->opt.request, "post"))
         return ap_error(ctx, AP_EUSAGE, "--request takes post, patch or delete, not %s",
                         ctx->opt.request);
-    return AP_OK;
+    const clarifai_write_opts *w = ap_plugin_options_get(ctx, &ap_writer_clarifai.options);
+    if (w->dataset_id && !w->create_inputs)
+        return ap_error(ctx, AP_EUSAGE, "--dataset-id adds the inputs --create-inputs "
+                        "creates to a dataset; give --create-inputs too");
+    if (!w->create_inputs)
+        return AP_OK;
+    if (st->kind != K_POST)
+        return ap_error(ctx, AP_EUSAGE, "--create-inputs goes with post requests (the inputs "
+                        "of annotations to post), not --request %s", ctx->opt.request);
+    const ap_options *o = &ctx->opt;
+    int labels_on_inputs = !o->annotation_user_id && o->status == AP_STATUS_NONE &&
+                           !o->embed_model_version_id && !o->annotation_ids_hash;
+    st->inputs = ap_post_inputs_open(ctx, out, w->create_inputs, w->dataset_id,
+                                     labels_on_inputs);
+    return st->inputs ? AP_OK : ctx->err;
 }
 
 static void clear_pending(cw_state *st)
@@ -109,6 +141,8 @@ static void cw_release(void *priv)
     free(st->concepts);
     free(st->sizes);
     free(st->seen);
+    ap_post_inputs_free(st->inputs);
+    st->inputs = NULL;
 }
 
 static void file_name(char *buf, size_t n, int kind, size_t number)
@@ -353,6 +387,11 @@ static int add_concept(cw_state *st, const ap_annotation *a)
 static int cw_annotation(ap_context *ctx, void *state, const ap_annotation *a)
 {
     cw_state *st = state;
+    if (st->inputs) { /* its input can be created, or the object is a reject */
+        int taken, rc = ap_post_inputs_add(st->inputs, a, &taken);
+        if (rc || taken)
+            return rc;
+    }
     if (continues(st, a)) {
         int rc = add_concept(st, a);
         return rc ? rc : AP_MERGED; /* AP_ABSORBED (a repeat) passes through */
@@ -403,18 +442,22 @@ static void cw_manifest(void *user, cJSON *m, cJSON *target)
     (void)m;
 }
 
-/* The request files, one a line (a big dataset has tens of thousands). */
+/* The request files, one a line (a big dataset has tens of thousands), in
+ * the order to send them: the inputs' first. */
 static void cw_requests(void *user, FILE *f)
 {
     const cw_state *st = user;
+    size_t ninputs = ap_post_inputs_files(st->inputs);
     fputs(",\n\t\"requests\":\t[", f);
+    if (ninputs)
+        ap_post_inputs_list(st->inputs, f);
     for (size_t i = 0; i < st->nfiles; i++) {
         char name[64];
         file_name(name, sizeof name, st->kind, i + 1);
-        fprintf(f, "%s\n\t\t{\"file\":\"%s\",\"annotations\":%llu}", i ? "," : "", name,
-                (unsigned long long)st->sizes[i]);
+        fprintf(f, "%s\n\t\t{\"file\":\"%s\",\"annotations\":%llu}", i || ninputs ? "," : "",
+                name, (unsigned long long)st->sizes[i]);
     }
-    fputs(st->nfiles ? "\n\t]" : "]", f);
+    fputs(st->nfiles || ninputs ? "\n\t]" : "]", f);
 }
 
 static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
@@ -423,6 +466,8 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
     int rc = put_pending(st);
     if (rc == AP_OK)
         rc = cw_flush(st);
+    if (rc == AP_OK && st->inputs)
+        rc = ap_post_inputs_write(st->inputs, info);
     if (rc)
         return rc;
     st->batch_size = ctx->opt.batch_size;
@@ -478,6 +523,16 @@ void ap_requests_free(void *state)
     free(state);
 }
 
+static const ap_option clarifai_write_options[] = {
+    {"create-inputs", "MODE", "create the inputs too: url:PREFIX (PREFIX + file name) or "
+     "bytes (--images)", AP_OPT_PARSE,
+     offsetof(clarifai_write_opts, create_inputs), NULL, ap_post_inputs_parse,
+     AP_OPT_NO_DIFF},
+    {"dataset-id", "ID", "add the inputs created to this dataset", AP_OPT_STRING,
+     offsetof(clarifai_write_opts, dataset_id), NULL, NULL, AP_OPT_NO_DIFF},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, 0},
+};
+
 const ap_writer ap_writer_clarifai = {
     .name = "clarifai",
     .description = "Clarifai JSON: request bodies and manifests, GET /v2/annotations and "
@@ -488,4 +543,6 @@ const ap_writer ap_writer_clarifai = {
     .annotation = cw_annotation,
     .close = cw_close,
     .release = cw_release,
+    .options = {"Creating the inputs (--to clarifai)", clarifai_write_options,
+                sizeof(clarifai_write_opts), NULL},
 };

@@ -414,6 +414,19 @@ int ap_sink_add_reject(ap_sink *sink, const ap_srcpos *pos, const char *input,
     return rc;
 }
 
+int ap_writer_reject(ap_context *ctx, const ap_annotation *a, const char *reason,
+                     const char *fmt, ...)
+{
+    ap_sink *sink = ctx->sink;
+    ctx->counts.objects_read++; /* the core takes it back on AP_ABSORBED */
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = reject_v(sink, &a->pos, a->input ? a->input->id : NULL,
+                      a->concept ? a->concept->name : NULL, reason, fmt, ap);
+    va_end(ap);
+    return rc ? rc : AP_ABSORBED;
+}
+
 static int reject(ap_sink *sink, const ap_object *o, const char *reason, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
 static int reject(ap_sink *sink, const ap_object *o, const char *reason, const char *fmt, ...)
@@ -728,6 +741,7 @@ ap_sink *ap_sink_new(ap_context *ctx, ap_run_mode mode)
     s->ctx = ctx;
     s->mode = mode;
     s->cur_path = "-";
+    ctx->sink = s;
     s->accepts = AP_ACCEPT_BOX | AP_ACCEPT_POLYGON | AP_ACCEPT_CONCEPT | AP_ACCEPT_ABSENT;
     s->concepts_by_label = ap_map_new();
     s->concepts_by_id = ap_map_new();
@@ -818,6 +832,8 @@ void ap_sink_free(ap_sink *s)
 {
     if (!s)
         return;
+    if (s->ctx->sink == s)
+        s->ctx->sink = NULL;
     for (size_t i = 0; i < s->nreaders; i++) {
         if (s->readers[i].reader->release)
             s->readers[i].reader->release(s->readers[i].priv);

@@ -180,7 +180,7 @@ static void test_formats_plugin_options_everywhere(void)
             }
         }
     }
-    CU_ASSERT_EQUAL(seen, 12); /* csv 4 + 1, voc 2, yolo 1, clarifai 4 */
+    CU_ASSERT_EQUAL(seen, 14); /* csv 4 + 1, voc 2, yolo 1, clarifai 4 + 2 */
     free(help);
     free(comp);
     free(man);

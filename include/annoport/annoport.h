@@ -130,6 +130,9 @@ struct ap_context {
                                is set (format.h: ap_option_set) */
     size_t nplugin_blocks;
     void (*plugin_blocks_free)(ap_context *ctx);
+    struct ap_sink *sink;   /* the job being run (where a writer's rejects
+                               go: format.h ap_writer_reject); NULL between
+                               jobs */
 };
 
 /* Fills *opt with the defaults of the SPEC. */

@@ -153,6 +153,13 @@ enum {
  * region), or it added nothing (a repeat). */
 enum { AP_MERGED = 1, AP_ABSORBED = 2 };
 
+/* From a writer's annotation(): the object a is part of cannot be written
+ * (its image cannot be sent, say). It goes to rejects.jsonl and the
+ * summary's count by reason, as the core's own rejects do; returns
+ * AP_ABSORBED for annotation() to return, or the error (--strict). */
+int ap_writer_reject(ap_context *ctx, const ap_annotation *a, const char *reason,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* ---- options a format declares ----
  *
  * A reader or writer lists its own command-line options; the command line,
