@@ -1319,8 +1319,8 @@ static void send_summary(const send_cli *c, const ap_send_result *r, int rc, con
         printf("}\n");
         return;
     }
-    if (quiet || c->o.dry_run || !r->files)
-        return;
+    if (quiet || c->o.dry_run || !r->files || r->seconds <= 0)
+        return; /* stopped before sending */
     fprintf(stderr, "annoport: sent %s to %s\n", c->o.output, r->user_app);
     fprintf(stderr, "  items          %llu in %llu files (%llu acknowledged before)\n",
             (unsigned long long)r->items, (unsigned long long)r->files,

@@ -993,7 +993,7 @@ static void sd_run(sd_state *s)
         int running = 0;
         curl_multi_perform(s->multi, &running);
         CURLMsg *msg;
-        int left;
+        int left, finished = 0;
         while ((msg = curl_multi_info_read(s->multi, &left))) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
@@ -1009,9 +1009,10 @@ static void sd_run(sd_state *s)
                 if (s->busy[k] == rq)
                     s->busy[k] = NULL;
             sd_finish(s, rq, cc, http);
+            finished++;
         }
         int ms = (int)((next - sd_now()) * 1000);
-        if (s->inflight || ms > 0)
+        if (!finished && (s->inflight || ms > 0))
             curl_multi_poll(s->multi, NULL, 0, ms < 1 ? 1 : ms > 250 ? 250 : ms, NULL);
     }
 }

@@ -30,6 +30,7 @@ extern CU_TestInfo hardening_tests[];
 extern CU_TestInfo install_tests[];
 extern CU_TestInfo fastpath_tests[];
 extern CU_TestInfo store_tests[];
+extern CU_TestInfo send_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -52,6 +53,7 @@ static CU_SuiteInfo suites[] = {
     {"samples", NULL, NULL, NULL, NULL, samples_tests},
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
     {"fastpath", NULL, NULL, NULL, NULL, fastpath_tests},
+    {"send", NULL, NULL, NULL, NULL, send_tests},
     CU_SUITE_INFO_NULL,
 };
 
