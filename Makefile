@@ -20,13 +20,18 @@ PKGS     = libcjson libzip libxml-2.0
 # libzip and libxml2, which `pkg-config --static --libs annoport` (the
 # README's library example) asks for; nothing else installs them.
 DEB_PKGS = libcsv-dev libxml2-dev libcjson-dev libzip-dev libcunit1-dev pkg-config python3 groff-base \
-           libbz2-dev libssl-dev liblzma-dev
+           libbz2-dev libssl-dev liblzma-dev libcurl4-openssl-dev
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CSTD     = -std=c11 -D_DEFAULT_SOURCE
 OPT     ?= -O2 -g
-CPPFLAGS = -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+# libcurl (annoport send) stays out of PKGS: annoport.pc names it in
+# Libs.private as -lcurl alone, since its own static dependencies (nghttp2,
+# ldap, ...) have no Debian -dev packages installed and a shared libcurl
+# needs none of them.
+CURL_PKG = libcurl
+CPPFLAGS = -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) $(CURL_PKG) 2>/dev/null)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) $(CURL_PKG) 2>/dev/null) -lcsv -lm
 
 LIB_SRC  = $(wildcard src/*.c) $(wildcard formats/*.c)
 LIB_SRC := $(filter-out src/main.c,$(LIB_SRC))
@@ -218,7 +223,7 @@ install: all
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
 	  'Name: annoport' 'Description: image annotation datasets to and from the Clarifai API' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lannoport' 'Libs.private: -lcsv -lm' > $(I)/lib/pkgconfig/annoport.pc
+	  'Libs: -L$${libdir} -lannoport' 'Libs.private: -lcsv -lm -lcurl' > $(I)/lib/pkgconfig/annoport.pc
 
 uninstall:
 	rm -f $(I)/bin/annoport $(I)/lib/libannoport.a $(I)/lib/pkgconfig/annoport.pc \

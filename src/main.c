@@ -19,6 +19,8 @@
 #include <annoport/format.h>
 #include <annoport/run.h>
 
+#include "send.h"
+
 #include <cJSON.h>
 #include <csv.h>
 #include <libxml/xmlversion.h>
@@ -26,7 +28,9 @@
 #include <zip.h>
 
 /* Commands an option belongs to. */
-enum { C_CONVERT = 1, C_VALIDATE = 2, C_STATS = 4, C_DIFF = 8, C_ALL = 15, C_READ = 15 };
+/* C_ALL: the commands that read datasets (send reads an output). */
+enum { C_CONVERT = 1, C_VALIDATE = 2, C_STATS = 4, C_DIFF = 8, C_ALL = 15, C_READ = 15,
+       C_SEND = 16 };
 
 enum {
     OPT_FROM = 256, OPT_TO, OPT_BATCH, OPT_EMBED, OPT_USER_APP, OPT_ANN_USER, OPT_STATUS,
@@ -34,7 +38,8 @@ enum {
     OPT_LABELS, OPT_STRICT, OPT_QUIET, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_FORCE,
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_IMAGES, OPT_INPUTS, OPT_SIZES, OPT_ACTION,
     OPT_ALL_OF_INPUTS, OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD,
-    OPT_REFERENCE, OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING,
+    OPT_REFERENCE, OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING, OPT_API_BASE, OPT_JOBS,
+    OPT_MAX_RETRIES, OPT_TIMEOUT, OPT_RESUME, OPT_DRY_RUN, OPT_PAT_FILE,
     OPT_PLUGIN = 1000 /* the readers' and writers' own: OPT_PLUGIN + their place in popts */
 };
 
@@ -65,7 +70,7 @@ static const opt_doc opts[] = {
      "delete: every annotation of the inputs"},
     {"embed-model-version-id", "ID", OPT_EMBED, C_CONVERT | C_DIFF, NULL,
      "set on every annotation, for training and search"},
-    {"user-app-id", "USER/APP", OPT_USER_APP, C_CONVERT | C_DIFF, NULL,
+    {"user-app-id", "USER/APP", OPT_USER_APP, C_CONVERT | C_DIFF | C_SEND, NULL,
      "adds user_app_id to every request"},
     {"annotation-user-id", "ID", OPT_ANN_USER, C_CONVERT | C_DIFF, NULL,
      "user_id of every annotation"},
@@ -94,23 +99,35 @@ static const opt_doc opts[] = {
     {"label-map", "FILE", OPT_LABEL_MAP, C_READ, "Labels",
      "CSV from,to; an empty 'to' drops the label"},
     {"labels", "A,B", OPT_LABELS, C_READ, NULL, "keep only these labels"},
+    {"api-base", "URL", OPT_API_BASE, C_SEND, "Send",
+     "the API (default https://api.clarifai.com; http:// only to a loopback address)"},
+    {"pat-file", "FILE", OPT_PAT_FILE, C_SEND, NULL,
+     "read the personal access token from FILE (default: $CLARIFAI_PAT)"},
+    {"jobs", "N", OPT_JOBS, C_SEND, NULL, "requests in flight, 1..64 (default 4)"},
+    {"max-retries", "N", OPT_MAX_RETRIES, C_SEND, NULL,
+     "retries of a request before giving up, 0..100 (default 8)"},
+    {"timeout", "SECONDS", OPT_TIMEOUT, C_SEND, NULL, "the longest a request may take (60)"},
+    {"resume", NULL, OPT_RESUME, C_SEND, NULL,
+     "go on from the journal: send only what was not acknowledged"},
+    {"dry-run", NULL, OPT_DRY_RUN, C_SEND, NULL,
+     "check the token's presence and every body; list the requests, send nothing"},
     {"strict", NULL, OPT_STRICT, C_CONVERT | C_VALIDATE, "Behaviour",
      "any reject fails the run; nothing is written"},
     {"allow-empty", NULL, OPT_ALLOW_EMPTY, C_CONVERT, NULL,
      "write the output even when no object read was written (default: exit 65)"},
-    {"quiet", NULL, OPT_QUIET, C_ALL, NULL, "no summary, no warnings"},
-    {"progress", NULL, OPT_PROGRESS, C_ALL, NULL, "the progress on standard error, even with --quiet"},
-    {"no-progress", NULL, OPT_NO_PROGRESS, C_ALL, NULL,
+    {"quiet", NULL, OPT_QUIET, C_ALL | C_SEND, NULL, "no summary, no warnings"},
+    {"progress", NULL, OPT_PROGRESS, C_ALL | C_SEND, NULL, "the progress on standard error, even with --quiet"},
+    {"no-progress", NULL, OPT_NO_PROGRESS, C_ALL | C_SEND, NULL,
      "none (default: a bar when standard error is a terminal)"},
-    {"json", NULL, OPT_JSON, C_ALL, NULL, "the summary as JSON on standard output"},
+    {"json", NULL, OPT_JSON, C_ALL | C_SEND, NULL, "the summary as JSON on standard output"},
     {"max-record", "SIZE", OPT_MAX_RECORD, C_READ, NULL,
      "the largest JSON element, XML file or CSV field held (256M)"},
     {"reference-parsers", NULL, OPT_REFERENCE, C_READ, NULL,
      "read with cJSON and libcsv alone, no fast path (same output, slower)"},
     {"table-memory", "SIZE", OPT_TABLE_MEMORY, C_CONVERT, NULL,
      "the input tables kept in memory; the rest waits in a file beside OUTPUT (32M)"},
-    {"help", NULL, OPT_HELP, C_ALL, NULL, "this help"},
-    {"version", NULL, OPT_VERSION, C_ALL, NULL, "the version, and the libraries'"},
+    {"help", NULL, OPT_HELP, C_ALL | C_SEND, NULL, "this help"},
+    {"version", NULL, OPT_VERSION, C_ALL | C_SEND, NULL, "the version, and the libraries'"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -126,6 +143,8 @@ static const struct {
     {"stats", C_STATS, "stats INPUT... [options]", "counts per label, per image, box sizes"},
     {"diff", C_DIFF, "diff CURRENT DESIRED -o PLAN [options]",
      "the requests that make an app (CURRENT, a Clarifai export) match DESIRED"},
+    {"send", C_SEND, "send OUTPUT [options]",
+     "send an output's requests to the API, with retries, a journal and --resume"},
     {"formats", 0, "formats", "the readers and writers built in"},
     {"completion", 0, "completion bash|zsh", "a shell completion script"},
 };
@@ -220,8 +239,13 @@ static void print_help(FILE *f, int mask)
                     commands[i].synopsis, commands[i].what);
     if (!mask)
         fprintf(f, "       annoport --help | --version | COMMAND --help\n");
-    fprintf(f, "\nINPUT is a file, a folder, a .zip archive, or - (standard input, with --from).\n"
-               "OUTPUT is a folder, or a path ending in .zip for one archive.\n");
+    if (mask == C_SEND)
+        fprintf(f, "\nOUTPUT is a convert output or a diff plan (a folder or a .zip). The token\n"
+                   "comes from CLARIFAI_PAT or --pat-file; the journal is OUTPUT/send-journal.jsonl\n"
+                   "(OUTPUT.send-journal.jsonl beside a zip), failures go to send-failures.jsonl.\n");
+    else
+        fprintf(f, "\nINPUT is a file, a folder, a .zip archive, or - (standard input, with --from).\n"
+                   "OUTPUT is a folder, or a path ending in .zip for one archive.\n");
     const char *group = NULL, *shown = NULL;
     for (size_t i = 0; i < NOPTS; i++) {
         if (opts[i].group)
@@ -239,6 +263,13 @@ static void print_help(FILE *f, int mask)
             format_list_help(help, sizeof help, opts[i].id == OPT_TO);
         print_option(f, opts[i].name, opts[i].arg,
                      opts[i].id == OPT_FROM || opts[i].id == OPT_TO ? help : opts[i].help);
+    }
+    if (mask == C_SEND) {
+        fprintf(f, "\nExit status: 0 every item applied, 65 some refused or unknown (see the\n"
+                   "failures file), 75 retries exhausted or interrupted (send again with\n"
+                   "--resume), 77 the token was refused, 64 usage, 66 OUTPUT cannot be read,\n"
+                   "74 the journal cannot be written. See annoport(1).\n");
+        return;
     }
     fprintf(f, "\nExit status: 0 done, 64 usage, 65 data error, 66 an input cannot be opened,\n"
                "71 out of memory, 73 the output cannot be created, 74 an I/O error while\n"
@@ -287,7 +318,7 @@ static void print_completion(int zsh)
             putchar(*c == '|' ? ' ' : *c);
         printf("\" -- \"$cur\")); return ;;\n");
     }
-    printf("        -o|--output|--images|--inputs|--sizes|--label-map) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+    printf("        -o|--output|--images|--inputs|--sizes|--label-map|--pat-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
            "    esac\n"
            "    if [[ $cur == -* ]]; then\n"
            "        COMPREPLY=($(compgen -W \"");
@@ -1140,6 +1171,213 @@ static int cmd_version(int argc, char **argv)
     return 0;
 }
 
+/* ---- annoport send ---- */
+
+typedef struct {
+    ap_send_options o;
+    const char *pat_file;
+    int json, progress;
+} send_cli;
+
+static int send_number(const char *name, const char *arg, double lo, double hi, double *v)
+{
+    char *end;
+    *v = strtod(arg, &end);
+    if (*end || end == arg || !(*v >= lo && *v <= hi)) {
+        char fmt[128];
+        snprintf(fmt, sizeof fmt, "--%s takes a number from %g to %g, not '%%s'", name, lo, hi);
+        return usage_error(fmt, arg);
+    }
+    return AP_OK;
+}
+
+static int send_take(send_cli *c, int id, const char *arg)
+{
+    double v = 0;
+    int rc = AP_OK;
+    switch (id) {
+    case OPT_USER_APP: {
+        const char *slash = strchr(arg, '/');
+        if (!slash || slash == arg || !slash[1] || strchr(slash + 1, '/'))
+            return usage_error("--user-app-id takes USER/APP, not '%s'", arg);
+        c->o.user_app = arg;
+        break;
+    }
+    case OPT_API_BASE: c->o.api_base = arg; break;
+    case OPT_PAT_FILE: c->pat_file = arg; break;
+    case OPT_JOBS:
+        if ((rc = send_number("jobs", arg, 1, 64, &v)) == AP_OK && v != (int)v)
+            rc = usage_error("--jobs takes a whole number, not '%s'", arg);
+        c->o.jobs = (int)v;
+        break;
+    case OPT_MAX_RETRIES:
+        if ((rc = send_number("max-retries", arg, 0, 100, &v)) == AP_OK && v != (int)v)
+            rc = usage_error("--max-retries takes a whole number, not '%s'", arg);
+        c->o.max_retries = (int)v;
+        break;
+    case OPT_TIMEOUT:
+        rc = send_number("timeout", arg, 0.001, 86400, &c->o.timeout);
+        break;
+    case OPT_RESUME: c->o.resume = 1; break;
+    case OPT_DRY_RUN: c->o.dry_run = 1; break;
+    case OPT_QUIET: quiet = 1; break;
+    case OPT_PROGRESS: c->progress = 1; break;
+    case OPT_NO_PROGRESS: c->progress = 0; break;
+    case OPT_JSON: c->json = 1; break;
+    }
+    return rc;
+}
+
+/* Options of send into c; AP_OK and *done when --help or --version was
+ * answered; the index of OUTPUT in *first. */
+static int send_parse(int argc, char **argv, send_cli *c, int *done, int *first)
+{
+    struct option lo[NOPTS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opts[i].cmds & C_SEND)
+            lo[n++] = (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument,
+                                      NULL, opts[i].id};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    optind = 2;
+    opterr = 0;
+    int id, rc = AP_OK;
+    while (rc == AP_OK && (id = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        if (id == 'h' || id == OPT_HELP || id == OPT_VERSION) {
+            if (id == OPT_VERSION)
+                print_version();
+            else
+                print_help(stdout, C_SEND);
+            *done = 1;
+            return AP_OK;
+        }
+        if (id == ':')
+            rc = usage_error("option '%s' needs a value", argv[optind - 1]);
+        else if (id == '?')
+            rc = unknown_option(argv[optind - 1], C_SEND, lo, n);
+        else
+            rc = send_take(c, id, optarg);
+    }
+    *first = optind;
+    if (rc == AP_OK && argc - optind != 1)
+        rc = usage_error("%s", argc - optind ? "send takes one OUTPUT" : "no OUTPUT given");
+    return rc;
+}
+
+/* The token: --pat-file's first line, else CLARIFAI_PAT. Never printed. */
+static char *send_token(const char *pat_file, int *rc)
+{
+    *rc = AP_OK;
+    if (!pat_file) {
+        const char *t = getenv("CLARIFAI_PAT");
+        return strdup(t ? t : "");
+    }
+    FILE *f = fopen(pat_file, "r");
+    char buf[1024] = "";
+    if (!f || !fgets(buf, sizeof buf, f)) {
+        fprintf(stderr, "annoport: error: %s: %s\n", pat_file, f ? "empty" : strerror(errno));
+        *rc = AP_ENOINPUT;
+    }
+    if (f)
+        fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return strdup(buf);
+}
+
+static void send_plan(void *user, const char *method, const char *path, const char *file,
+                      int items)
+{
+    (void)user;
+    if (!quiet && !json_mode)
+        printf("%-6s /v2/users/USER/apps/APP/%-12s %s (%d items)\n", method, path, file, items);
+}
+
+static void send_summary(const send_cli *c, const ap_send_result *r, int rc, const char *err)
+{
+    double rps = r->seconds > 0 ? (double)r->requests / r->seconds : 0;
+    if (c->json) {
+        printf("{\"ok\":%s,\"exit\":%d,\"error\":", rc == AP_OK ? "true" : "false", rc);
+        json_string(err ? err : "");
+        printf(",\"user_app_id\":");
+        json_string(r->user_app);
+        printf(",\"files\":%llu,\"items\":%llu,\"acknowledged_before\":%llu,\"sent\":%llu,"
+               "\"succeeded\":%llu,\"failed\":%llu,\"unknown\":%llu,\"left\":%llu,"
+               "\"requests\":%llu,\"retried\":%llu,\"seconds\":%.3f,\"requests_per_s\":%.1f,"
+               "\"failed_by_code\":{",
+               (unsigned long long)r->files, (unsigned long long)r->items,
+               (unsigned long long)r->acknowledged, (unsigned long long)r->sent,
+               (unsigned long long)r->succeeded, (unsigned long long)r->failed,
+               (unsigned long long)r->unknown, (unsigned long long)r->left,
+               (unsigned long long)r->requests, (unsigned long long)r->retried, r->seconds, rps);
+        for (size_t i = 0; i < r->ncodes; i++)
+            printf("%s\"%d\":%llu", i ? "," : "", r->codes[i],
+                   (unsigned long long)r->code_counts[i]);
+        printf("},\"journal\":");
+        json_string(r->journal);
+        printf(",\"failures\":");
+        json_string(r->failures);
+        printf("}\n");
+        return;
+    }
+    if (quiet || c->o.dry_run || !r->files || r->seconds <= 0)
+        return; /* stopped before sending */
+    fprintf(stderr, "annoport: sent %s to %s\n", c->o.output, r->user_app);
+    fprintf(stderr, "  items          %llu in %llu files (%llu acknowledged before)\n",
+            (unsigned long long)r->items, (unsigned long long)r->files,
+            (unsigned long long)r->acknowledged);
+    fprintf(stderr, "  succeeded      %llu\n", (unsigned long long)r->succeeded);
+    fprintf(stderr, "  failed         %llu", (unsigned long long)r->failed);
+    for (size_t i = 0; i < r->ncodes; i++)
+        fprintf(stderr, "%s%d %llu", i ? ", " : "  (", r->codes[i],
+                (unsigned long long)r->code_counts[i]);
+    fprintf(stderr, "%s\n", r->ncodes ? ")" : "");
+    fprintf(stderr, "  unknown        %llu\n", (unsigned long long)r->unknown);
+    fprintf(stderr, "  not sent       %llu\n", (unsigned long long)r->left);
+    fprintf(stderr, "  requests       %llu (%llu retries), %.1f s, %.1f requests/s\n",
+            (unsigned long long)r->requests, (unsigned long long)r->retried, r->seconds, rps);
+    fprintf(stderr, "  journal        %s\n", r->journal);
+    if (r->failed || r->unknown)
+        fprintf(stderr, "  failures       %s\n", r->failures);
+}
+
+/* annoport send OUTPUT [options] */
+static int cmd_send(int argc, char **argv)
+{
+    send_cli c;
+    memset(&c, 0, sizeof c);
+    c.progress = -1;
+    c.o.max_retries = -1;
+    cur_cmd = argv[1];
+    int done = 0, first = 0, rc = send_parse(argc, argv, &c, &done, &first);
+    if (rc != AP_OK || done)
+        return rc;
+    c.o.output = argv[first];
+    char *token = send_token(c.pat_file, &rc);
+    if (!token)
+        return AP_ENOMEM;
+    ap_context *ctx = rc == AP_OK ? ap_context_new() : NULL;
+    if (rc == AP_OK && !ctx)
+        rc = AP_ENOMEM;
+    if (rc == AP_OK) {
+        cli cl;
+        memset(&cl, 0, sizeof cl);
+        cl.progress = c.progress;
+        install_callbacks(ctx, &cl);
+        c.o.token = token;
+        c.o.on_plan = send_plan;
+        ap_send_result r;
+        rc = ap_send(ctx, &c.o, &r);
+        progress_end(ctx, AP_OK == rc ? rc : AP_EIO, 0);
+        if (rc != AP_OK)
+            fprintf(stderr, "annoport: error: %s\n", ctx->errmsg);
+        send_summary(&c, &r, rc, rc != AP_OK ? ctx->errmsg : NULL);
+    }
+    memset(token, 0, strlen(token));
+    free(token);
+    ap_context_free(ctx);
+    return rc;
+}
+
 /* The commands, git's way: a name and its function (help and --version
  * are spelled several ways). */
 static const struct {
@@ -1148,6 +1386,7 @@ static const struct {
 } dispatch[] = {
     {"convert", cmd_convert}, {"validate", cmd_validate}, {"stats", cmd_stats},
     {"diff", cmd_diff},       {"formats", cmd_formats},   {"completion", cmd_completion},
+    {"send", cmd_send},
     {"help", cmd_help},       {"--help", cmd_help},       {"-h", cmd_help},
     {"--version", cmd_version},
 };

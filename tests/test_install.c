@@ -99,9 +99,9 @@ static void test_install_man_page_and_help(void)
     static char from_man[8192], from_help[8192];
     options_in(man, from_man, sizeof from_man, 1);
     free(man);
-    const char *cmds[] = {"convert", "validate", "stats", "diff"};
+    const char *cmds[] = {"convert", "validate", "stats", "diff", "send"};
     from_help[0] = '\0';
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         char args[64], *out = NULL, one[8192];
         snprintf(args, sizeof args, "%s --help", cmds[i]);
         CU_ASSERT_EQUAL(t_cli(args, &out, NULL), 0);

@@ -31,6 +31,7 @@ extern CU_TestInfo install_tests[];
 extern CU_TestInfo fastpath_tests[];
 extern CU_TestInfo store_tests[];
 extern CU_TestInfo inputs_bodies_tests[];
+extern CU_TestInfo send_tests[];
 
 static CU_SuiteInfo suites[] = {
     {"normalize", NULL, NULL, NULL, NULL, normalize_tests},
@@ -54,6 +55,7 @@ static CU_SuiteInfo suites[] = {
     {"corpus", NULL, NULL, NULL, NULL, corpus_tests},
     {"fastpath", NULL, NULL, NULL, NULL, fastpath_tests},
     {"inputs_bodies", NULL, NULL, NULL, NULL, inputs_bodies_tests},
+    {"send", NULL, NULL, NULL, NULL, send_tests},
     CU_SUITE_INFO_NULL,
 };
 

@@ -152,6 +152,8 @@ Test endpoints (no Authorization needed, not counted as API requests)
                     two identical objects on one image shows here too.
   POST /_schedule   replace the fault schedule (body: the schedule); rule counters restart.
   POST /_reset      forget the app's state and counters (body, optional: a new schedule).
+                    A request still in a "slow" sleep is then dropped (connection
+                    closed), never applied to the new app.
   POST /_shutdown   stop the server after answering.
 
 Fault schedule
@@ -977,6 +979,7 @@ class App:
         self.reset()
 
     def reset(self):
+        self.epoch = getattr(self, "epoch", 0) + 1
         self.user_app = self.pinned
         self.inputs = {}
         self.annotations = {}
@@ -1828,7 +1831,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         result = None
         if when == "before":
             result = self.apply(kind, ctx, body, plan)
+        epoch = self.server.app.epoch
         time.sleep(spec["delay"])
+        if self.server.app.epoch != epoch:
+            # the app it was sent to is gone (/_reset): never applied to the next
+            self.server.log("%s %s %s -> dropped, reset while slow" % (self.command, self.path,
+                                                                      kind))
+            return self.drop_connection(False)
         if when == "after":
             result = self.apply(kind, ctx, body, plan)
         if result is None:
