@@ -20,6 +20,7 @@ import collections
 import json
 import re
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -110,6 +111,68 @@ def edit_for_diff(coco, path, seed=7):
     with open(path + ".tmp", "w") as f:
         json.dump(d, f)
     os.rename(path + ".tmp", path)
+
+
+def send_rows(shared, bench, binary, only):
+    """annoport send of a generated 3,000-image upload (post-inputs bodies by
+    URL, then annotation bodies with ids) to tests/server/fake_api.py on
+    127.0.0.1, with --jobs 1, 4 and 16, each on a fresh app. The server is
+    Python and slower than the client, so wall requests/s says more of it;
+    the client's own cost is its CPU time (user + system, from wait4) per
+    request. Returns {jobs: (requests/s, client ms a request)}."""
+    if not only.search("send"):
+        return {}
+    up = os.path.join(bench, "send-upload")
+    if not os.path.exists(up):
+        src = os.path.join(bench, "send-3000.json")
+        subprocess.check_call([sys.executable, os.path.join(shared, "tools", "gen_dataset.py"),
+                               "--images", "3000", "--seed", "5", "-o", src, "--quiet"])
+        shutil.rmtree(up + ".tmp", ignore_errors=True)
+        subprocess.check_call([binary, "convert", src, "-o", up + ".tmp", "--quiet",
+                               "--annotation-ids", "hash",
+                               "--create-inputs", "url:http://127.0.0.1:9/images/"])
+        os.rename(up + ".tmp", up)
+    token = "bench-token"
+    port_file = os.path.join(bench, "send-port")
+    if os.path.exists(port_file):
+        os.remove(port_file)
+    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "server",
+                                                              "fake_api.py"),
+                               "--port", "0", "--port-file", port_file, "--idle-timeout", "120"],
+                              env=dict(os.environ, FAKE_API_TOKEN=token),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = {}
+    try:
+        for _ in range(400):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.025)
+        port = int(open(port_file).read())
+        import urllib.request
+        for jobs in (1, 4, 16):
+            urllib.request.urlopen(urllib.request.Request(
+                "http://127.0.0.1:%d/_reset" % port, data=b"", method="POST")).read()
+            copy = os.path.join(bench, "send-copy")
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(up, copy)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            p = subprocess.Popen([binary, "send", copy, "--user-app-id", "bench/app",
+                                  "--api-base", "http://127.0.0.1:%d" % port, "--jobs",
+                                  str(jobs), "--json", "--no-progress"],
+                                 env=dict(os.environ, CLARIFAI_PAT=token),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out, err = p.communicate()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if p.returncode != 0:
+                sys.exit("bench: send --jobs %d failed:\n%s" % (jobs, err.decode()))
+            res = json.loads(out)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            rows[jobs] = (res["requests"], res["seconds"], cpu)
+            shutil.rmtree(copy, ignore_errors=True)
+    finally:
+        server.terminate()
+        server.wait()
+    return rows
 
 
 def main():
@@ -234,6 +297,16 @@ def main():
         sys.stdout.flush()
     for o in outs:
         shutil.rmtree(o, ignore_errors=True)
+
+    sends = send_rows(shared, bench, binary, only)
+    if sends:
+        print("\nsend: 3,000 images (%d requests) to the fake API on 127.0.0.1 (Python)"
+              % next(iter(sends.values()))[0])
+        print("%-30s %10s %12s %22s" % ("task", "seconds", "requests/s",
+                                        "client CPU ms/request"))
+        for jobs, (n, secs, cpu) in sends.items():
+            print("%-30s %10.2f %12.1f %22.2f" % ("send --jobs %d" % jobs, secs, n / secs,
+                                                  1000 * cpu / n))
 
     nan = float("nan")
     best = collections.defaultdict(lambda: nan, best)
