@@ -190,6 +190,9 @@ bench-deps:
 build/bench/floor_json: tests/bench/floor_json.cpp
 	@mkdir -p build/bench
 	g++ -O2 -o $@ $< -lsimdjson
+build/bench/floor_json_needs: tests/bench/floor_json_needs.cpp
+	@mkdir -p build/bench
+	g++ -O2 -o $@ $< -lsimdjson
 build/bench/floor_json_ondemand: tests/bench/floor_json_ondemand.cpp
 	@mkdir -p build/bench
 	g++ -O2 -o $@ $< -lsimdjson
@@ -205,6 +208,7 @@ build/bench/runrss: tests/bench/runrss.c
 
 bench: all bench-deps
 	@$(MAKE) --no-print-directory build/bench/floor_json build/bench/floor_json_ondemand \
+	  build/bench/floor_json_needs \
 	  build/bench/floor_xml build/bench/floor_csv build/bench/runrss
 	$(PYTHON) tests/bench/bench.py $(SHARED) build $(BENCH_IMAGES)
 

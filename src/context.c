@@ -24,6 +24,7 @@ void ap_options_init(ap_options *opt)
     opt->match_iou = 0.5;
     opt->max_record = (size_t)256 << 20;
     opt->table_memory = (size_t)32 << 20;
+    opt->zip_level = 1;
 }
 
 ap_context *ap_context_new(void)

@@ -370,6 +370,13 @@ static int pack_zip(ap_output *out)
             break;
         }
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
+        if (zip_set_file_compression(za, (zip_uint64_t)idx,
+                                     ctx->opt.zip_level ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
+                                     (zip_uint32_t)ctx->opt.zip_level) != 0) {
+            rc = ap_error(ctx, AP_EIO, "%s: cannot set the compression of %s: %s",
+                          out->final, l.v[i], zip_strerror(za));
+            break;
+        }
     }
     if (rc == AP_OK) {
         /* the archive is compressed and written here: most of a zip run */

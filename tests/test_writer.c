@@ -163,6 +163,75 @@ static void test_writer_zip_reopened(void)
     ap_context_free(ctx);
 }
 
+/* The compression of each entry of a zip output, and the archive's size. */
+static long zip_methods(const char *zp, int *method)
+{
+    int err = 0;
+    zip_t *za = zip_open(zp, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(za);
+    *method = -1;
+    for (zip_int64_t i = 0; i < zip_get_num_entries(za, 0); i++) {
+        zip_stat_t st;
+        CU_ASSERT_EQUAL_FATAL(zip_stat_index(za, (zip_uint64_t)i, 0, &st), 0);
+        if (*method == -1)
+            *method = st.comp_method;
+        else if (*method != st.comp_method)
+            *method = -2; /* mixed */
+    }
+    zip_close(za);
+    size_t n = 0;
+    free(t_read(zp, &n));
+    return (long)n;
+}
+
+/* --zip-level: 0 stores, 1 (the default) and 9 deflate, 9 smaller; the
+ * entries read back the same at every level. */
+static void test_writer_zip_level(void)
+{
+    const char *d = t_dir("writer_zip_level");
+    const char *in = t_path(d, "in.json");
+    t_write_coco(in, 300);
+    ap_context *ctx = t_ctx();
+    CU_ASSERT_EQUAL(ctx->opt.zip_level, 1);
+    long size[3];
+    int method[3];
+    const int levels[3] = {0, 1, 9};
+    char *first = NULL;
+    for (int k = 0; k < 3; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "l%d.zip", levels[k]);
+        ctx->opt.zip_level = levels[k];
+        CU_ASSERT_EQUAL_FATAL(run1(ctx, in, t_path(d, name)), AP_OK);
+        size[k] = zip_methods(t_path(d, name), &method[k]);
+        char cmd[1200], *body = NULL;
+        snprintf(cmd, sizeof cmd, "unzip -p '%s' requests/post-annotations-000001.json",
+                 t_path(d, name));
+        CU_ASSERT_EQUAL(t_sh(cmd, &body, NULL), 0);
+        if (k == 0)
+            first = body;
+        else {
+            T_ASSERT_STR(body, first);
+            free(body);
+        }
+    }
+    free(first);
+    CU_ASSERT_EQUAL(method[0], ZIP_CM_STORE);
+    CU_ASSERT_EQUAL(method[1], ZIP_CM_DEFLATE);
+    CU_ASSERT_EQUAL(method[2], ZIP_CM_DEFLATE);
+    CU_ASSERT(size[1] < size[0] / 3);
+    CU_ASSERT(size[2] < size[1]);
+    ap_context_free(ctx);
+    /* the command line's checks */
+    char cmd[1200], *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s convert samples/coco/instances.json -o '%s/x.zip' "
+             "--zip-level 10", t_bin(), d);
+    CU_ASSERT_EQUAL(t_sh(cmd, NULL, &err), 64);
+    CU_ASSERT(err && strstr(err, "annoport: --zip-level must be a number from 0 to 9, "
+                                 "not '10' (see 'annoport convert --help')\n"));
+    free(err);
+    CU_ASSERT_FALSE(t_exists(t_path(d, "x.zip")));
+}
+
 /* 50 good annotations, written one per request, then a broken one. */
 static const char *write_broken(const char *d)
 {
@@ -361,6 +430,7 @@ CU_TestInfo writer_tests[] = {
     {"test_writer_hashed_annotation_ids_differ", test_writer_hashed_annotation_ids_differ},
     {"test_writer_zip_rerun_identical", test_writer_zip_rerun_identical},
     {"test_writer_zip_reopened", test_writer_zip_reopened},
+    {"test_writer_zip_level", test_writer_zip_level},
     {"test_writer_failed_run_leaves_nothing", test_writer_failed_run_leaves_nothing},
     {"test_writer_existing_output_refused", test_writer_existing_output_refused},
     {"test_writer_failed_force_keeps_existing", test_writer_failed_force_keeps_existing},

@@ -91,6 +91,9 @@ typedef struct ap_options {
                                       same output, slower; for tests */
     int allow_empty;               /* a conversion that read objects and wrote
                                       none succeeds (default: an error, 65) */
+    int zip_level;                 /* a .zip output's deflate level: 0 stores,
+                                      1 (the default) is the fastest, 9 the
+                                      smallest */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */
