@@ -248,7 +248,12 @@ static int sd_user_app(sd_state *s, char *user, char *app, size_t size)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p))
             return ap_error(s->ctx, AP_EUSAGE, "app id '%s' has characters a path cannot hold",
                             app);
-    snprintf(s->r->user_app, sizeof s->r->user_app, "%s/%s", user, app);
+    if (strlen(user) + strlen(app) + 2 > sizeof s->r->user_app)
+        return ap_error(s->ctx, AP_EUSAGE, "USER/APP is longer than %zu bytes",
+                        sizeof s->r->user_app - 1);
+    memcpy(s->r->user_app, user, strlen(user));
+    s->r->user_app[strlen(user)] = '/';
+    memcpy(s->r->user_app + strlen(user) + 1, app, strlen(app) + 1);
     return AP_OK;
 }
 
@@ -802,10 +807,18 @@ static int sd_status(const cJSON *o, char *desc, size_t size)
 static void sd_items_answer(sd_state *s, sd_req *rq, const cJSON *ia)
 {
     sd_file *f = &s->files[rq->file];
-    int *okv = malloc((size_t)rq->n * sizeof *okv), *rv = malloc((size_t)rq->n * sizeof *rv);
+    int *okv = calloc((size_t)rq->n + 1, sizeof *okv);
+    int *rv = calloc((size_t)rq->n + 1, sizeof *rv);
     int nok = 0, nr = 0;
     char desc[512];
-    for (int k = 0; okv && rv && k < rq->n; k++) {
+    if (!okv || !rv) { /* the answer is not journaled: --resume finds out */
+        free(okv);
+        free(rv);
+        s->stop_io = 1;
+        ap_error_nomem(s->ctx);
+        return;
+    }
+    for (int k = 0; k < rq->n; k++) {
         int i = rq->idx[k];
         int ic = sd_status(cJSON_GetArrayItem(ia, k), desc, sizeof desc);
         if (sd_item_ok(ic) || (ic == 40010 && f->maybe[i] && f->has_ids))
@@ -823,6 +836,9 @@ static void sd_items_answer(sd_state *s, sd_req *rq, const cJSON *ia)
             for (int k = 0; k < nr; k++)
                 f->st[rv[k]] = ST_TODO;
             sd_retry(s, again, "items refused for now");
+        } else {
+            s->stop_io = 1;
+            ap_error_nomem(s->ctx);
         }
     }
     free(okv);

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <zip.h>
+
 #include "helpers.h"
 
 static const char *env_or(const char *name, const char *def)
@@ -407,4 +409,27 @@ int t_sh_tty(const char *cmd, char **tty)
     }
     *tty = buf;
     return WEXITSTATUS(st);
+}
+
+char *t_zip_text(const char *zip, const char *member)
+{
+    int err = 0;
+    zip_t *za = zip_open(zip, ZIP_RDONLY, &err);
+    if (!za)
+        return NULL;
+    zip_stat_t st;
+    char *buf = NULL;
+    zip_file_t *zf = NULL;
+    if (zip_stat(za, member, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
+        (buf = malloc(st.size + 1)) && (zf = zip_fopen(za, member, 0)) &&
+        zip_fread(zf, buf, st.size) == (zip_int64_t)st.size) {
+        buf[st.size] = '\0';
+    } else {
+        free(buf);
+        buf = NULL;
+    }
+    if (zf)
+        zip_fclose(zf);
+    zip_close(za);
+    return buf;
 }

@@ -34,6 +34,9 @@ int t_same_file(const char *a, const char *b);
 int t_same_tree(const char *a, const char *b, int say);
 /* Whole file into a new string (NULL when it cannot be read); *len set. */
 char *t_read(const char *path, size_t *len);
+/* A member of a zip archive, NUL-terminated (libzip; no unzip command);
+ * NULL when it cannot be read. */
+char *t_zip_text(const char *zip, const char *member);
 int t_exists(const char *path);
 /* Number of entries in a folder (-1 if it is not one). */
 int t_count_entries(const char *dir);

@@ -340,9 +340,7 @@ static void test_inputs_bodies_missing_image(void)
     /* the same into a zip: the reject is in its rejects.jsonl */
     CU_ASSERT_EQUAL(convert(d, "out.zip", args, NULL, NULL), 0);
     CU_ASSERT_EQUAL(t_check(t_path(d, "out.zip"), NULL), 0);
-    snprintf(cmd, sizeof cmd, "unzip -p '%s/out.zip' rejects.jsonl", d);
-    char *zipped = NULL;
-    CU_ASSERT_EQUAL(t_sh(cmd, &zipped, NULL), 0);
+    char *zipped = t_zip_text(t_path(d, "out.zip"), "rejects.jsonl");
     T_ASSERT_STR(zipped, want);
     free(zipped);
     /* the summary counts them by reason, as the core's own rejects */

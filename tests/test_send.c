@@ -131,15 +131,16 @@ static void srv_reset(server *s, const char *sched)
 {
     char cmd[4096];
     t_write(t_path(s->dir, "sched.json"), sched);
-    snprintf(cmd, sizeof cmd, "curl -sf -XPOST --data-binary @'%s/sched.json' "
-             "http://127.0.0.1:%d/_reset >/dev/null", s->dir, s->port);
+    snprintf(cmd, sizeof cmd, "%s tests/server/send_fixture.py reset %d '%s/sched.json'",
+             t_python(), s->port, s->dir);
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 0);
 }
 
 static cJSON *srv_state(server *s)
 {
     char cmd[512], *out = NULL;
-    snprintf(cmd, sizeof cmd, "curl -sf http://127.0.0.1:%d/_state", s->port);
+    snprintf(cmd, sizeof cmd, "%s tests/server/send_fixture.py state %d", t_python(),
+             s->port);
     if (t_sh(cmd, &out, NULL) != 0) {
         free(out);
         return NULL;
@@ -385,9 +386,10 @@ static void test_send_diff_plan(void)
     const char *out = copy_of(dataset("g40", 40, 32, 1), d);
     CU_ASSERT_EQUAL_FATAL(send(&s, out, "", NULL, NULL), 0);
     /* CURRENT: the app as exported; DESIRED: the dataset edited */
-    char cmd[4096];
+    char cmd[4096], cwd[1024];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && curl -sf http://127.0.0.1:%d/_state | %s -c \"import json,sys\n"
+             "cd '%s' && %s '%s/tests/server/send_fixture.py' state %d | %s -c \"import json,sys\n"
              "st=json.load(sys.stdin)\n"
              "json.dump({'annotations':[a for a in st['annotations'] if not a.get('input_level')]},"
              "open('current.json','w'))\" && %s -c \"import json\n"
@@ -398,7 +400,7 @@ static void test_send_diff_plan(void)
              "json.dump(c,open('desired.json','w'))\" && "
              "'%s' diff current.json desired.json -o plan --geometry both --quiet && "
              "'%s' convert desired.json -o want --geometry both --quiet",
-             d, s.port, t_python(), t_python(), data_dir, abs_bin(), abs_bin());
+             d, t_python(), cwd, s.port, t_python(), t_python(), data_dir, abs_bin(), abs_bin());
     CU_ASSERT_EQUAL_FATAL(t_sh(cmd, NULL, NULL), 0);
     CU_ASSERT_EQUAL(send(&s, t_path(d, "plan"), "", NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "%s tests/server/send_fixture.py check-plan '%s/want' %d",

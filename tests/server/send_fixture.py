@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """send_fixture.py: what the `send` suite needs around fake_api.py (standard library only).
 
+  send_fixture.py reset PORT [SCHEDULE_FILE]
+      POST /_reset to the fake server (with the schedule in the file).
+  send_fixture.py state PORT
+      prints the fake server's /_state.
   send_fixture.py check OUTPUT PORT [--refused CODE]...
       compares the fake server's state with what OUTPUT's post bodies hold: every
       input created once with its image, concepts and dataset ids, every
@@ -141,7 +145,20 @@ def check_plan(desired, port):
     return bad
 
 
+def reset(port, path):
+    body = open(path, "rb").read() if path else b""
+    req = urllib.request.Request("http://127.0.0.1:%s/_reset" % port, data=body, method="POST")
+    with urllib.request.urlopen(req) as r:
+        r.read()
+
+
 def main(argv):
+    if len(argv) in (2, 3) and argv[0] == "reset":
+        reset(argv[1], argv[2] if len(argv) == 3 else None)
+        return 0
+    if len(argv) == 2 and argv[0] == "state":
+        json.dump(state(argv[1]), sys.stdout)
+        return 0
     if len(argv) >= 3 and argv[0] == "check":
         codes = [int(argv[i + 1]) for i in range(3, len(argv) - 1) if argv[i] == "--refused"]
         bad = check(argv[1], argv[2], codes)
