@@ -32,6 +32,8 @@ typedef struct {
     const ap_concept *concept; /* resolved on first use */
 } coco_cat;
 
+#define COCO_SMALL_CATS 1024
+
 typedef struct {
     ap_context *ctx;
     ap_sink *sink;
@@ -41,6 +43,8 @@ typedef struct {
     int64_t last_image_id; /* the image of the last annotation, and its */
     ap_input *last_input;  /* input (NULL: none yet, or not in images) */
     ap_map *cats;        /* COCO category id -> coco_cat */
+    coco_cat *small_cats[COCO_SMALL_CATS]; /* the same for ids 0..1023, by
+                                              index: a lookup per object */
     coco_cat **catv;
     size_t ncats, catcap;
     ap_idset *ann_ids;   /* annotation ids seen */
@@ -199,6 +203,8 @@ static int read_category(coco *c, const cJSON *e)
     c->catv[c->ncats++] = cat;
     if (ap_map_put_int(c->cats, id, cat) != 0)
         return ap_error_nomem(c->ctx);
+    if (id >= 0 && id < COCO_SMALL_CATS)
+        c->small_cats[id] = cat;
     return AP_OK;
 }
 
@@ -354,6 +360,8 @@ static int present(const cJSON *o, const char *key)
 
 static const coco_cat *category(coco *c, int64_t id)
 {
+    if (id >= 0 && id < COCO_SMALL_CATS)
+        return c->small_cats[id];
     return ap_map_get_int(c->cats, id);
 }
 

@@ -686,13 +686,40 @@ static size_t number_at(const ap_jfast *f, int *neg, uint64_t *m, int *e, int *n
     return (size_t)(q - f->p);
 }
 
+/* number_at's grammar alone: the length of the number at q, or 0. */
+static size_t number_len(const char *q0, const char *end)
+{
+    const char *q = q0;
+    if (q < end && *q == '-')
+        q++;
+    if (q >= end || !is_digit(*q))
+        return 0;
+    if (*q++ != '0')
+        while (q < end && is_digit(*q))
+            q++;
+    if (q < end && *q == '.') {
+        if (++q >= end || !is_digit(*q))
+            return 0;
+        while (q < end && is_digit(*q))
+            q++;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < end && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= end || !is_digit(*q))
+            return 0;
+        while (q < end && is_digit(*q))
+            q++;
+    }
+    return (size_t)(q - q0);
+}
+
 int ap_jf_number_syntax(ap_jfast *f)
 {
-    int neg, e, nd;
-    uint64_t m;
     if (ap_jf_peek(f) < 0)
         return 0;
-    size_t len = number_at(f, &neg, &m, &e, &nd);
+    size_t len = number_len(f->p, f->end);
     ap_jfast after = {f->p + len, f->end};
     if (!len || len > 63 || !scalar_ends(&after))
         return 0;
