@@ -7,9 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+#include <unistd.h>
+
 #include <annoport/annoport.h>
 
 volatile int ap_interrupted = 0;
+
+size_t ap_default_table_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t phys = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+    uint64_t budget = phys / 16, least = (uint64_t)32 << 20;
+    if (budget < least)
+        budget = least;
+    return budget > SIZE_MAX ? SIZE_MAX : (size_t)budget;
+}
 
 void ap_options_init(ap_options *opt)
 {
@@ -23,7 +36,7 @@ void ap_options_init(ap_options *opt)
     opt->clamp_tolerance = 0.5;
     opt->match_iou = 0.5;
     opt->max_record = (size_t)256 << 20;
-    opt->table_memory = (size_t)32 << 20;
+    opt->table_memory = ap_default_table_memory();
     opt->zip_level = 1;
 }
 

@@ -127,7 +127,8 @@ static const opt_doc opts[] = {
     {"reference-parsers", NULL, OPT_REFERENCE, C_READ, NULL,
      "read with cJSON and libcsv alone, no fast path (same output, slower)"},
     {"table-memory", "SIZE", OPT_TABLE_MEMORY, C_CONVERT, NULL,
-     "the input tables kept in memory; the rest waits in a file beside OUTPUT (32M)"},
+     "the input tables kept in memory; the rest waits in a file beside OUTPUT "
+     "(default: a sixteenth of the machine's memory, at least 32M)"},
     {"help", NULL, OPT_HELP, C_ALL | C_SEND, NULL, "this help"},
     {"version", NULL, OPT_VERSION, C_ALL | C_SEND, NULL, "the version, and the libraries'"},
 };

@@ -310,7 +310,34 @@ static void test_store_counts_its_own_reads(void)
     ap_context_free(ctx);
 }
 
+/* The default budget follows the machine: a sixteenth of its physical
+ * memory (read here from /proc/meminfo, not sysconf), at least 32 MiB. */
+static void test_store_default_budget_follows_the_machine(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    unsigned long long kb = 0;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    CU_ASSERT_FATAL(kb > 0);
+    unsigned long long want = kb * 1024 / 16, least = 32ULL << 20;
+    if (want < least)
+        want = least;
+    size_t got = ap_default_table_memory();
+    /* MemTotal leaves out what the kernel reserved at boot: within 5% */
+    CU_ASSERT(got >= least);
+    CU_ASSERT((double)got >= (double)want * 0.95 && (double)got <= (double)want * 1.05 + 1);
+    ap_context *ctx = ap_context_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(ctx->opt.table_memory, got);
+    ap_context_free(ctx);
+}
+
 CU_TestInfo store_tests[] = {
+    {"the default budget follows the machine", test_store_default_budget_follows_the_machine},
     {"test_store_full_disk_is_an_io_error", test_store_full_disk_is_an_io_error},
     {"test_store_file_keeps_data_through_trims", test_store_file_keeps_data_through_trims},
     {"test_store_tick_trims_past_the_budget", test_store_tick_trims_past_the_budget},

@@ -85,7 +85,8 @@ typedef struct ap_options {
                                       that CURRENT does not hold */
     size_t table_memory;           /* how much of the input tables a conversion
                                       keeps resident; the rest waits in a
-                                      temporary file beside the output (32 MiB) */
+                                      temporary file beside the output (default
+                                      ap_default_table_memory()) */
     int reference_parsers;         /* read every record with the libraries alone
                                       (cJSON, libcsv), never the fast paths: the
                                       same output, slower; for tests */
@@ -137,6 +138,10 @@ struct ap_context {
                                go: format.h ap_writer_reject); NULL between
                                jobs */
 };
+
+/* The default of ap_options.table_memory: a sixteenth of the machine's
+ * physical memory, at least 32 MiB. */
+size_t ap_default_table_memory(void);
 
 /* Fills *opt with the defaults of the SPEC. */
 void ap_options_init(ap_options *opt);
