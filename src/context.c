@@ -38,6 +38,8 @@ void ap_options_init(ap_options *opt)
     opt->max_record = (size_t)256 << 20;
     opt->table_memory = ap_default_table_memory();
     opt->zip_level = 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    opt->threads = cores < 1 ? 1 : cores > AP_MAX_THREADS ? AP_MAX_THREADS : (int)cores;
 }
 
 ap_context *ap_context_new(void)

@@ -1248,7 +1248,7 @@ static int read_both(ap_context *ctx, const char *current, const char *desired, 
     o1.from = "clarifai";
     o1.geometry = AP_GEOM_AUTO;
     pthread_t t;
-    int threaded = pthread_create(&t, NULL, read_job, &j) == 0;
+    int threaded = ctx->opt.threads > 1 && pthread_create(&t, NULL, read_job, &j) == 0;
     char cur_format[32];
     int rc = read_side(ctx, current, cur, &o1, cur_format, sizeof cur_format,
                        &res->current_rejected);

@@ -39,7 +39,7 @@ enum {
     OPT_CLAMP, OPT_HELP, OPT_VERSION, OPT_IMAGES, OPT_INPUTS, OPT_SIZES, OPT_ACTION,
     OPT_ALL_OF_INPUTS, OPT_MATCH_IOU, OPT_DELETE_MISSING, OPT_POST_UNKNOWN, OPT_MAX_RECORD,
     OPT_REFERENCE, OPT_TABLE_MEMORY, OPT_ALLOW_EMPTY, OPT_ENCODING, OPT_API_BASE, OPT_JOBS,
-    OPT_MAX_RETRIES, OPT_TIMEOUT, OPT_RESUME, OPT_DRY_RUN, OPT_PAT_FILE, OPT_ZIP_LEVEL,
+    OPT_MAX_RETRIES, OPT_TIMEOUT, OPT_RESUME, OPT_DRY_RUN, OPT_PAT_FILE, OPT_ZIP_LEVEL, OPT_THREADS,
     OPT_PLUGIN = 1000 /* the readers' and writers' own: OPT_PLUGIN + their place in popts */
 };
 
@@ -62,6 +62,8 @@ static const opt_doc opts[] = {
     {"force", NULL, OPT_FORCE, C_CONVERT | C_DIFF, NULL, "replace an existing output"},
     {"zip-level", "N", OPT_ZIP_LEVEL, C_CONVERT | C_DIFF, NULL,
      "a .zip output's compression: 0 stored, 1 fastest (default) .. 9 smallest"},
+    {"threads", "N", OPT_THREADS, C_CONVERT | C_DIFF, NULL,
+     "threads to use, 1..64 (default: the cores online); the output is the same"},
     {"batch-size", "N", OPT_BATCH, C_CONVERT | C_DIFF, "Clarifai requests",
      "annotations per request, 1..128 (default 128)"},
     {"request", "KIND", OPT_REQUEST, C_CONVERT, NULL,
@@ -913,6 +915,11 @@ static int take_option(ap_context *ctx, cli *c, int id, const char *arg, char **
         o->zip_level = (int)strtol(arg, &end, 10);
         if (*end || end == arg || o->zip_level < 0 || o->zip_level > 9)
             rc = usage_error("--zip-level must be a number from 0 to 9, not '%s'", arg);
+        break;
+    case OPT_THREADS:
+        o->threads = (int)strtol(arg, &end, 10);
+        if (*end || end == arg || o->threads < 1 || o->threads > AP_MAX_THREADS)
+            rc = usage_error("--threads must be a number from 1 to 64, not '%s'", arg);
         break;
     case OPT_EMBED: o->embed_model_version_id = arg; break;
     case OPT_USER_APP: {

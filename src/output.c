@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <zip.h>
 
 #include "internal.h"
@@ -318,11 +319,99 @@ static void zip_progress(zip_t *za, double done, void *user)
     ap_progress_set(user, (uint64_t)(done * 1000));
 }
 
+/* The members are deflated by up to --threads workers, each into an
+ * archive of its own inside the temporary folder (member k of the sorted
+ * list goes to part k % n), then copied into the final archive in order
+ * without being deflated again (zip_source_zip with ZIP_FL_COMPRESSED).
+ * A member's deflated bytes depend only on its content and the level, so
+ * the archive is the same whatever the number of workers. */
+typedef struct {
+    const char *dir;      /* the temporary folder */
+    char **names;         /* every member, byte-sorted */
+    size_t n, part, nparts;
+    int level;
+    char path[4096];      /* the part's archive */
+    zip_t *za;            /* open for reading once written */
+    char err[512];        /* the failure, "" when none */
+} zip_part;
+
+static void *zip_part_run(void *arg)
+{
+    zip_part *p = arg;
+    int zerr = 0;
+    zip_t *za = zip_open(p->path, ZIP_CREATE | ZIP_EXCL, &zerr);
+    if (!za) {
+        snprintf(p->err, sizeof p->err, "cannot create a part of the archive (libzip error %d)",
+                 zerr);
+        return NULL;
+    }
+    for (size_t i = p->part; i < p->n && !p->err[0]; i += p->nparts) {
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s", p->dir, p->names[i]);
+        zip_source_t *src = zip_source_file(za, full, 0, -1);
+        zip_int64_t idx = src ? zip_file_add(za, p->names[i], src, ZIP_FL_ENC_UTF_8) : -1;
+        if (idx < 0) {
+            if (src)
+                zip_source_free(src);
+        } else if (zip_set_file_compression(za, (zip_uint64_t)idx, p->level ? ZIP_CM_DEFLATE
+                                            : ZIP_CM_STORE, (zip_uint32_t)p->level) == 0) {
+            continue;
+        }
+        snprintf(p->err, sizeof p->err, "cannot add %s: %s", p->names[i], zip_strerror(za));
+    }
+    if (p->err[0]) {
+        zip_discard(za);
+        return NULL;
+    }
+    if (zip_close(za) != 0) {
+        snprintf(p->err, sizeof p->err, "%s", zip_strerror(za));
+        zip_discard(za);
+        return NULL;
+    }
+    if (!(p->za = zip_open(p->path, ZIP_RDONLY, &zerr)))
+        snprintf(p->err, sizeof p->err, "cannot reopen a part of the archive (libzip error "
+                 "%d)", zerr);
+    return NULL;
+}
+
+/* Deflates the members into nparts part archives, on as many threads. */
+static int zip_parts(ap_output *out, ap_names *l, zip_part *parts, size_t nparts)
+{
+    ap_context *ctx = out->ctx;
+    pthread_t tid[AP_MAX_THREADS];
+    int started[AP_MAX_THREADS] = {0};
+    for (size_t k = 0; k < nparts; k++) {
+        zip_part *p = &parts[k];
+        p->dir = out->tmp;
+        p->names = l->v;
+        p->n = l->n;
+        p->part = k;
+        p->nparts = nparts;
+        p->level = ctx->opt.zip_level;
+        snprintf(p->path, sizeof p->path, "%s/.annoport-zip-part-%zu", out->tmp, k);
+        if (k > 0)
+            started[k] = pthread_create(&tid[k], NULL, zip_part_run, p) == 0;
+    }
+    zip_part_run(&parts[0]);
+    for (size_t k = 1; k < nparts; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            zip_part_run(&parts[k]); /* no thread to be had: here */
+    }
+    for (size_t k = 0; k < nparts; k++)
+        if (parts[k].err[0])
+            return ap_error(ctx, AP_EIO, "%s: %s", out->final, parts[k].err);
+    return AP_OK;
+}
+
 static int pack_zip(ap_output *out)
 {
     ap_context *ctx = out->ctx;
     ap_names l = {0};
     ap_container *tree = NULL;
+    zip_part *parts = NULL;
+    size_t nparts = 0;
     int rc = ap_container_open(ctx, out->tmp, &tree);
     if (rc == AP_OK)
         rc = ap_container_list(ctx, tree, &l); /* byte-sorted */
@@ -334,6 +423,17 @@ static int pack_zip(ap_output *out)
         rc = ap_error_nomem(ctx);
         goto done;
     }
+    nparts = (size_t)(ctx->opt.threads < 1 ? 1 : ctx->opt.threads);
+    if (nparts > l.n)
+        nparts = l.n ? l.n : 1;
+    if (!(parts = calloc(nparts, sizeof *parts))) {
+        rc = ap_error_nomem(ctx);
+        goto done;
+    }
+    /* the deflate (most of a zip run), then the copy into the archive */
+    ap_progress_phase(ctx, "writing the archive", 1000);
+    if ((rc = zip_parts(out, &l, parts, nparts)) != AP_OK)
+        goto done;
     unlink(out->tmpzip);
     int zerr = 0;
     zip_t *za = zip_open(out->tmpzip, ZIP_CREATE | ZIP_EXCL, &zerr);
@@ -352,15 +452,9 @@ static int pack_zip(ap_output *out)
     tm.tm_isdst = -1;
     time_t fixed = mktime(&tm);
     for (size_t i = 0; i < l.n; i++) {
-        size_t m = strlen(out->tmp) + strlen(l.v[i]) + 2;
-        char *full = malloc(m);
-        if (!full) {
-            rc = ap_error_nomem(ctx);
-            break;
-        }
-        snprintf(full, m, "%s/%s", out->tmp, l.v[i]);
-        zip_source_t *src = zip_source_file(za, full, 0, -1);
-        free(full);
+        /* the member as its part deflated it, copied as it is */
+        zip_source_t *src = zip_source_zip(za, parts[i % nparts].za, i / nparts,
+                                           ZIP_FL_COMPRESSED, 0, -1);
         zip_int64_t idx = src ? zip_file_add(za, l.v[i], src, ZIP_FL_ENC_UTF_8) : -1;
         if (idx < 0) {
             if (src)
@@ -370,6 +464,8 @@ static int pack_zip(ap_output *out)
             break;
         }
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
+        /* the method the part used: the same one copies, another would
+         * make libzip compress again */
         if (zip_set_file_compression(za, (zip_uint64_t)idx,
                                      ctx->opt.zip_level ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
                                      (zip_uint32_t)ctx->opt.zip_level) != 0) {
@@ -379,8 +475,6 @@ static int pack_zip(ap_output *out)
         }
     }
     if (rc == AP_OK) {
-        /* the archive is compressed and written here: most of a zip run */
-        ap_progress_phase(ctx, "writing the archive", 1000);
         if (ctx->progress)
             zip_register_progress_callback_with_state(za, 0.001, zip_progress, NULL, ctx);
         if (zip_close(za) != 0) {
@@ -392,6 +486,10 @@ static int pack_zip(ap_output *out)
         zip_discard(za);
     }
 done:
+    for (size_t k = 0; parts && k < nparts; k++)
+        if (parts[k].za)
+            zip_discard(parts[k].za);
+    free(parts);
     ap_names_free(&l);
     return rc;
 }

@@ -230,6 +230,52 @@ static void test_writer_zip_level(void)
     CU_ASSERT_FALSE(t_exists(t_path(d, "x.zip")));
 }
 
+/* --threads 4 and --threads 1 give the same bytes: every sample and every
+ * valid corpus case to a zip (members deflated by as many workers) with
+ * both geometries, a generated COCO file, and a diff plan (its two sides
+ * read at once or one after the other). Four threads even on a machine
+ * with fewer cores: the split of the work is what is tested. */
+static void test_writer_threads_same_bytes(void)
+{
+    const char *d = t_dir("writer_threads");
+    char cmd[8192], *out = NULL, *err = NULL;
+    t_write_coco(t_path(d, "gen.json"), 300);
+    snprintf(cmd, sizeof cmd,
+             "set -u; bin='%s'; d='%s'; n=0; bad=0\n"
+             "one() { \"$bin\" \"$@\" -o \"$d/t4.zip\" --threads 4 --quiet --allow-empty "
+             ">/dev/null 2>\"$d/e4\"; r4=$?\n"
+             "  \"$bin\" \"$@\" -o \"$d/t1.zip\" --threads 1 --quiet --allow-empty "
+             ">/dev/null 2>\"$d/e1\"; r1=$?\n"
+             "  n=$((n+1))\n"
+             "  if [ $r4 != $r1 ] || ! cmp -s \"$d/e4\" \"$d/e1\" || { [ $r4 = 0 ] && "
+             "! cmp -s \"$d/t4.zip\" \"$d/t1.zip\"; }; then echo \"differs: $*\"; "
+             "bad=$((bad+1)); fi\n"
+             "  rm -f \"$d/t4.zip\" \"$d/t1.zip\"; }\n"
+             "for s in samples/coco/instances.json samples/voc samples/csv samples/clarifai "
+             "samples/yolo \"$d/gen.json\"; do one convert \"$s\"; one convert \"$s\" --geometry both; "
+             "one convert \"$s\" --to coco; done\n"
+             "while IFS='\t' read -r path fmt expect rest; do [ \"$expect\" = valid ] || continue\n"
+             "  one convert '%s/corpus/'\"$path\" --from \"$fmt\" --geometry both; "
+             "done < '%s/corpus/INDEX.tsv'\n"
+             "echo \"$n runs, $bad differ\"\n",
+             t_bin(), d, t_shared(), t_shared());
+    CU_ASSERT_EQUAL(t_sh(cmd, &out, &err), 0);
+    /* every pair ran and none differs */
+    CU_ASSERT(out && strstr(out, " runs, 0 differ\n"));
+    CU_ASSERT(out && strstr(out, "differs") == NULL);
+    if (out && strstr(out, "differs"))
+        fprintf(stderr, "\n%s", out);
+    free(out);
+    free(err);
+    /* a diff plan: CURRENT the conversion with ids, DESIRED the file itself */
+    snprintf(cmd, sizeof cmd,
+             "d='%s'; '%s' convert \"$d/gen.json\" -o \"$d/cur\" --annotation-ids hash --quiet && "
+             "'%s' diff \"$d/cur\" \"$d/gen.json\" -o \"$d/p4.zip\" --threads 4 --quiet && "
+             "'%s' diff \"$d/cur\" \"$d/gen.json\" -o \"$d/p1.zip\" --threads 1 --quiet && "
+             "cmp \"$d/p4.zip\" \"$d/p1.zip\"", d, t_bin(), t_bin(), t_bin());
+    CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 0);
+}
+
 /* 50 good annotations, written one per request, then a broken one. */
 static const char *write_broken(const char *d)
 {
@@ -429,6 +475,7 @@ CU_TestInfo writer_tests[] = {
     {"test_writer_zip_rerun_identical", test_writer_zip_rerun_identical},
     {"test_writer_zip_reopened", test_writer_zip_reopened},
     {"test_writer_zip_level", test_writer_zip_level},
+    {"test_writer_threads_same_bytes", test_writer_threads_same_bytes},
     {"test_writer_failed_run_leaves_nothing", test_writer_failed_run_leaves_nothing},
     {"test_writer_existing_output_refused", test_writer_existing_output_refused},
     {"test_writer_failed_force_keeps_existing", test_writer_failed_force_keeps_existing},

@@ -95,6 +95,8 @@ typedef struct ap_options {
     int zip_level;                 /* a .zip output's deflate level: 0 stores,
                                       1 (the default) is the fastest, 9 the
                                       smallest */
+    int threads;                   /* threads a run may use, 1..AP_MAX_THREADS
+                                      (default: the cores online); 1: one */
 } ap_options;
 
 /* What a run counts (the manifest's counts, SPEC section 4). */
@@ -138,6 +140,8 @@ struct ap_context {
                                go: format.h ap_writer_reject); NULL between
                                jobs */
 };
+
+#define AP_MAX_THREADS 64
 
 /* The default of ap_options.table_memory: a sixteenth of the machine's
  * physical memory, at least 32 MiB. */
