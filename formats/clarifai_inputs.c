@@ -238,6 +238,19 @@ static int pi_look(const ap_post_inputs *pi, const ap_input *in, uint64_t *size)
     return st.st_size == 0 ? PI_EMPTY : *size > AP_INPUT_MAX_IMAGE ? PI_TOO_LARGE : PI_USED;
 }
 
+/* ---- the request's start ---- */
+
+void ap_clarifai_user_app(ap_buf *b, const ap_options *o)
+{
+    if (o->app_user_id && o->app_id) {
+        ap_buf_puts(b, "\"user_app_id\":{\"user_id\":");
+        ap_buf_json_string(b, o->app_user_id);
+        ap_buf_puts(b, ",\"app_id\":");
+        ap_buf_json_string(b, o->app_id);
+        ap_buf_puts(b, "},");
+    }
+}
+
 /* ---- rejects ---- */
 
 /* The object a is part of cannot be written: a reject of the core's
@@ -437,13 +450,7 @@ static int pi_start(ap_post_inputs *pi)
     ap_buf *b = &pi->line;
     b->len = 0;
     ap_buf_putc(b, '{');
-    if (o->app_user_id && o->app_id) {
-        ap_buf_puts(b, "\"user_app_id\":{\"user_id\":");
-        ap_buf_json_string(b, o->app_user_id);
-        ap_buf_puts(b, ",\"app_id\":");
-        ap_buf_json_string(b, o->app_id);
-        ap_buf_puts(b, "},");
-    }
+    ap_clarifai_user_app(b, o);
     ap_buf_puts(b, "\"inputs\":[");
     if (b->oom)
         return ap_error_nomem(pi->ctx);

@@ -48,4 +48,8 @@ size_t ap_post_inputs_files(const ap_post_inputs *pi);
 
 void ap_post_inputs_free(ap_post_inputs *pi);
 
+/* "user_app_id":{...}, for --user-app-id, at the start of any request body
+ * (the inputs bodies and the annotation bodies). */
+void ap_clarifai_user_app(ap_buf *b, const ap_options *o);
+
 #endif

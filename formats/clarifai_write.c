@@ -198,13 +198,7 @@ static void open_entry(cw_state *st)
         return;
     }
     ap_buf_putc(b, '{');
-    if (o->app_user_id && o->app_id) {
-        ap_buf_puts(b, "\"user_app_id\":{\"user_id\":");
-        ap_buf_json_string(b, o->app_user_id);
-        ap_buf_puts(b, ",\"app_id\":");
-        ap_buf_json_string(b, o->app_id);
-        ap_buf_puts(b, "},");
-    }
+    ap_clarifai_user_app(b, o);
     if (st->kind == K_PATCH) {
         ap_buf_puts(b, "\"action\":");
         ap_buf_json_string(b, st->action ? st->action : "merge");
