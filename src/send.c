@@ -39,7 +39,9 @@
 enum { K_POST_INPUTS, K_POST_ANN, K_PATCH_ANN, K_DELETE_ANN };
 static const char *const sd_kind_names[] = {"post_inputs", "post_annotations",
                                             "patch_annotations", "delete_annotations"};
-enum { ST_TODO, ST_OK, ST_FAILED, ST_UNKNOWN, ST_BUSY };
+/* an item's state: not acknowledged yet, applied, refused, answer lost,
+ * in flight */
+enum { ST_OPEN, ST_OK, ST_FAILED, ST_UNKNOWN, ST_BUSY };
 enum { RQ_ITEMS, RQ_POLL, RQ_LIST };
 
 typedef struct {
@@ -263,9 +265,26 @@ static int sd_check_base(sd_state *s, const char *base)
     if (!strncmp(base, "https://", 8))
         return AP_OK;
     if (!strncmp(base, "http://", 7)) {
+        /* the host whole (up to a port or a path), not a prefix of it:
+         * "127.0.0.1.example" is somebody else's */
         const char *h = base + 7;
-        if (!strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5))
-            return AP_OK;
+        size_t n = strcspn(h, "/?#");
+        const char *colon = h[0] == '[' ? NULL : memchr(h, ':', n);
+        if (colon)
+            n = (size_t)(colon - h);
+        else if (h[0] == '[' && n >= 5 && !strncmp(h, "[::1]", 5) && (n == 5 || h[5] == ':'))
+            n = 5;
+        unsigned a, b, c, d;
+        char tail;
+        char host[256];
+        if (n < sizeof host) {
+            memcpy(host, h, n);
+            host[n] = '\0';
+            if (!strcmp(host, "localhost") || !strcmp(host, "[::1]") ||
+                (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
+                 b < 256 && c < 256 && d < 256))
+                return AP_OK;
+        }
         return ap_error(s->ctx, AP_EUSAGE, "--api-base: plain http:// is only for a loopback "
                         "address; use https://");
     }
@@ -484,7 +503,7 @@ static int sd_journal_read(sd_state *s, const char *path)
         const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items"), *it;
         const cJSON *one = cJSON_GetObjectItemCaseSensitive(j, "item");
         int st = !strcmp(ev->string, "ok") ? ST_OK : !strcmp(ev->string, "failed") ? ST_FAILED
-                 : !strcmp(ev->string, "unknown") ? ST_UNKNOWN : ST_TODO;
+                 : !strcmp(ev->string, "unknown") ? ST_UNKNOWN : ST_OPEN;
         if (!strcmp(ev->string, "send") && sd_str(j, "job"))
             snprintf(f->job, sizeof f->job, "%s", sd_str(j, "job"));
         if (!strcmp(ev->string, "job_done"))
@@ -496,11 +515,11 @@ static int sd_journal_read(sd_state *s, const char *path)
                 continue;
             if (!strcmp(ev->string, "send"))
                 f->maybe[i] = 1;
-            else if (st != ST_TODO && f->st[i] == ST_TODO)
+            else if (st != ST_OPEN && f->st[i] == ST_OPEN)
                 f->st[i] = (unsigned char)st;
         }
         if (cJSON_IsNumber(one) && one->valueint >= 0 && one->valueint < f->n && st == ST_FAILED &&
-            f->st[one->valueint] == ST_TODO) {
+            f->st[one->valueint] == ST_OPEN) {
             f->st[one->valueint] = ST_FAILED;
             const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
             sd_count_code(s->r, cJSON_IsNumber(code) ? code->valueint : 0);
@@ -521,11 +540,11 @@ static int sd_journal_read(sd_state *s, const char *path)
     for (size_t i = 0; i < s->nfiles; i++)
         for (int k = 0; k < s->files[i].n; k++) {
             int st = s->files[i].st[k];
-            s->r->acknowledged += st != ST_TODO;
+            s->r->acknowledged += st != ST_OPEN;
             s->r->succeeded += st == ST_OK;
             s->r->failed += st == ST_FAILED;
             s->r->unknown += st == ST_UNKNOWN;
-            s->done_items += st != ST_TODO;
+            s->done_items += st != ST_OPEN;
         }
     return AP_OK;
 }
@@ -768,7 +787,7 @@ static void sd_retry(sd_state *s, sd_req *rq, const char *why)
     sd_file *f = &s->files[rq->file];
     if (rq->type == RQ_ITEMS)
         for (int k = 0; k < rq->n; k++)
-            f->st[rq->idx[k]] = ST_TODO;
+            f->st[rq->idx[k]] = ST_OPEN;
     if (rq->attempt >= s->o->max_retries) {
         ap_warn(s->ctx, "%s: given up after %d attempts: %s", f->name, rq->attempt + 1, why);
         sd_req_free(rq);
@@ -834,7 +853,7 @@ static void sd_items_answer(sd_state *s, sd_req *rq, const cJSON *ia)
         if (again) {
             again->attempt = rq->attempt;
             for (int k = 0; k < nr; k++)
-                f->st[rv[k]] = ST_TODO;
+                f->st[rv[k]] = ST_OPEN;
             sd_retry(s, again, "items refused for now");
         } else {
             s->stop_io = 1;
@@ -949,7 +968,7 @@ static void sd_finish(sd_state *s, sd_req *rq, CURLcode cc, long http)
         s->stop_auth = 1;
         if (rq->type == RQ_ITEMS)
             for (int k = 0; k < rq->n; k++)
-                f->st[rq->idx[k]] = ST_TODO;
+                f->st[rq->idx[k]] = ST_OPEN;
         sd_req_free(rq);
     } else if (rq->type != RQ_ITEMS) {
         if (code == 10000 || code == 11101) /* 11101: no such job, nothing pending */
@@ -1047,7 +1066,7 @@ static void sd_drop(sd_state *s)
             curl_multi_remove_handle(s->multi, rq->h);
             if (rq->type == RQ_ITEMS)
                 for (int i = 0; i < rq->n; i++)
-                    s->files[rq->file].st[rq->idx[i]] = ST_TODO;
+                    s->files[rq->file].st[rq->idx[i]] = ST_OPEN;
             sd_req_free(rq);
             s->busy[k] = NULL;
         }
@@ -1088,7 +1107,7 @@ static int sd_group_queue(sd_state *s, size_t from, size_t to)
             return ap_error_nomem(s->ctx);
         }
         for (int i = 0; i < f->n; i++) {
-            if (f->st[i] != ST_TODO)
+            if (f->st[i] != ST_OPEN)
                 continue;
             const char *input, *ann;
             sd_item_ids(f, i, &input, &ann);
@@ -1150,7 +1169,7 @@ static uint64_t sd_left(const sd_state *s, size_t to)
     uint64_t left = 0;
     for (size_t fi = 0; fi < to; fi++)
         for (int i = 0; i < s->files[fi].n; i++)
-            left += s->files[fi].st[i] == ST_TODO || s->files[fi].st[i] == ST_BUSY;
+            left += s->files[fi].st[i] == ST_OPEN || s->files[fi].st[i] == ST_BUSY;
     for (size_t fi = 0; fi < to; fi++) { /* a job not seen to its end */
         const sd_file *f = &s->files[fi];
         int any = 0;

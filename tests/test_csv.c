@@ -444,7 +444,7 @@ static void test_csv_clarifai_template_file_names(void)
     CU_ASSERT_EQUAL(t_check(t_path(d, "out"), NULL), 0);
     char *m = t_read(t_path(d, "out/manifest.json"), NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(t_str(m), "\n\t\t{\"id\":\"photo-1\",\"file_name\":"
-                                            "\"https://samples.example.com/img/a.jpg\",\"width\":0,"
+                                            "\"https://127.0.0.1/img/a.jpg\",\"width\":0,"
                                             "\"height\":0},\n\t\t{\"id\":\"b\",\"file_name\":\"b.jpg\","
                                             "\"width\":0,\"height\":0},\n\t\t{\"id\":\"photo-3\","
                                             "\"file_name\":\"c.jpg\",\"width\":0,\"height\":0}\n"));

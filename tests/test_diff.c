@@ -287,7 +287,7 @@ static cJSON *make_app(const char *d, int seed)
         cJSON_AddStringToObject(in, "id", app);
         cJSON *data = cJSON_AddObjectToObject(in, "data");
         cJSON *image = cJSON_AddObjectToObject(data, "image");
-        snprintf(url, sizeof url, "https://images.example.com/%s", k % 2 ? file : "opaque");
+        snprintf(url, sizeof url, "https://127.0.0.1/%s", k % 2 ? file : "opaque");
         cJSON_AddStringToObject(image, "url", url);
         cJSON *info = cJSON_AddObjectToObject(image, "image_info");
         cJSON_AddNumberToObject(info, "width", get(img, "width")->valuedouble);

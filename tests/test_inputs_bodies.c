@@ -68,20 +68,20 @@ static void test_inputs_bodies_url_coco(void)
 {
     const char *d = t_dir("inputs-url");
     CU_ASSERT_EQUAL(convert(d, "out", "samples/coco/instances.json --create-inputs "
-                            "url:https://example.com/images/ --user-app-id me/app",
+                            "url:https://127.0.0.1/images/ --user-app-id me/app",
                             NULL, NULL), 0);
     const char *out = t_path(d, "out");
     char *body = file_text(out, "requests/post-inputs-000001.json");
     T_ASSERT_STR(body,
                  "{\"user_app_id\":{\"user_id\":\"me\",\"app_id\":\"app\"},\"inputs\":["
                  "{\"id\":\"kitchen_0001\",\"data\":{\"image\":{\"url\":"
-                 "\"https://example.com/images/kitchen/0001.jpg\"},\"metadata\":{\"filename\":"
+                 "\"https://127.0.0.1/images/kitchen/0001.jpg\"},\"metadata\":{\"filename\":"
                  "\"kitchen/0001.jpg\"}}},"
                  "{\"id\":\"kitchen_0002\",\"data\":{\"image\":{\"url\":"
-                 "\"https://example.com/images/kitchen/0002.jpg\"},\"metadata\":{\"filename\":"
+                 "\"https://127.0.0.1/images/kitchen/0002.jpg\"},\"metadata\":{\"filename\":"
                  "\"kitchen/0002.jpg\"}}},"
                  "{\"id\":\"street_view\",\"data\":{\"image\":{\"url\":"
-                 "\"https://example.com/images/Street%20View.png\"},\"metadata\":{\"filename\":"
+                 "\"https://127.0.0.1/images/Street%20View.png\"},\"metadata\":{\"filename\":"
                  "\"Street View.png\"}}}]}\n");
     free(body);
     char *list = requests_list(out);
@@ -112,10 +112,10 @@ static void test_inputs_bodies_url_names(void)
     const char *d = t_dir("inputs-names");
     t_write(t_path(d, "names.csv"), "image,label\n"
                                     "photos/été 2024/猫 (1).jpg,cat\n"
-                                    "https://cdn.example.com/a b/ok%20já.jpg?s=1,dog\n"
+                                    "https://127.0.0.1:8080/a b/ok%20já.jpg?s=1,dog\n"
                                     "gs://bucket/dir/x~y+z.jpg,dog\n");
     char args[1024];
-    snprintf(args, sizeof args, "'%s/names.csv' --create-inputs url:https://example.com/img/",
+    snprintf(args, sizeof args, "'%s/names.csv' --create-inputs url:https://127.0.0.1/img/",
              d);
     CU_ASSERT_EQUAL(convert(d, "out", args, NULL, NULL), 0);
     const char *out = t_path(d, "out");
@@ -123,11 +123,11 @@ static void test_inputs_bodies_url_names(void)
     cJSON *inputs = cJSON_GetObjectItem(j, "inputs");
     CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(inputs), 3);
     const char *want[3][2] = {
-        {"https://example.com/img/photos/%C3%A9t%C3%A9%202024/%E7%8C%AB%20%281%29.jpg",
+        {"https://127.0.0.1/img/photos/%C3%A9t%C3%A9%202024/%E7%8C%AB%20%281%29.jpg",
          "photos/été 2024/猫 (1).jpg"},
-        {"https://cdn.example.com/a%20b/ok%20j%C3%A1.jpg?s=1",
-         "https://cdn.example.com/a b/ok%20já.jpg?s=1"},
-        {"https://example.com/img/bucket/dir/x~y%2Bz.jpg", "gs://bucket/dir/x~y+z.jpg"},
+        {"https://127.0.0.1:8080/a%20b/ok%20j%C3%A1.jpg?s=1",
+         "https://127.0.0.1:8080/a b/ok%20já.jpg?s=1"},
+        {"https://127.0.0.1/img/bucket/dir/x~y%2Bz.jpg", "gs://bucket/dir/x~y+z.jpg"},
     };
     for (int i = 0; i < 3; i++) {
         cJSON *data = cJSON_GetObjectItem(cJSON_GetArrayItem(inputs, i), "data");
@@ -195,16 +195,16 @@ static void test_inputs_bodies_dataset_and_labels(void)
 {
     const char *d = t_dir("inputs-dataset");
     CU_ASSERT_EQUAL(convert(d, "out", "samples/csv/classification.csv --create-inputs "
-                            "url:https://example.com/ --dataset-id ds-1", NULL, NULL), 0);
+                            "url:https://127.0.0.1/ --dataset-id ds-1", NULL, NULL), 0);
     const char *out = t_path(d, "out");
     char *body = file_text(out, "requests/post-inputs-000001.json");
     T_ASSERT_STR(body,
                  "{\"inputs\":[{\"id\":\"photos_a\",\"data\":{\"image\":{\"url\":"
-                 "\"https://example.com/photos/a.jpg\"},\"metadata\":{\"filename\":"
+                 "\"https://127.0.0.1/photos/a.jpg\"},\"metadata\":{\"filename\":"
                  "\"photos/a.jpg\"},\"concepts\":[{\"id\":\"cat\",\"name\":\"cat\",\"value\":1},"
                  "{\"id\":\"dog\",\"name\":\"dog\",\"value\":0}]},\"dataset_ids\":[\"ds-1\"]},"
                  "{\"id\":\"photos_b\",\"data\":{\"image\":{\"url\":"
-                 "\"https://example.com/photos/b.jpg\"},\"metadata\":{\"filename\":"
+                 "\"https://127.0.0.1/photos/b.jpg\"},\"metadata\":{\"filename\":"
                  "\"photos/b.jpg\"},\"concepts\":[{\"id\":\"dog\",\"name\":\"dog\",\"value\":1}]},"
                  "\"dataset_ids\":[\"ds-1\"]}]}\n");
     free(body);
@@ -223,7 +223,7 @@ static void test_inputs_bodies_dataset_and_labels(void)
                           t_path(d, "plain/requests/post-annotations-000001.json")));
     /* an option an input's concepts cannot carry keeps the labels annotations */
     CU_ASSERT_EQUAL(convert(d, "hash", "samples/csv/classification.csv --create-inputs "
-                            "url:https://example.com/ --annotation-ids hash", NULL, NULL), 0);
+                            "url:https://127.0.0.1/ --annotation-ids hash", NULL, NULL), 0);
     body = file_text(t_path(d, "hash"), "requests/post-inputs-000001.json");
     CU_ASSERT_PTR_NULL(strstr(body, "concepts"));
     free(body);
@@ -447,12 +447,12 @@ static void test_inputs_bodies_usage(void)
         {"--create-inputs byts", "annoport: --create-inputs takes url:PREFIX or bytes, not "
                                  "'byts' (did you mean 'bytes'?) (see 'annoport convert "
                                  "--help')\n"},
-        {"--create-inputs https://h/", "annoport: --create-inputs takes url:PREFIX or bytes, "
-                                       "not 'https://h/' (did you mean 'url:https://h/'?) "
+        {"--create-inputs https://127.0.0.1/", "annoport: --create-inputs takes url:PREFIX or bytes, "
+                                       "not 'https://127.0.0.1/' (did you mean 'url:https://127.0.0.1/'?) "
                                        "(see 'annoport convert --help')\n"},
-        {"--create-inputs 'url:https://h/my images/'",
+        {"--create-inputs 'url:https://127.0.0.1/my images/'",
          "annoport: --create-inputs url:PREFIX: PREFIX has a character that must be "
-         "percent-encoded (a space is %20), not 'https://h/my images/' (see 'annoport convert "
+         "percent-encoded (a space is %20), not 'https://127.0.0.1/my images/' (see 'annoport convert "
          "--help')\n"},
         {"--create-inputs url:s3://b/", "annoport: --create-inputs url:PREFIX: PREFIX must be "
                                         "an absolute http:// or https:// URL, not 's3://b/' "
@@ -462,7 +462,7 @@ static void test_inputs_bodies_usage(void)
                                   "url:PREFIX)\n"},
         {"--dataset-id ds", "annoport: error: --dataset-id adds the inputs --create-inputs "
                             "creates to a dataset; give --create-inputs too\n"},
-        {"--create-inputs url:https://h/ --request delete",
+        {"--create-inputs url:https://127.0.0.1/ --request delete",
          "annoport: error: --create-inputs goes with post requests (the inputs of annotations "
          "to post), not --request delete\n"},
     };

@@ -335,7 +335,7 @@ static void test_send_token_refused(void)
     /* no token: usage; https only elsewhere than loopback */
     snprintf(cmd, sizeof cmd, "env -u CLARIFAI_PAT '%s' send '%s' --dry-run", t_bin(), out);
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 64);
-    snprintf(cmd, sizeof cmd, "CLARIFAI_PAT=x '%s' send '%s' --api-base http://example.com "
+    snprintf(cmd, sizeof cmd, "CLARIFAI_PAT=x '%s' send '%s' --api-base http://127.0.0.1.invalid "
              "--dry-run", t_bin(), out);
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 64);
     no_token_in(d);
