@@ -202,6 +202,9 @@ build/bench/floor_xml: tests/bench/floor_xml.c
 build/bench/floor_csv: tests/bench/floor_csv.c
 	@mkdir -p build/bench
 	$(CC) -O2 $(WARN) -o $@ $< -lcsv
+build/bench/floor_deflate: tests/bench/floor_deflate.c
+	@mkdir -p build/bench
+	$(CC) -O2 $(WARN) -o $@ $< -lz
 build/bench/runrss: tests/bench/runrss.c
 	@mkdir -p build/bench
 	$(CC) -O2 $(CSTD) $(WARN) -o $@ $<
@@ -209,7 +212,7 @@ build/bench/runrss: tests/bench/runrss.c
 bench: all bench-deps
 	@$(MAKE) --no-print-directory build/bench/floor_json build/bench/floor_json_ondemand \
 	  build/bench/floor_json_needs \
-	  build/bench/floor_xml build/bench/floor_csv build/bench/runrss
+	  build/bench/floor_xml build/bench/floor_csv build/bench/floor_deflate build/bench/runrss
 	$(PYTHON) tests/bench/bench.py $(SHARED) build $(BENCH_IMAGES)
 
 PREFIX  ?= /usr/local

@@ -171,11 +171,7 @@ static int cw_flush(cw_state *st)
         return ap_error_nomem(ctx);
     char name[64];
     file_name(name, sizeof name, st->kind, st->nfiles + 1);
-    FILE *f = ap_output_create(st->out, name);
-    if (!f)
-        return ctx->err;
-    fwrite(st->body.p, 1, st->body.len, f);
-    int rc = ap_output_close(st->out, f, name);
+    int rc = ap_output_put(st->out, name, &st->body);
     if (rc)
         return rc;
     st->sizes[st->nfiles++] = (uint32_t)st->in_batch;

@@ -604,16 +604,17 @@ static int fast_polygons(coco *c, ap_jfast *f, int convert, size_t *nparts)
             return 0;
         size_t start = c->ncoords, len = 0;
         if (!ap_jf_take(f, ']')) {
-            do {
-                if (convert) {
+            if (!convert) { /* checked and counted only */
+                if (!ap_jf_number_list(f, &len))
+                    return 0;
+            } else {
+                do {
                     double v;
                     if (!ap_jf_number(f, &v) || push_coord(c, v) != 0)
                         return 0;
-                } else if (!ap_jf_number_syntax(f)) {
-                    return 0;
-                }
-                len++;
-            } while (ap_jf_take(f, ','));
+                    len++;
+                } while (ap_jf_take(f, ','));
+            }
             if (!ap_jf_take(f, ']'))
                 return 0;
         }

@@ -332,6 +332,10 @@ int ap_jf_string(ap_jfast *f, const char **s, size_t *n);
 int ap_jf_number(ap_jfast *f, double *v);
 /* A number, checked but not converted. */
 int ap_jf_number_syntax(ap_jfast *f);
+/* The numbers of a non-empty array, checked but not converted: what a
+ * loop of ap_jf_number_syntax and ap_jf_take(',') accepts, up to and not
+ * including the ']' that must follow; their count in *n. */
+int ap_jf_number_list(ap_jfast *f, size_t *n);
 /* An integer of at most 15 digits, no fraction or exponent. */
 int ap_jf_int(ap_jfast *f, int64_t *v);
 /* The literal null. */
@@ -377,6 +381,11 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
 /* The temporary folder the output is built in (for the run's own
  * temporary files, which must not be named: use O_TMPFILE). */
 const char *ap_output_tmpdir(const ap_output *out);
+/* Writes b's bytes as the file relpath and empties b (it may get another
+ * buffer back). With more than one thread the write happens on a thread of
+ * the output's own, and a failure comes back from a later put or from the
+ * commit. AP_OK or an error (set). */
+int ap_output_put(ap_output *out, const char *relpath, ap_buf *b);
 /* Finishes the tree and renames it into place. Frees out. */
 int ap_output_commit(ap_output *out);
 /* Removes the temporary tree; leaves an existing output untouched. Frees

@@ -247,6 +247,67 @@ static size_t next_special(const char *b, size_t i, size_t end, int in_string)
     return i;
 }
 
+/* The bits set in x, without the POPCNT instruction a baseline x86-64
+ * build cannot assume (__builtin_popcountll becomes a library call). */
+static unsigned bit_count(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+#ifdef __SSE2__
+/* Sixty-four bytes at p as bit masks (bit k for p[k]): quotes,
+ * backslashes, opening and closing brackets and braces, newlines. */
+typedef struct {
+    uint64_t quote, bs, open, close, nl;
+} block_masks;
+
+static void masks_at(const char *p, block_masks *m)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+    const __m128i nl = _mm_set1_epi8('\n'), lo = _mm_set1_epi8(0x20);
+    const __m128i ob = _mm_set1_epi8('{'), cb = _mm_set1_epi8('}');
+    memset(m, 0, sizeof *m);
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i f = _mm_or_si128(v, lo); /* '[' and ']' are '{' and '}' without 0x20 */
+        int sh = 16 * k;
+        m->quote |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << sh;
+        m->bs |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs)) << sh;
+        m->nl |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << sh;
+        m->open |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, ob)) << sh;
+        m->close |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, cb)) << sh;
+    }
+}
+
+/* Bit k: an odd number of bits at or below k (inside a string, for
+ * quotes). */
+static uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Counts the newlines among the bits of nl below bit lim (64: all), as
+ * newline_at would one by one. */
+static void newlines_in(ap_jscan *j, size_t i, uint64_t nl, unsigned lim)
+{
+    if (lim < 64)
+        nl &= ((uint64_t)1 << lim) - 1;
+    if (!nl)
+        return;
+    j->line += (uint64_t)bit_count(nl);
+    j->line_off = j->base + i + (size_t)(63 - __builtin_clzll(nl)) + 1;
+}
+#endif
+
 /* Moves pos past the value that starts at pos (white space already
  * skipped), counting lines. */
 static int scan_value(ap_jscan *j)
@@ -283,6 +344,7 @@ static int scan_value(ap_jscan *j)
             j->pos = i;
             continue;
         }
+        size_t by_byte = 0; /* below it, byte by byte: a backslash is near */
         while (i < end) {
             if (escape) { /* the byte after a backslash, whatever it is */
                 escape = 0;
@@ -291,6 +353,40 @@ static int scan_value(ap_jscan *j)
                 i++;
                 continue;
             }
+#ifdef __SSE2__
+            /* inside an array or object, 64 bytes at a time: strings from
+             * the parity of the quotes, the value's end from the count of
+             * brackets outside them */
+            if (depth > 0 && i >= by_byte && end - i >= 64) {
+                block_masks m;
+                masks_at(b + i, &m);
+                if (m.bs) {
+                    by_byte = i + 64;
+                } else {
+                    uint64_t instr = prefix_xor(m.quote) ^ (in_string ? ~(uint64_t)0 : 0);
+                    uint64_t open = m.open & ~instr, close = m.close & ~instr;
+                    if ((uint64_t)bit_count(close) >= depth) {
+                        for (uint64_t br = open | close; br; br &= br - 1) {
+                            unsigned bit = (unsigned)__builtin_ctzll(br);
+                            if (open >> bit & 1) {
+                                depth++;
+                            } else if (--depth == 0) {
+                                newlines_in(j, i, m.nl, bit);
+                                j->pos = i + bit + 1;
+                                return AP_OK;
+                            }
+                        }
+                    } else {
+                        depth += (uint64_t)bit_count(open);
+                        depth -= (uint64_t)bit_count(close);
+                    }
+                    in_string = (int)(instr >> 63);
+                    newlines_in(j, i, m.nl, 64);
+                    i += 64;
+                    continue;
+                }
+            }
+#endif
             i = next_special(b, i, end, in_string);
             if (i >= end)
                 break;
@@ -725,6 +821,148 @@ int ap_jf_number_syntax(ap_jfast *f)
         return 0;
     f->p += len;
     return 1;
+}
+
+/* ap_jf_number_list's automaton: the states after a byte of a list of
+ * numbers in the strict grammar, by the byte's class. */
+enum { NL_V, NL_M, NL_Z, NL_I, NL_D, NL_F, NL_E, NL_S, NL_X, NL_A, NL_END, NL_FAIL };
+enum { C_OTHER, C_WS, C_0, C_19, C_MINUS, C_PLUS, C_DOT, C_EXP, C_COMMA, C_CLOSE };
+
+static const unsigned char nl_next[NL_A + 1][10] = {
+    /*          other    ws       0     1-9    -        +        .        e/E      ,      ] */
+    [NL_V] = {NL_FAIL, NL_V, NL_Z, NL_I, NL_M, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL},
+    [NL_M] = {NL_FAIL, NL_FAIL, NL_Z, NL_I, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL},
+    [NL_Z] = {NL_FAIL, NL_A, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_D, NL_E, NL_V, NL_END},
+    [NL_I] = {NL_FAIL, NL_A, NL_I, NL_I, NL_FAIL, NL_FAIL, NL_D, NL_E, NL_V, NL_END},
+    [NL_D] = {NL_FAIL, NL_FAIL, NL_F, NL_F, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL},
+    [NL_F] = {NL_FAIL, NL_A, NL_F, NL_F, NL_FAIL, NL_FAIL, NL_FAIL, NL_E, NL_V, NL_END},
+    [NL_E] = {NL_FAIL, NL_FAIL, NL_X, NL_X, NL_S, NL_S, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL},
+    [NL_S] = {NL_FAIL, NL_FAIL, NL_X, NL_X, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL},
+    [NL_X] = {NL_FAIL, NL_A, NL_X, NL_X, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_V, NL_END},
+    [NL_A] = {NL_FAIL, NL_A, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_FAIL, NL_V, NL_END},
+};
+
+static const unsigned char nl_class[256] = {
+    [' '] = C_WS, ['\t'] = C_WS, ['\n'] = C_WS, ['\r'] = C_WS, ['0'] = C_0,
+    ['1'] = C_19, ['2'] = C_19, ['3'] = C_19, ['4'] = C_19, ['5'] = C_19, ['6'] = C_19,
+    ['7'] = C_19, ['8'] = C_19, ['9'] = C_19, ['-'] = C_MINUS, ['+'] = C_PLUS,
+    ['.'] = C_DOT, ['e'] = C_EXP, ['E'] = C_EXP, [','] = C_COMMA, [']'] = C_CLOSE,
+};
+
+/* The automaton from q, the start of a list element, with count numbers
+ * before it. */
+static int number_list_at(ap_jfast *f, const unsigned char *q, size_t count, size_t *n)
+{
+    const unsigned char *end = (const unsigned char *)f->end;
+    const unsigned char *start = q; /* of the number being read */
+    unsigned st = NL_V;
+    for (; q < end; q++) {
+        unsigned nx = nl_next[st][nl_class[*q]];
+        if (st == NL_V) {
+            start = q;
+        } else if (st != NL_A && (nx == NL_A || nx == NL_V || nx == NL_END)) {
+            if (q - start > 63) /* as ap_jf_number_syntax: cJSON's limit */
+                return 0;
+            count++;
+        }
+        if (nx >= NL_END) {
+            if (nx == NL_FAIL)
+                return 0;
+            f->p = (const char *)q;
+            *n = count;
+            return 1;
+        }
+        st = nx;
+    }
+    return 0;
+}
+
+#ifdef __SSE2__
+/* A list of numbers 64 bytes at a time, as bit masks: the usual spelling
+ * (-?digits(.digits)? separated by ',' and ended by ']') is checked by its
+ * rules as a whole block. Anything else in a block, or a rule broken,
+ * sends the block (from the start of the element it began in) to the
+ * automaton, which decides; so does the last part of the text. */
+static uint64_t eq64(const char *p, char c)
+{
+    const __m128i x = _mm_set1_epi8(c);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, x)) << (16 * k);
+    }
+    return m;
+}
+
+static uint64_t digits64(const char *p)
+{
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k)),
+                                 zero);
+        __m128i d = _mm_cmpeq_epi8(_mm_min_epu8(v, nine), v); /* v - '0' <= 9 */
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << (16 * k);
+    }
+    return m;
+}
+#endif
+
+int ap_jf_number_list(ap_jfast *f, size_t *n)
+{
+    const char *q = f->p, *end = f->end;
+    const char *elem = q; /* the start of the element being read */
+    size_t count = 0;
+#ifdef __SSE2__
+    /* what the last block leaves to this one: its last byte's class, a
+     * zero that starts a number, a fraction running on */
+    uint64_t prev_d = 0, prev_c = 1, prev_m = 0; /* the list's start is as a ',' */
+    uint64_t no_d = 0, frac = 0;
+    while (end - q >= 64) {
+        uint64_t D = digits64(q), P = eq64(q, '.'), C = eq64(q, ','), M = eq64(q, '-');
+        uint64_t other = ~(D | P | C | M);
+        unsigned t = other ? (unsigned)__builtin_ctzll(other) : 64;
+        int closed = t < 64 && q[t] == ']';
+        if (t < 64 && !closed)
+            break;
+        uint64_t R = t == 64 ? ~(uint64_t)0 : ((uint64_t)1 << t) - 1;
+        D &= R, P &= R, C &= R, M &= R;
+        uint64_t Z = eq64(q, '0') & R;
+        uint64_t dprev = D << 1 | prev_d, cprev = C << 1 | prev_c, dnext = D >> 1;
+        uint64_t starts = cprev | M << 1 | prev_m; /* a number's first digit */
+        uint64_t zs = Z & starts;
+        uint64_t bad = (P & ~dprev) | (M & ~cprev) | (C & ~dprev);
+        uint64_t last = t == 64 ? (uint64_t)1 << 63 : 0; /* its next byte is the next block's */
+        bad |= ((P | M) & ~dnext & ~last) | (C & ~(dnext | M >> 1) & ~last) | (zs & dnext);
+        /* a leading zero just before the block (what must follow a '.', '-'
+         * or ',' there is checked above by what must come before) */
+        bad |= no_d & D & 1;
+        /* one '.' a number: from each fraction's digits to the byte after
+         * them, which must not be another '.' */
+        uint64_t from = P << 1 | frac, run;
+        int carry = __builtin_add_overflow(from, D, &run);
+        bad |= run & ~D & P;
+        if (closed)
+            bad |= t ? ~D >> (t - 1) & 1 : !prev_d; /* ']' after a digit */
+        /* no number longer than cJSON's 63 characters */
+        uint64_t stop = C | (closed ? (uint64_t)1 << t : 0);
+        if (bad || (stop ? q + __builtin_ctzll(stop) - elem > 63 : q + 64 - elem > 63))
+            break;
+        if (closed) {
+            f->p = q + t;
+            *n = count + bit_count(C) + 1;
+            return 1;
+        }
+        count += bit_count(C);
+        if (C)
+            elem = q + (63 - __builtin_clzll(C)) + 1;
+        prev_d = D >> 63, prev_c = C >> 63, prev_m = M >> 63;
+        no_d = zs >> 63;
+        frac = (P >> 63) | (uint64_t)carry;
+        q += 64;
+    }
+#endif
+    return number_list_at(f, (const unsigned char *)elem, count, n);
 }
 
 int ap_jf_number(ap_jfast *f, double *v)

@@ -59,45 +59,54 @@ static u128 pow10_u128(int k)
     return k < 20 ? (u128)pow10_u64[k] : (u128)pow10_u64[19] * 10;
 }
 
-/* Writes the p digits of q with the decimal exponent x as %g does without
- * an exponent: trailing zeros of the fraction and a bare point dropped. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* The 8 digits of v < 10^8, most significant first. */
+static void put8(char *d, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    memcpy(d, digit_pairs + 2 * (hi / 100), 2);
+    memcpy(d + 2, digit_pairs + 2 * (hi % 100), 2);
+    memcpy(d + 4, digit_pairs + 2 * (lo / 100), 2);
+    memcpy(d + 6, digit_pairs + 2 * (lo % 100), 2);
+}
+
+/* Writes the p digits of q (10^(p-1) <= q < 10^p, p <= 17) with the
+ * decimal exponent x (-4 <= x < p) as %g does without an exponent:
+ * trailing zeros of the fraction and a bare point dropped. */
 static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    char dig[20];
-    int nd = 0;
-    for (; nd + 2 <= p; nd += 2, q /= 100) { /* two digits a division, last first */
-        const char *two = pairs + 2 * (q % 100);
-        dig[nd] = two[1];
-        dig[nd + 1] = two[0];
-    }
-    if (nd < p)
-        dig[nd++] = (char)('0' + q % 10);
-    int lo = 0;
-    while (lo < nd - 1 && dig[lo] == '0' && nd - 1 - lo > x)
-        lo++;
-    size_t o = 0;
-    if (neg)
-        out[o++] = '-';
+    char dig[24];
+    uint64_t top = q / 100000000;
+    put8(dig, (uint32_t)(top / 100000000));
+    put8(dig + 8, (uint32_t)(top % 100000000));
+    put8(dig + 16, (uint32_t)(q % 100000000));
+    const char *d = dig + 24 - p;
+    int end = p; /* the digits kept: none of the integer part is dropped */
+    while (end - 1 > x && d[end - 1] == '0')
+        end--;
+    char *o = out;
+    *o = '-';
+    o += neg;
     if (x < 0) {
-        out[o++] = '0';
-        out[o++] = '.';
-        for (int z = -1; z > x; z--)
-            out[o++] = '0';
-        for (int i = nd - 1; i >= lo; i--)
-            out[o++] = dig[i];
+        memcpy(o, "0.0000", (size_t)(1 - x)); /* "0." and -x - 1 zeros */
+        o += 1 - x;
+        memcpy(o, d, (size_t)end);
+        o += end;
     } else {
-        for (int i = nd - 1; i >= lo; i--) {
-            out[o++] = dig[i];
-            if (nd - 1 - i == x && i > lo)
-                out[o++] = '.';
+        memcpy(o, d, (size_t)x + 1);
+        o += x + 1;
+        if (end > x + 1) {
+            *o++ = '.';
+            memcpy(o, d + x + 1, (size_t)(end - x - 1));
+            o += end - x - 1;
         }
     }
-    out[o] = '\0';
-    return o;
+    *o = '\0';
+    return (size_t)(o - out);
 }
 
 size_t ap_format_double(char *out, double v)

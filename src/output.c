@@ -34,7 +34,14 @@ struct ap_output {
     char *tmp;     /* the temporary folder */
     char *tmpzip;  /* the temporary archive, while packing */
     int zip;
+    char *made;    /* the last file's folder, made already */
+    struct ap_zipq *zq; /* a zip's members being deflated */
 };
+
+typedef struct ap_zipq ap_zipq;
+static ap_zipq *zq_new(ap_context *ctx, const char *dir);
+static int zq_add(ap_zipq *q, const char *relpath, uint64_t size);
+static void zq_free(ap_zipq *q);
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -145,6 +152,7 @@ void ap_output_abort(ap_output *out)
 {
     if (!out)
         return;
+    zq_free(out->zq); /* its workers stopped before the tree goes */
     if (out->tmp)
         remove_tree(out->tmp);
     if (out->tmpzip)
@@ -152,6 +160,7 @@ void ap_output_abort(ap_output *out)
     free(out->final);
     free(out->tmp);
     free(out->tmpzip);
+    free(out->made);
     free(out);
 }
 
@@ -249,6 +258,10 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
                       strerror(e));
         goto fail;
     }
+    if (out->zip && !(out->zq = zq_new(ctx, out->tmp))) {
+        rc = ap_error_nomem(ctx);
+        goto fail;
+    }
     *outp = out;
     return AP_OK;
 fail:
@@ -279,36 +292,98 @@ static int safe_relpath(const char *rel)
     return 1;
 }
 
+/* Creates relpath in the tree; NULL with errno set. Its folders are made
+ * unless they are the last file's (mkdir is a system call each). */
+static FILE *create_in(ap_output *out, const char *relpath)
+{
+    size_t tlen = strlen(out->tmp), n = tlen + strlen(relpath) + 2;
+    char *full = malloc(n);
+    if (!full) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    snprintf(full, n, "%s/%s", out->tmp, relpath);
+    const char *slash = strrchr(relpath, '/');
+    size_t dlen = slash ? (size_t)(slash - relpath) : 0;
+    int made = dlen == 0 || (out->made && strlen(out->made) == dlen &&
+                             memcmp(out->made, relpath, dlen) == 0);
+    FILE *f = NULL;
+    for (char *p = full + tlen + 1; !made && *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int bad = mkdir(full, 0777) != 0 && errno != EEXIST;
+        *p = '/';
+        if (bad)
+            goto done;
+    }
+    if (!made) {
+        free(out->made);
+        out->made = ap_strndup(relpath, dlen); /* NULL: made again next time */
+    }
+    f = fopen(full, "wbx");
+done:;
+    int e = errno;
+    free(full);
+    errno = e;
+    return f;
+}
+
 FILE *ap_output_create(ap_output *out, const char *relpath)
 {
     if (!safe_relpath(relpath)) {
         ap_error(out->ctx, AP_EIO, "%s: refusing to write outside the output", relpath);
         return NULL;
     }
-    size_t n = strlen(out->tmp) + strlen(relpath) + 2;
-    char *full = malloc(n);
-    if (!full) {
-        ap_error_nomem(out->ctx);
-        return NULL;
-    }
-    snprintf(full, n, "%s/%s", out->tmp, relpath);
-    FILE *f = NULL;
-    if (make_parents(full) == 0)
-        f = fopen(full, "wbx");
+    FILE *f = create_in(out, relpath);
     if (!f)
         ap_error(out->ctx, AP_EIO, "%s: cannot create %s: %s", out->final, relpath,
                  strerror(errno));
-    free(full);
     return f;
+}
+
+/* Closes f; 0, or -1 with errno set. */
+static int close_in(ap_output *out, FILE *f, const char *relpath)
+{
+    int bad = ferror(f), e = errno; /* a failed write left its errno */
+    long size = out->zq ? ftell(f) : 0;
+    if (fclose(f) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        errno = e ? e : EIO;
+        return -1;
+    }
+    if (out->zq && zq_add(out->zq, relpath, size > 0 ? (uint64_t)size : 0) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
 }
 
 int ap_output_close(ap_output *out, FILE *f, const char *relpath)
 {
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return ap_error(out->ctx, AP_EIO, "%s: error writing %s: %s", out->final, relpath,
-                        strerror(errno ? errno : EIO));
+    if (close_in(out, f, relpath) != 0)
+        return errno == ENOMEM ? ap_error_nomem(out->ctx)
+               : ap_error(out->ctx, AP_EIO, "%s: error writing %s: %s", out->final, relpath,
+                          strerror(errno));
     return AP_OK;
+}
+
+/* A whole file at once: unbuffered, so that its bytes go out in one
+ * write(2). */
+int ap_output_put(ap_output *out, const char *relpath, ap_buf *b)
+{
+    if (b->oom)
+        return ap_error_nomem(out->ctx);
+    FILE *f = ap_output_create(out, relpath);
+    if (!f)
+        return out->ctx->err;
+    setvbuf(f, NULL, _IONBF, 0);
+    fwrite(b->p, 1, b->len, f);
+    b->len = 0;
+    return ap_output_close(out, f, relpath);
 }
 
 /* ---- packing the tree into a zip ---- */
@@ -319,102 +394,254 @@ static void zip_progress(zip_t *za, double done, void *user)
     ap_progress_set(user, (uint64_t)(done * 1000));
 }
 
-/* The members are deflated by up to --threads workers, each into an
- * archive of its own inside the temporary folder (member k of the sorted
- * list goes to part k % n), then copied into the final archive in order
- * without being deflated again (zip_source_zip with ZIP_FL_COMPRESSED).
- * A member's deflated bytes depend only on its content and the level, so
- * the archive is the same whatever the number of workers. */
-typedef struct {
-    const char *dir;      /* the temporary folder */
-    char **names;         /* every member, byte-sorted */
-    size_t n, part, nparts;
-    int level;
-    char path[4096];      /* the part's archive */
-    zip_t *za;            /* open for reading once written */
-    char err[512];        /* the failure, "" when none */
-} zip_part;
+/* A zip output's members are deflated while the conversion runs: each file
+ * closed with ap_output_close is queued, and --threads - 1 workers take the
+ * queue in batches, each batch into an archive of its own in the temporary
+ * folder (".annoport-zip-part-K", skipped by the listing). At commit the
+ * calling thread joins them on what is left, and the members are copied
+ * into the final archive in byte order of their names without being
+ * deflated again (zip_source_zip with ZIP_FL_COMPRESSED). A member's
+ * deflated bytes depend only on its content and the level, so the archive
+ * is the same whatever the number of workers and however the batches fell. */
+#define ZQ_BATCH_MIN (4u << 20) /* bytes a worker waits for before a batch */
 
-static void *zip_part_run(void *arg)
+typedef struct {
+    char *name;
+    uint64_t size;
+    uint32_t part, idx; /* where it was deflated: part archive, entry */
+} zq_member;
+
+struct ap_zipq {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    zq_member *m;
+    size_t n, cap, next;     /* m[next..n) wait for a worker */
+    uint64_t pending, closed;  /* bytes waiting; bytes queued in all */
+    uint64_t share;          /* a batch's bytes once closing */
+    int closing, stop, nomem;
+    char **parts;            /* the part archives' paths */
+    size_t nparts, partcap;
+    char err[512];           /* the first failure, "" when none */
+    const char *dir;
+    int level;
+    pthread_t tid[AP_MAX_THREADS];
+    int nthreads;
+};
+
+static void zq_fail(ap_zipq *q, const char *what, const char *detail)
 {
-    zip_part *p = arg;
+    pthread_mutex_lock(&q->mu);
+    if (!q->err[0])
+        snprintf(q->err, sizeof q->err, "%.300s%.200s", what, detail);
+    q->stop = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Deflates names[0..n) into the part archive at path. */
+static void zq_deflate(ap_zipq *q, const char *path, char **names, size_t n)
+{
     int zerr = 0;
-    zip_t *za = zip_open(p->path, ZIP_CREATE | ZIP_EXCL, &zerr);
+    zip_t *za = zip_open(path, ZIP_CREATE | ZIP_EXCL, &zerr);
     if (!za) {
-        snprintf(p->err, sizeof p->err, "cannot create a part of the archive (libzip error %d)",
-                 zerr);
-        return NULL;
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, zerr);
+        zq_fail(q, "cannot create a part of the archive: ", zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        return;
     }
-    for (size_t i = p->part; i < p->n && !p->err[0]; i += p->nparts) {
+    for (size_t i = 0; i < n; i++) {
         char full[4096];
-        snprintf(full, sizeof full, "%s/%s", p->dir, p->names[i]);
+        snprintf(full, sizeof full, "%s/%s", q->dir, names[i]);
         zip_source_t *src = zip_source_file(za, full, 0, -1);
-        zip_int64_t idx = src ? zip_file_add(za, p->names[i], src, ZIP_FL_ENC_UTF_8) : -1;
-        if (idx < 0) {
-            if (src)
-                zip_source_free(src);
-        } else if (zip_set_file_compression(za, (zip_uint64_t)idx, p->level ? ZIP_CM_DEFLATE
-                                            : ZIP_CM_STORE, (zip_uint32_t)p->level) == 0) {
-            continue;
+        zip_int64_t idx = src ? zip_file_add(za, names[i], src, ZIP_FL_ENC_UTF_8) : -1;
+        if (idx < 0 && src)
+            zip_source_free(src);
+        if (idx < 0 || zip_set_file_compression(za, (zip_uint64_t)idx, q->level
+                                                ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
+                                                (zip_uint32_t)q->level) != 0) {
+            char what[4200];
+            snprintf(what, sizeof what, "cannot add %s: ", names[i]);
+            zq_fail(q, what, zip_strerror(za));
+            zip_discard(za);
+            return;
         }
-        snprintf(p->err, sizeof p->err, "cannot add %s: %s", p->names[i], zip_strerror(za));
-    }
-    if (p->err[0]) {
-        zip_discard(za);
-        return NULL;
     }
     if (zip_close(za) != 0) {
-        snprintf(p->err, sizeof p->err, "%s", zip_strerror(za));
+        zq_fail(q, "cannot write a part of the archive: ", zip_strerror(za));
         zip_discard(za);
-        return NULL;
     }
-    if (!(p->za = zip_open(p->path, ZIP_RDONLY, &zerr)))
-        snprintf(p->err, sizeof p->err, "cannot reopen a part of the archive (libzip error "
-                 "%d)", zerr);
+}
+
+/* A worker: takes batches until the queue is closed and empty. */
+static void *zq_run(void *arg)
+{
+    ap_zipq *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        uint64_t want = q->closing ? q->share : q->closed / 32 > ZQ_BATCH_MIN
+                        ? q->closed / 32 : ZQ_BATCH_MIN;
+        if (q->stop || (q->closing && q->next == q->n))
+            break;
+        if (q->next == q->n || (!q->closing && q->pending < want)) {
+            pthread_cond_wait(&q->cv, &q->mu);
+            continue;
+        }
+        size_t from = q->next;
+        uint64_t took = 0;
+        while (q->next < q->n && (took < want || q->next == from))
+            took += q->m[q->next++].size;
+        q->pending -= took;
+        size_t cnt = q->next - from;
+        char **names = malloc(cnt * sizeof *names);
+        char *path = malloc(strlen(q->dir) + 40);
+        if (names && path && q->nparts == q->partcap) {
+            size_t cap = q->partcap * 2 + 8;
+            char **grown = realloc(q->parts, cap * sizeof *grown);
+            if (grown) {
+                q->parts = grown;
+                q->partcap = cap;
+            }
+        }
+        if (!names || !path || q->nparts == q->partcap) {
+            free(names);
+            free(path);
+            q->nomem = 1;
+            q->stop = 1;
+            pthread_cond_broadcast(&q->cv);
+            break;
+        }
+        uint32_t part = (uint32_t)q->nparts;
+        sprintf(path, "%s/.annoport-zip-part-%u", q->dir, (unsigned)part);
+        q->parts[q->nparts++] = path;
+        for (size_t i = 0; i < cnt; i++) {
+            q->m[from + i].part = part;
+            q->m[from + i].idx = (uint32_t)i;
+            names[i] = q->m[from + i].name;
+        }
+        pthread_mutex_unlock(&q->mu);
+        zq_deflate(q, path, names, cnt);
+        free(names);
+        pthread_mutex_lock(&q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
     return NULL;
 }
 
-/* Deflates the members into nparts part archives, on as many threads. */
-static int zip_parts(ap_output *out, ap_names *l, zip_part *parts, size_t nparts)
+static ap_zipq *zq_new(ap_context *ctx, const char *dir)
 {
-    ap_context *ctx = out->ctx;
-    pthread_t tid[AP_MAX_THREADS];
-    int started[AP_MAX_THREADS] = {0};
-    for (size_t k = 0; k < nparts; k++) {
-        zip_part *p = &parts[k];
-        p->dir = out->tmp;
-        p->names = l->v;
-        p->n = l->n;
-        p->part = k;
-        p->nparts = nparts;
-        p->level = ctx->opt.zip_level;
-        snprintf(p->path, sizeof p->path, "%s/.annoport-zip-part-%zu", out->tmp, k);
-        if (k > 0)
-            started[k] = pthread_create(&tid[k], NULL, zip_part_run, p) == 0;
+    ap_zipq *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->dir = dir;
+    q->level = ctx->opt.zip_level;
+    for (int k = 1; k < ctx->opt.threads; k++) /* the caller is the last one */
+        if (pthread_create(&q->tid[q->nthreads], NULL, zq_run, q) == 0)
+            q->nthreads++;
+    return q;
+}
+
+/* Queues a closed file. AP_OK or an error (set). */
+static int zq_add(ap_zipq *q, const char *relpath, uint64_t size)
+{
+    char *name = ap_strdup(relpath);
+    pthread_mutex_lock(&q->mu);
+    if (name && q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 256;
+        zq_member *m = realloc(q->m, cap * sizeof *m);
+        if (m) {
+            q->m = m;
+            q->cap = cap;
+        }
     }
-    zip_part_run(&parts[0]);
-    for (size_t k = 1; k < nparts; k++) {
-        if (started[k])
-            pthread_join(tid[k], NULL);
-        else
-            zip_part_run(&parts[k]); /* no thread to be had: here */
+    int ok = name && q->n < q->cap;
+    if (ok) {
+        q->m[q->n++] = (zq_member){name, size, 0, 0};
+        q->pending += size;
+        q->closed += size;
+        pthread_cond_signal(&q->cv);
     }
-    for (size_t k = 0; k < nparts; k++)
-        if (parts[k].err[0])
-            return ap_error(ctx, AP_EIO, "%s: %s", out->final, parts[k].err);
+    pthread_mutex_unlock(&q->mu);
+    if (!ok) {
+        free(name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stops the workers: after what is queued when drain, at once otherwise. */
+static void zq_finish(ap_zipq *q, int drain)
+{
+    pthread_mutex_lock(&q->mu);
+    q->closing = 1;
+    q->stop |= !drain;
+    uint64_t k = (uint64_t)q->nthreads + 1;
+    q->share = q->pending / k + 1;
+    if (q->share < (256u << 10))
+        q->share = 256u << 10;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    if (drain)
+        zq_run(q);
+    for (int k2 = 0; k2 < q->nthreads; k2++)
+        pthread_join(q->tid[k2], NULL);
+    q->nthreads = 0;
+}
+
+static void zq_free(ap_zipq *q)
+{
+    if (!q)
+        return;
+    if (q->nthreads)
+        zq_finish(q, 0);
+    for (size_t i = 0; i < q->n; i++)
+        free(q->m[i].name);
+    for (size_t i = 0; i < q->nparts; i++)
+        free(q->parts[i]);
+    free(q->m);
+    free(q->parts);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    free(q);
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp(((const zq_member *)a)->name, ((const zq_member *)b)->name);
+}
+
+/* Once the workers are done: deflates what was not closed through
+ * ap_output_close (nothing, as the writers are today; the listing is what
+ * the archive holds), here. */
+static int zq_add_unqueued(ap_context *ctx, ap_zipq *q, const ap_names *l)
+{
+    qsort(q->m, q->n, sizeof *q->m, cmp_member);
+    size_t queued = q->n, j = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        while (j < queued && strcmp(q->m[j].name, l->v[i]) < 0)
+            j++;
+        if (j < queued && strcmp(q->m[j].name, l->v[i]) == 0)
+            continue;
+        if (zq_add(q, l->v[i], 0) != 0)
+            return ap_error_nomem(ctx);
+    }
+    if (q->n > queued)
+        zq_run(q);
     return AP_OK;
 }
 
 static int pack_zip(ap_output *out)
 {
     ap_context *ctx = out->ctx;
+    ap_zipq *q = out->zq;
     ap_names l = {0};
     ap_container *tree = NULL;
-    zip_part *parts = NULL;
-    size_t nparts = 0;
+    zip_t **parts = NULL;
     int rc = ap_container_open(ctx, out->tmp, &tree);
     if (rc == AP_OK)
-        rc = ap_container_list(ctx, tree, &l); /* byte-sorted */
+        rc = ap_container_list(ctx, tree, &l); /* byte-sorted, part archives skipped */
     ap_container_close(tree);
     if (rc)
         goto done;
@@ -423,17 +650,29 @@ static int pack_zip(ap_output *out)
         rc = ap_error_nomem(ctx);
         goto done;
     }
-    nparts = (size_t)(ctx->opt.threads < 1 ? 1 : ctx->opt.threads);
-    if (nparts > l.n)
-        nparts = l.n ? l.n : 1;
-    if (!(parts = calloc(nparts, sizeof *parts))) {
+    /* what is left to deflate, on every thread, then the copy */
+    ap_progress_phase(ctx, "writing the archive", 1000);
+    zq_finish(q, 1);
+    if ((rc = zq_add_unqueued(ctx, q, &l)) != AP_OK)
+        goto done;
+    if (q->nomem || q->err[0]) {
+        rc = q->nomem ? ap_error_nomem(ctx)
+                      : ap_error(ctx, AP_EIO, "%s: %s", out->final, q->err);
+        goto done;
+    }
+    qsort(q->m, q->n, sizeof *q->m, cmp_member);
+    if (q->nparts && !(parts = calloc(q->nparts, sizeof *parts))) {
         rc = ap_error_nomem(ctx);
         goto done;
     }
-    /* the deflate (most of a zip run), then the copy into the archive */
-    ap_progress_phase(ctx, "writing the archive", 1000);
-    if ((rc = zip_parts(out, &l, parts, nparts)) != AP_OK)
-        goto done;
+    for (size_t k = 0; k < q->nparts; k++) {
+        int zerr = 0;
+        if (!(parts[k] = zip_open(q->parts[k], ZIP_RDONLY, &zerr))) {
+            rc = ap_error(ctx, AP_EIO, "%s: cannot reopen a part of the archive (libzip "
+                          "error %d)", out->final, zerr);
+            goto done;
+        }
+    }
     unlink(out->tmpzip);
     int zerr = 0;
     zip_t *za = zip_open(out->tmpzip, ZIP_CREATE | ZIP_EXCL, &zerr);
@@ -451,16 +690,16 @@ static int pack_zip(ap_output *out)
     tm.tm_mday = 1;
     tm.tm_isdst = -1;
     time_t fixed = mktime(&tm);
-    for (size_t i = 0; i < l.n; i++) {
+    for (size_t i = 0; i < q->n; i++) {
+        const zq_member *m = &q->m[i];
         /* the member as its part deflated it, copied as it is */
-        zip_source_t *src = zip_source_zip(za, parts[i % nparts].za, i / nparts,
-                                           ZIP_FL_COMPRESSED, 0, -1);
-        zip_int64_t idx = src ? zip_file_add(za, l.v[i], src, ZIP_FL_ENC_UTF_8) : -1;
+        zip_source_t *src = zip_source_zip(za, parts[m->part], m->idx, ZIP_FL_COMPRESSED, 0, -1);
+        zip_int64_t idx = src ? zip_file_add(za, m->name, src, ZIP_FL_ENC_UTF_8) : -1;
         if (idx < 0) {
             if (src)
                 zip_source_free(src);
             rc = ap_error(ctx, AP_EIO, "%s: cannot add %s to the archive: %s", out->final,
-                          l.v[i], zip_strerror(za));
+                          m->name, zip_strerror(za));
             break;
         }
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
@@ -470,7 +709,7 @@ static int pack_zip(ap_output *out)
                                      ctx->opt.zip_level ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
                                      (zip_uint32_t)ctx->opt.zip_level) != 0) {
             rc = ap_error(ctx, AP_EIO, "%s: cannot set the compression of %s: %s",
-                          out->final, l.v[i], zip_strerror(za));
+                          out->final, m->name, zip_strerror(za));
             break;
         }
     }
@@ -486,9 +725,9 @@ static int pack_zip(ap_output *out)
         zip_discard(za);
     }
 done:
-    for (size_t k = 0; parts && k < nparts; k++)
-        if (parts[k].za)
-            zip_discard(parts[k].za);
+    for (size_t k = 0; parts && k < q->nparts; k++)
+        if (parts[k])
+            zip_discard(parts[k]);
     free(parts);
     ap_names_free(&l);
     return rc;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "internal.h"
 
 /* Converts file both ways (args after it); 1 when the runs agree. */
 static int same_both_ways(const char *file, const char *args)
@@ -231,7 +232,253 @@ static void test_fastpath_csv_samples_corpus_and_data(void)
     CU_ASSERT(each_file(cmd, none, 1) > 5);
 }
 
+/* ap_jf_number_list (the automaton a box run checks polygon numbers with)
+ * against the loop it stands in for, ap_jf_number_syntax and
+ * ap_jf_take(','), then the ']': on random lists of numbers with
+ * mutations, and on random strings of the bytes numbers are made of. Both
+ * must accept the same texts, count the same numbers and end at the same
+ * place. */
+static int list_by_loop(const char *s, size_t len, size_t *n, const char **at)
+{
+    ap_jfast f = {s, s + len};
+    *n = 0;
+    do {
+        if (!ap_jf_number_syntax(&f))
+            return 0;
+        ++*n;
+    } while (ap_jf_take(&f, ','));
+    if (!ap_jf_take(&f, ']'))
+        return 0;
+    *at = f.p;
+    return 1;
+}
+
+static int list_agrees(const char *s, size_t len)
+{
+    size_t n1 = 0, n2 = 0;
+    const char *at1 = NULL, *at2 = NULL;
+    int ok1 = list_by_loop(s, len, &n1, &at1);
+    ap_jfast f = {s, s + len};
+    int ok2 = ap_jf_number_list(&f, &n2) && ap_jf_take(&f, ']');
+    at2 = f.p;
+    if (ok1 == ok2 && (!ok1 || (n1 == n2 && at1 == at2)))
+        return 1;
+    fprintf(stderr, "\nnumber list \"%.*s\": loop %d (%zu), automaton %d (%zu)\n", (int)len, s,
+            ok1, n1, ok2, n2);
+    return 0;
+}
+
+static void test_fastpath_number_list(void)
+{
+    static const char *const atoms[] = {"0", "7", "-3", "12.5", "0.25", "-0.0", "354.63",
+                                        "1.5", "-12.75", "100", "1e5", "2E-3", "4.5e+2", "  9",
+                                        "8  ", "\n6\t"};
+    static const char *const wrong[] = {"00", "1.2.3", "-", "1.", ".5", "--1", "0-1", "1,"};
+    static const char bytes[] = "0123456789.-+eE, ]\n\tx}[";
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    long bad = 0, accepted = 0, long_ones = 0;
+    char s[8192];
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = 0;
+        if (i % 2) { /* a list (past a 64-byte block, often), then mutations */
+            int k = 1 + (int)(x % (i % 3 ? 8 : 120));
+            for (int a = 0; a < k && len < sizeof s - 200; a++) {
+                uint64_t y = x * (uint64_t)(2 * a + 1) + (uint64_t)a * 0x9E3779B97F4A7C15ULL;
+                y ^= y >> 29;
+                const char *t = y % 97 == 0 ? wrong[(y >> 9) % 8]
+                                : atoms[y % (i % 5 ? 10 : sizeof atoms / sizeof atoms[0])];
+                if (y % 7 == 0) /* a long one, near the 63 characters */
+                    len += (size_t)snprintf(s + len, sizeof s - len, "%s%.*s", a ? "," : "",
+                                            (int)(40 + (y >> 8) % 30),
+                                            "12345678901234567890123456789012345678901234567890"
+                                            "1234567890.12345678901234567890");
+                else
+                    len += (size_t)snprintf(s + len, sizeof s - len, "%s%s", a ? "," : "", t);
+            }
+            s[len++] = ']';
+            for (int m = 0; m < (int)((x >> 40) % 8) - 4; m++)
+                s[(x >> (44 + 6 * m)) % len] = bytes[(x >> (20 + 5 * m)) % (sizeof bytes - 1)];
+        } else { /* bytes of numbers at random */
+            len = 1 + x % 24;
+            for (size_t b = 0; b < len; b++)
+                s[b] = bytes[(x >> (b * 2 % 60)) % (sizeof bytes - 1)] ;
+        }
+        bad += !list_agrees(s, len);
+        size_t n;
+        const char *at;
+        int ok = list_by_loop(s, len, &n, &at);
+        accepted += ok;
+        long_ones += ok && len > 128;
+    }
+    /* each spelling at every offset around the 64-byte blocks */
+    static const char *const at_edge[] = {"01", "0", "1.2.3", "12.5", "-0", "-01", "1.", "-",
+                                          ".5", "0.05", "100", "7.25.5", "1,,2", "3.-4"};
+    for (size_t e = 0; e < sizeof at_edge / sizeof at_edge[0]; e++)
+        for (int shift = 0; shift < 140; shift++) {
+            /* "4" or "44", then ",8" until the offset: the element starts at
+             * shift or shift + 1 */
+            size_t len = (size_t)snprintf(s, sizeof s, "%s", shift % 2 ? "44" : "4");
+            while ((int)len + 2 <= shift) {
+                s[len] = ',';
+                s[len + 1] = '8';
+                len += 2;
+            }
+            s[len++] = ',';
+            /* and a block's worth after it, so that it is not the tail */
+            len += (size_t)snprintf(s + len, sizeof s - len, "%s,5,6,7,8,9,10,11,12,13,14,15,16,"
+                                    "17,18,19,20,21,22,23,24,25,26,27,28,29]", at_edge[e]);
+            bad += !list_agrees(s, len);
+        }
+    /* cJSON's limit of 63 characters a number, at its edge */
+    for (int digits = 60; digits <= 66; digits++) {
+        size_t len = 0;
+        s[len++] = '1';
+        for (int d = 1; d < digits; d++)
+            s[len++] = '0';
+        memcpy(s + len, ",2]", 3);
+        bad += !list_agrees(s, len + 3);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* valid and invalid lists both common, many past two blocks */
+    CU_ASSERT(accepted > 30000 && accepted < 270000);
+    CU_ASSERT(long_ones > 5000);
+}
+
+/* The scanner that finds each array element's extent (64 bytes at a time
+ * inside arrays and objects, byte by byte near a backslash) against an
+ * independent splitter: random elements with strings holding brackets,
+ * braces, escaped quotes and backslashes, strings and runs of white space
+ * longer than a block, newlines anywhere between tokens, deep nesting.
+ * Every element must come back with exactly its bytes and the line it
+ * starts on. */
+typedef struct {
+    ap_jscan *j;
+    char *text;
+    size_t *start, *len;
+    uint64_t *line;
+    size_t n, seen;
+    int bad;
+} scan_case;
+
+static void gen_value(char *o, size_t *k, uint64_t *x, int depth)
+{
+    static const char *const strs[] = {"\"a\"", "\"[{\"", "\"}]\"", "\"\\\"]\"", "\"\\\\\"",
+                                       "\"x\\\\\\\"}\"", "\"caf\xc3\xa9 ]]]\"", "\"\""};
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    int kind = depth > 6 ? (int)(*x % 3) : (int)(*x % 6);
+    switch (kind) {
+    case 0: *k += (size_t)sprintf(o + *k, "%d", (int)(*x % 1000)); break;
+    case 1: *k += (size_t)sprintf(o + *k, "%s", strs[(*x >> 8) % 8]); break;
+    case 2: /* a string longer than a block, brackets inside */
+        o[(*k)++] = '"';
+        for (int i = 0; i < 70 + (int)(*x % 90); i++)
+            o[(*k)++] = "ab[]{} \\"[i % 7];
+        o[(*k)++] = '"';
+        break;
+    default: { /* an array or object of a few values, white space between */
+        int obj = kind == 3, n = (int)((*x >> 12) % 5);
+        o[(*k)++] = obj ? '{' : '[';
+        for (int i = 0; i < n; i++) {
+            if (i)
+                o[(*k)++] = ',';
+            int ws = (int)((*x >> (20 + i)) % 4);
+            const char *space = ws == 0 ? "" : ws == 1 ? "\n" : ws == 2 ? " \n  " : "\n\n";
+            *k += (size_t)sprintf(o + *k, "%s", space);
+            if (obj)
+                *k += (size_t)sprintf(o + *k, "\"k%d\":", i);
+            gen_value(o, k, x, depth + 1);
+        }
+        if ((*x >> 30) % 5 == 0) /* a run of white space past a block */
+            for (int i = 0; i < 80; i++)
+                o[(*k)++] = i % 9 ? ' ' : '\n';
+        o[(*k)++] = obj ? '}' : ']';
+    }
+    }
+}
+
+static int scan_elem(void *user, const char *p, size_t n, int64_t index, uint64_t line,
+                     int *taken)
+{
+    scan_case *c = user;
+    *taken = 1;
+    size_t i = (size_t)index;
+    if (i >= c->n || n != c->len[i] || memcmp(p, c->text + c->start[i], n) != 0 ||
+        line != c->line[i]) {
+        if (c->bad++ < 3)
+            fprintf(stderr, "\nelement %zu: %zu bytes on line %llu, expected %zu on line %llu\n",
+                    i, n, (unsigned long long)line, i < c->n ? c->len[i] : 0,
+                    (unsigned long long)(i < c->n ? c->line[i] : 0));
+    }
+    c->seen++;
+    return AP_OK;
+}
+
+static int scan_member(void *user, const char *key)
+{
+    scan_case *c = user;
+    (void)key;
+    return ap_jscan_array_text(c->j, "annotations", scan_elem, NULL, c);
+}
+
+static void test_fastpath_value_scanner(void)
+{
+    enum { N = 4000 };
+    scan_case c = {0};
+    size_t cap = (size_t)N * 4096;
+    c.text = malloc(cap);
+    c.start = calloc(N, sizeof *c.start);
+    c.len = calloc(N, sizeof *c.len);
+    c.line = calloc(N, sizeof *c.line);
+    CU_ASSERT_FATAL(c.text && c.start && c.len && c.line);
+    uint64_t x = 0x9E3779B97F4A7C15ULL, line = 1;
+    size_t k = (size_t)sprintf(c.text, "{\"annotations\": [\n");
+    for (size_t i = 0; i < N; i++) {
+        if (i)
+            k += (size_t)sprintf(c.text + k, i % 3 ? ",\n" : ", ");
+        c.start[i] = k;
+        gen_value(c.text, &k, &x, 0);
+        c.len[i] = k - c.start[i];
+        CU_ASSERT_FATAL(k < cap - 8192);
+    }
+    k += (size_t)sprintf(c.text + k, "\n]}\n");
+    /* the line of each element's first byte */
+    size_t at = 0;
+    for (size_t i = 0; i < N; i++) {
+        for (; at < c.start[i]; at++)
+            line += c.text[at] == '\n';
+        c.line[i] = line;
+    }
+    c.n = N;
+    const char *d = t_dir("fast-scan");
+    FILE *f = fopen(t_path(d, "scan.json"), "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    fwrite(c.text, 1, k, f);
+    fclose(f);
+    ap_context *ctx = ap_context_new();
+    ap_container *box = NULL;
+    CU_ASSERT_FATAL(ap_container_open(ctx, d, &box) == AP_OK);
+    ap_stream *st = ap_container_open_file(ctx, box, "scan.json");
+    CU_ASSERT_FATAL(st != NULL);
+    ap_jscan *j = ap_jscan_new(ctx, st, "scan.json");
+    CU_ASSERT_FATAL(j != NULL);
+    c.j = j;
+    CU_ASSERT_EQUAL(ap_jscan_object(j, scan_member, &c), AP_OK);
+    CU_ASSERT_EQUAL(c.seen, (size_t)N);
+    CU_ASSERT_EQUAL(c.bad, 0);
+    ap_jscan_free(j);
+    ap_stream_close(st);
+    ap_container_close(box);
+    ap_context_free(ctx);
+    free(c.text);
+    free(c.start);
+    free(c.len);
+    free(c.line);
+}
+
 CU_TestInfo fastpath_tests[] = {
+    {"test_fastpath_value_scanner", test_fastpath_value_scanner},
+    {"test_fastpath_number_list", test_fastpath_number_list},
     {"test_fastpath_json_samples_corpus_and_data", test_fastpath_json_samples_corpus_and_data},
     {"test_fastpath_generated_coco", test_fastpath_generated_coco},
     {"test_fastpath_edge_shapes", test_fastpath_edge_shapes},
