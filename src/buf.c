@@ -23,11 +23,9 @@ void ap_buf_free(ap_buf *b)
     b->len = b->cap = 0;
 }
 
-void ap_buf_reserve(ap_buf *b, size_t extra)
+void ap_buf_grow(ap_buf *b, size_t extra)
 {
-    if (b->oom)
-        return;
-    if (b->len + extra + 1 <= b->cap)
+    if (b->oom || b->len + extra + 1 <= b->cap)
         return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
@@ -39,26 +37,6 @@ void ap_buf_reserve(ap_buf *b, size_t extra)
     }
     b->p = p;
     b->cap = cap;
-}
-
-void ap_buf_put(ap_buf *b, const char *s, size_t n)
-{
-    ap_buf_reserve(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void ap_buf_puts(ap_buf *b, const char *s)
-{
-    ap_buf_put(b, s, strlen(s));
-}
-
-void ap_buf_putc(ap_buf *b, char c)
-{
-    ap_buf_put(b, &c, 1);
 }
 
 void ap_buf_u64(ap_buf *b, uint64_t v)

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 struct cJSON;
 
@@ -40,10 +41,40 @@ typedef struct ap_buf {
 } ap_buf;
 
 void ap_buf_free(ap_buf *b);
-void ap_buf_reserve(ap_buf *b, size_t extra);
-void ap_buf_put(ap_buf *b, const char *s, size_t n);
-void ap_buf_puts(ap_buf *b, const char *s);
-void ap_buf_putc(ap_buf *b, char c);
+/* Makes room for extra bytes and a NUL; sets oom when it cannot. */
+void ap_buf_grow(ap_buf *b, size_t extra);
+
+/* The writers append to buffers millions of times: these are inline, the
+ * growing is not. */
+static inline void ap_buf_reserve(ap_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap)
+        ap_buf_grow(b, extra);
+}
+
+static inline void ap_buf_put(ap_buf *b, const char *s, size_t n)
+{
+    ap_buf_reserve(b, n);
+    if (b->oom)
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static inline void ap_buf_puts(ap_buf *b, const char *s)
+{
+    ap_buf_put(b, s, strlen(s));
+}
+
+static inline void ap_buf_putc(ap_buf *b, char c)
+{
+    ap_buf_reserve(b, 1);
+    if (b->oom)
+        return;
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
 /* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
 void ap_buf_json_string(ap_buf *b, const char *s);
 /* The shortest decimal that reads back to the same double; -0 is 0. */

@@ -85,9 +85,27 @@ static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
     put8(dig + 8, (uint32_t)(top % 100000000));
     put8(dig + 16, (uint32_t)(q % 100000000));
     const char *d = dig + 24 - p;
-    int end = p; /* the digits kept: none of the integer part is dropped */
-    while (end - 1 > x && d[end - 1] == '0')
-        end--;
+    /* the digits kept: q's trailing zeros go, none of the integer part */
+    int tz = 0;
+    if (q % 100000000 == 0) {
+        q /= 100000000;
+        tz += 8;
+        if (q % 100000000 == 0) {
+            q /= 100000000;
+            tz += 8;
+        }
+    }
+    if (q % 10000 == 0) {
+        q /= 10000;
+        tz += 4;
+    }
+    if (q % 100 == 0) {
+        q /= 100;
+        tz += 2;
+    }
+    if (q % 10 == 0)
+        tz += 1;
+    int end = p - tz > x + 1 ? p - tz : x + 1;
     char *o = out;
     *o = '-';
     o += neg;
