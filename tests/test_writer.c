@@ -231,7 +231,7 @@ static void test_writer_zip_level(void)
 }
 
 /* --threads 4 and --threads 1 give the same bytes: every sample and every
- * valid corpus case to a zip (members deflated by as many workers) with
+ * valid corpus case to a zip (members deflated by workers as they close) with
  * both geometries, a generated COCO file, and a diff plan (its two sides
  * read at once or one after the other). Four threads even on a machine
  * with fewer cores: the split of the work is what is tested. */
