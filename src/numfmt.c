@@ -79,9 +79,9 @@ static void put8(char *d, uint32_t v)
  * trailing zeros of the fraction and a bare point dropped. */
 static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
 {
-    char dig[24];
+    char dig[48]; /* 24 digits, and room for the fixed-size copies below */
     uint64_t top = q / 100000000;
-    put8(dig, (uint32_t)(top / 100000000));
+    dig[7] = (char)('0' + top / 100000000); /* q < 10^17: one digit; dig[0..6] unread */
     put8(dig + 8, (uint32_t)(top % 100000000));
     put8(dig + 16, (uint32_t)(q % 100000000));
     const char *d = dig + 24 - p;
@@ -109,10 +109,10 @@ static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
     char *o = out;
     *o = '-';
     o += neg;
-    if (x < 0) {
-        memcpy(o, "0.0000", (size_t)(1 - x)); /* "0." and -x - 1 zeros */
+    if (x < 0) { /* fixed sizes (out has 32 bytes): no library call */
+        memcpy(o, "0.0000", 6); /* "0." and -x - 1 zeros */
         o += 1 - x;
-        memcpy(o, d, (size_t)end);
+        memcpy(o, d, 17);
         o += end;
     } else {
         memcpy(o, d, (size_t)x + 1);
@@ -165,7 +165,11 @@ size_t ap_format_double(char *out, double v)
     u128 r = n & mask, ten_k = pow10_u128(k);
     /* the divisions by constants, so that they are multiplications */
     const uint64_t qs[3] = {d / 100, d / 10, d}, low[3] = {d % 100, d % 10, 0};
-    for (int p = 15; p <= 17; p++) {
+    /* 15 digits are at most 11.1 units of the 17th digit from v (half the
+     * gap to v's neighbour: 10^k / 2 over 2^s, with d < 10^17 and f >=
+     * 2^52), so with the last two of d's digits in 13..87 they cannot read
+     * back: start at 16 */
+    for (int p = low[0] >= 13 && low[0] <= 87 ? 16 : 15; p <= 17; p++) {
         uint64_t unit = pow10_u64[17 - p];
         uint64_t q = qs[p - 15];
         u128 rem = ((u128)low[p - 15] << s) + r; /* what lies below q's last digit */
