@@ -412,10 +412,8 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
 /* The temporary folder the output is built in (for the run's own
  * temporary files, which must not be named: use O_TMPFILE). */
 const char *ap_output_tmpdir(const ap_output *out);
-/* Writes b's bytes as the file relpath and empties b (it may get another
- * buffer back). With more than one thread the write happens on a thread of
- * the output's own, and a failure comes back from a later put or from the
- * commit. AP_OK or an error (set). */
+/* Writes b's bytes as the file relpath in one unbuffered write and empties
+ * b. AP_OK or an error (set), as ap_output_create and ap_output_close. */
 int ap_output_put(ap_output *out, const char *relpath, ap_buf *b);
 /* Finishes the tree and renames it into place. Frees out. */
 int ap_output_commit(ap_output *out);
