@@ -216,19 +216,21 @@ int ap_jscan_expect(ap_jscan *j, char want)
 
 /* The next byte at or after i that scan_value must look at: in a string a
  * quote, a backslash or a newline; outside, a quote, a bracket, a brace or
- * a newline. Sixteen bytes at a time where SSE2 is there. */
+ * a newline. Sixteen bytes at a time where SSE2 is there: it is called
+ * where such bytes are close together (the 64-byte masks cost more there),
+ * on the same classes as masks_at. */
 static size_t next_special(const char *b, size_t i, size_t end, int in_string)
 {
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n');
     const __m128i bs = _mm_set1_epi8('\\'), lo = _mm_set1_epi8(0x20);
     const __m128i ob = _mm_set1_epi8('{'), cb = _mm_set1_epi8('}');
-    while (i + 16 <= end) {
+    while (end - i >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
         __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, nl));
         if (in_string) {
             hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, bs));
-        } else { /* '[' and ']' are '{' and '}' without bit 0x20 */
+        } else {
             __m128i f = _mm_or_si128(v, lo);
             hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(f, ob), _mm_cmpeq_epi8(f, cb)));
         }
@@ -258,30 +260,65 @@ static unsigned bit_count(uint64_t x)
 }
 
 #ifdef __SSE2__
-/* Sixty-four bytes at p as bit masks (bit k for p[k]): quotes,
- * backslashes, opening and closing brackets and braces, newlines. */
+/* Sixty-four bytes loaded once, and bit masks of them (bit k for byte k):
+ * every 64-byte scan below goes through these. */
+typedef struct {
+    __m128i v[4];
+} block64;
+
+static inline void load64(const char *p, block64 *b)
+{
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++)
+        b->v[k] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+}
+
+/* the bytes equal to c */
+static inline uint64_t eq64(const block64 *b, char c)
+{
+    const __m128i x = _mm_set1_epi8(c);
+    uint64_t m = 0;
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++)
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b->v[k], x)) << (16 * k);
+    return m;
+}
+
+static inline uint64_t digits64(const block64 *b)
+{
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    uint64_t m = 0;
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_sub_epi8(b->v[k], zero);
+        __m128i d = _mm_cmpeq_epi8(_mm_min_epu8(v, nine), v); /* v - '0' <= 9 */
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << (16 * k);
+    }
+    return m;
+}
+
+/* What scan_value looks for: quotes, backslashes, opening and closing
+ * brackets and braces, newlines. */
 typedef struct {
     uint64_t quote, bs, open, close, nl;
 } block_masks;
 
-static void masks_at(const char *p, block_masks *m)
+static inline void masks_at(const char *p, block_masks *m)
 {
-    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-    const __m128i nl = _mm_set1_epi8('\n'), lo = _mm_set1_epi8(0x20);
-    const __m128i ob = _mm_set1_epi8('{'), cb = _mm_set1_epi8('}');
-    memset(m, 0, sizeof *m);
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        __m128i f = _mm_or_si128(v, lo); /* '[' and ']' are '{' and '}' without 0x20 */
-        int sh = 16 * k;
-        m->quote |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << sh;
-        m->bs |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs)) << sh;
-        m->nl |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << sh;
-        m->open |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, ob)) << sh;
-        m->close |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, cb)) << sh;
-    }
+    block64 b, f;
+    load64(p, &b);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) /* '[' and ']' are '{' and '}' without 0x20 */
+        f.v[k] = _mm_or_si128(b.v[k], _mm_set1_epi8(0x20));
+    m->quote = eq64(&b, '"');
+    m->bs = eq64(&b, '\\');
+    m->nl = eq64(&b, '\n');
+    m->open = eq64(&f, '{');
+    m->close = eq64(&f, '}');
 }
+#endif
 
+#ifdef __SSE2__
 /* Bit k: an odd number of bits at or below k (inside a string, for
  * quotes). */
 static uint64_t prefix_xor(uint64_t x)
@@ -877,37 +914,11 @@ static int number_list_at(ap_jfast *f, const unsigned char *q, size_t count, siz
     return 0;
 }
 
-#ifdef __SSE2__
 /* A list of numbers 64 bytes at a time, as bit masks: the usual spelling
  * (-?digits(.digits)? separated by ',' and ended by ']') is checked by its
  * rules as a whole block. Anything else in a block, or a rule broken,
  * sends the block (from the start of the element it began in) to the
  * automaton, which decides; so does the last part of the text. */
-static uint64_t eq64(const char *p, char c)
-{
-    const __m128i x = _mm_set1_epi8(c);
-    uint64_t m = 0;
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, x)) << (16 * k);
-    }
-    return m;
-}
-
-static uint64_t digits64(const char *p)
-{
-    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-    uint64_t m = 0;
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k)),
-                                 zero);
-        __m128i d = _mm_cmpeq_epi8(_mm_min_epu8(v, nine), v); /* v - '0' <= 9 */
-        m |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << (16 * k);
-    }
-    return m;
-}
-#endif
-
 int ap_jf_number_list(ap_jfast *f, size_t *n)
 {
     const char *q = f->p, *end = f->end;
@@ -919,7 +930,10 @@ int ap_jf_number_list(ap_jfast *f, size_t *n)
     uint64_t prev_d = 0, prev_c = 1, prev_m = 0; /* the list's start is as a ',' */
     uint64_t no_d = 0, frac = 0;
     while (end - q >= 64) {
-        uint64_t D = digits64(q), P = eq64(q, '.'), C = eq64(q, ','), M = eq64(q, '-');
+        block64 blk;
+        load64(q, &blk);
+        uint64_t D = digits64(&blk), P = eq64(&blk, '.'), C = eq64(&blk, ',');
+        uint64_t M = eq64(&blk, '-');
         uint64_t other = ~(D | P | C | M);
         unsigned t = other ? (unsigned)__builtin_ctzll(other) : 64;
         int closed = t < 64 && q[t] == ']';
@@ -927,7 +941,7 @@ int ap_jf_number_list(ap_jfast *f, size_t *n)
             break;
         uint64_t R = t == 64 ? ~(uint64_t)0 : ((uint64_t)1 << t) - 1;
         D &= R, P &= R, C &= R, M &= R;
-        uint64_t Z = eq64(q, '0') & R;
+        uint64_t Z = eq64(&blk, '0') & R;
         uint64_t dprev = D << 1 | prev_d, cprev = C << 1 | prev_c, dnext = D >> 1;
         uint64_t starts = cprev | M << 1 | prev_m; /* a number's first digit */
         uint64_t zs = Z & starts;

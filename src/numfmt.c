@@ -86,25 +86,15 @@ static size_t put_fixed(char *out, int neg, uint64_t q, int p, int x)
     put8(dig + 16, (uint32_t)(q % 100000000));
     const char *d = dig + 24 - p;
     /* the digits kept: q's trailing zeros go, none of the integer part */
+    static const uint64_t tens[] = {10000000000000000ULL, 100000000, 10000, 100, 10};
     int tz = 0;
-    if (q % 100000000 == 0) {
-        q /= 100000000;
-        tz += 8;
-        if (q % 100000000 == 0) {
-            q /= 100000000;
-            tz += 8;
+#pragma GCC unroll 5
+    for (int k = 0; k < 5; k++) { /* 16, 8, 4, 2 and 1 zeros: q has at most 16 */
+        if (q % tens[k] == 0) {
+            q /= tens[k];
+            tz += 16 >> k;
         }
     }
-    if (q % 10000 == 0) {
-        q /= 10000;
-        tz += 4;
-    }
-    if (q % 100 == 0) {
-        q /= 100;
-        tz += 2;
-    }
-    if (q % 10 == 0)
-        tz += 1;
     int end = p - tz > x + 1 ? p - tz : x + 1;
     char *o = out;
     *o = '-';

@@ -58,6 +58,7 @@ struct ap_store {
     size_t left, chunk;
     char *ready;       /* cur..ready is populated (see populate) */
     int no_populate;   /* the kernel has no MADV_POPULATE_WRITE */
+    uintptr_t pmask;   /* the page size, less one */
     size_t budget;
     size_t resident;   /* bytes of the blocks counted since the last trim */
     uint32_t gen;      /* the trims so far, plus one: a block's mark */
@@ -78,6 +79,7 @@ ap_store *ap_store_new(ap_context *ctx, const char *dir, size_t budget)
     st->gen = 1;
     st->budget = budget;
     st->chunk = STORE_CHUNK_MIN;
+    st->pmask = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
     if (dir) {
         /* unnamed: nothing to remove, even after a kill */
         st->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -116,8 +118,7 @@ static void *fail(ap_store *st, int e)
 
 static region *new_region(ap_store *st, size_t len)
 {
-    long page = sysconf(_SC_PAGESIZE);
-    len = (len + (size_t)page - 1) & ~((size_t)page - 1);
+    len = (len + st->pmask) & ~(size_t)st->pmask;
     if (ap_grow(&st->r, &st->rcap, st->nr + 1, sizeof *st->r) != 0)
         return fail(st, ENOMEM);
     uint32_t *seen = NULL;
@@ -224,7 +225,7 @@ void *ap_store_alloc(ap_store *st, size_t n)
         if (!r)
             return NULL;
         p = r->p;
-        populate(st, p, n & ~(size_t)(sysconf(_SC_PAGESIZE) - 1)); /* written next */
+        populate(st, p, n & ~(size_t)st->pmask); /* written next */
     } else {
         if (n > st->left) {
             region *r = new_region(st, st->chunk);
@@ -240,7 +241,7 @@ void *ap_store_alloc(ap_store *st, size_t n)
         st->left -= n;
         if (st->cur > st->ready) { /* the next pages, a window at a time */
             char *end = st->cur + st->left;
-            uintptr_t pmask = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+            uintptr_t pmask = st->pmask;
             char *from = st->ready > (char *)p ? st->ready : (char *)p - ((uintptr_t)p & pmask);
             size_t ahead = st->budget / 8 < STORE_AHEAD ? st->budget / 8 : STORE_AHEAD;
             char *to = st->cur + ahead < end ? st->cur + ahead : end;
