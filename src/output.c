@@ -703,6 +703,9 @@ static int pack_zip(ap_output *out)
             break;
         }
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
+        /* a regular file, rw-r--r--, whatever the umask */
+        zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
+                                         (zip_uint32_t)0100644 << 16);
         /* the method the part used: the same one copies, another would
          * make libzip compress again */
         if (zip_set_file_compression(za, (zip_uint64_t)idx,

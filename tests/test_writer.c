@@ -276,6 +276,29 @@ static void test_writer_threads_same_bytes(void)
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 0);
 }
 
+/* A zip's bytes do not depend on the umask: every member is a regular
+ * file, rw-r--r--, however the temporary files were made. */
+static void test_writer_zip_same_bytes_any_umask(void)
+{
+    const char *d = t_dir("writer_umask");
+    char cmd[4096], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "d='%s'; (umask 022; '%s' convert samples/coco/instances.json -o \"$d/a.zip\" "
+             "--geometry both --quiet) && (umask 077; '%s' convert samples/coco/instances.json "
+             "-o \"$d/b.zip\" --geometry both --quiet) && cmp \"$d/a.zip\" \"$d/b.zip\" && "
+             "%s -c 'import sys, zipfile\n"
+             "z = zipfile.ZipFile(sys.argv[1])\n"
+             "print(len(z.infolist()), sorted({oct(i.external_attr >> 16) for i in z.infolist()}))' "
+             "\"$d/b.zip\"",
+             d, t_bin(), t_bin(), t_python());
+    CU_ASSERT_EQUAL(t_sh(cmd, &out, NULL), 0);
+    /* manifest, rejects, the requests: all one mode */
+    CU_ASSERT(out && strstr(out, " ['0o100644']\n"));
+    if (out && !strstr(out, " ['0o100644']\n"))
+        fprintf(stderr, "\n%s", out);
+    free(out);
+}
+
 /* 50 good annotations, written one per request, then a broken one. */
 static const char *write_broken(const char *d)
 {
@@ -476,6 +499,7 @@ CU_TestInfo writer_tests[] = {
     {"test_writer_zip_reopened", test_writer_zip_reopened},
     {"test_writer_zip_level", test_writer_zip_level},
     {"test_writer_threads_same_bytes", test_writer_threads_same_bytes},
+    {"test_writer_zip_same_bytes_any_umask", test_writer_zip_same_bytes_any_umask},
     {"test_writer_failed_run_leaves_nothing", test_writer_failed_run_leaves_nothing},
     {"test_writer_existing_output_refused", test_writer_existing_output_refused},
     {"test_writer_failed_force_keeps_existing", test_writer_failed_force_keeps_existing},
