@@ -18,7 +18,19 @@
  * the manifest; image-level labels then go in the inputs' data.concepts
  * unless an option gives annotations what an input's concepts cannot
  * carry (a user, a status, an embedding model, an annotation id).
+ *
+ * With --threads above 1 the numbers are written on a second thread: a
+ * batch's body is built with the byte 0x01 (which a JSON string never
+ * holds unescaped) where each number goes and the numbers beside it, and
+ * the formatter thread turns it into the body with the same number writer,
+ * while this thread reads on. Bodies are written to the output by this
+ * thread, in order, so the files, their names and any error are the same
+ * whatever the number of threads.
  */
+#include <pthread.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +58,32 @@ typedef struct {
     double value;
 } pend_concept;
 
+/* A batch for the formatter thread. */
+typedef struct {
+    ap_buf tmpl;          /* the body, 0x01 where a number goes */
+    double *nums;         /* the numbers, in order */
+    size_t nnums, nums_cap;
+    ap_buf text;          /* the body as written */
+    char name[64];
+} cw_job;
+
+#define CW_JOBS 8 /* the formatter is woken with half of them waiting */
+
+typedef struct {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t queued, expanded;
+    cw_job job[CW_JOBS];  /* job k is job[k % CW_JOBS] */
+    uint64_t submitted, done, written; /* jobs so far: handed over, expanded, written */
+    int stop, idle;       /* idle: the formatter waits for jobs */
+} cw_fmt;
+
 typedef struct {
     ap_context *ctx;
     ap_output *out;
+    cw_fmt *fmt;          /* the formatter thread, or NULL: numbers written in place */
+    double *nums;         /* with fmt: the batch's numbers */
+    size_t nnums, nums_cap;
     int kind;
     const char *action;   /* patch's action; NULL: merge */
     ap_buf body, ids;     /* the batch; delete keeps its ids apart */
@@ -89,6 +124,171 @@ static int cw_accepts(const ap_context *ctx, int *needs_size)
     return all;
 }
 
+/* ---- the formatter thread ---- */
+
+/* The body of j with its numbers written in. */
+static void expand(cw_job *j)
+{
+    ap_buf *t = &j->text;
+    t->len = 0;
+    ap_buf_reserve(t, j->tmpl.len + j->nnums * 32 + 16);
+    if (t->oom)
+        return;
+    const char *p = j->tmpl.p ? j->tmpl.p : "", *end = p + j->tmpl.len;
+    char *o = t->p;
+    for (size_t k = 0; k < j->nnums; k++) {
+        const char *m;
+#ifdef __SSE2__
+        unsigned hit = 0; /* between two numbers of a polygon: a few bytes */
+        if (end - p >= 16)
+            hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                _mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8(1)));
+        if (hit) {
+            m = p + __builtin_ctz(hit);
+            memcpy(o, p, 16); /* the text has room for the bytes past m */
+        } else
+#endif
+        {
+            m = memchr(p, '\x01', (size_t)(end - p));
+            if (!m)
+                break;
+            memcpy(o, p, (size_t)(m - p));
+        }
+        o += m - p;
+        o += ap_format_double(o, j->nums[k]);
+        p = m + 1;
+    }
+    memcpy(o, p, (size_t)(end - p));
+    o += end - p;
+    *o = '\0';
+    t->len = (size_t)(o - t->p);
+}
+
+static void *fmt_run(void *arg)
+{
+    cw_fmt *f = arg;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        while (f->done == f->submitted && !f->stop) {
+            f->idle = 1;
+            pthread_cond_wait(&f->queued, &f->mu);
+            f->idle = 0;
+        }
+        if (f->done == f->submitted)
+            break;
+        cw_job *j = &f->job[f->done % CW_JOBS];
+        pthread_mutex_unlock(&f->mu);
+        expand(j);
+        pthread_mutex_lock(&f->mu);
+        f->done++;
+        pthread_cond_signal(&f->expanded);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+static cw_fmt *fmt_start(void)
+{
+    cw_fmt *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->queued, NULL);
+    pthread_cond_init(&f->expanded, NULL);
+    if (pthread_create(&f->tid, NULL, fmt_run, f) != 0) {
+        pthread_mutex_destroy(&f->mu);
+        pthread_cond_destroy(&f->queued);
+        pthread_cond_destroy(&f->expanded);
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static void fmt_stop(cw_fmt *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_signal(&f->queued);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->tid, NULL);
+    for (int k = 0; k < CW_JOBS; k++) {
+        ap_buf_free(&f->job[k].tmpl);
+        ap_buf_free(&f->job[k].text);
+        free(f->job[k].nums);
+    }
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->queued);
+    pthread_cond_destroy(&f->expanded);
+    free(f);
+}
+
+/* Writes the oldest job handed over, once expanded. */
+static int fmt_write_oldest(cw_state *st)
+{
+    cw_fmt *f = st->fmt;
+    pthread_mutex_lock(&f->mu);
+    if (f->done == f->written && f->idle) /* it must run before this thread goes on */
+        pthread_cond_signal(&f->queued);
+    while (f->done == f->written)
+        pthread_cond_wait(&f->expanded, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+    cw_job *j = &f->job[f->written % CW_JOBS];
+    f->written++; /* this thread's alone */
+    return ap_output_put(st->out, j->name, &j->text);
+}
+
+/* Hands the batch (its body and numbers) to the formatter, and writes the
+ * jobs expanded meanwhile. */
+static int fmt_submit(cw_state *st, const char *name)
+{
+    cw_fmt *f = st->fmt;
+    if (f->submitted - f->written == CW_JOBS) { /* all taken: the oldest first */
+        int rc = fmt_write_oldest(st);
+        if (rc)
+            return rc;
+    }
+    cw_job *j = &f->job[f->submitted % CW_JOBS];
+    ap_buf b = j->tmpl;
+    j->tmpl = st->body;
+    st->body = b;
+    st->body.len = 0;
+    double *nums = j->nums;
+    size_t cap = j->nums_cap;
+    j->nums = st->nums;
+    j->nums_cap = st->nums_cap;
+    j->nnums = st->nnums;
+    st->nums = nums;
+    st->nums_cap = cap;
+    st->nnums = 0;
+    snprintf(j->name, sizeof j->name, "%s", name);
+    pthread_mutex_lock(&f->mu);
+    f->submitted++;
+    if (f->idle && f->submitted - f->done >= CW_JOBS / 2) /* a wake-up is a system call */
+        pthread_cond_signal(&f->queued);
+    uint64_t done = f->done;
+    pthread_mutex_unlock(&f->mu);
+    while (f->written < done) {
+        int rc = fmt_write_oldest(st);
+        if (rc)
+            return rc;
+    }
+    return AP_OK;
+}
+
+/* Writes every job handed over. */
+static int fmt_drain(cw_state *st)
+{
+    while (st->fmt && st->fmt->written < st->fmt->submitted) {
+        int rc = fmt_write_oldest(st);
+        if (rc)
+            return rc;
+    }
+    return AP_OK;
+}
+
 static int cw_open(ap_context *ctx, ap_output *out, void *priv)
 {
     cw_state *st = priv;
@@ -96,6 +296,8 @@ static int cw_open(ap_context *ctx, ap_output *out, void *priv)
     st->out = out;
     st->kind = cw_kind(ctx);
     st->action = ctx->opt.action;
+    if (ctx->opt.threads > 1)
+        st->fmt = fmt_start(); /* NULL: numbers written in place, as with one thread */
     if (ctx->opt.request && st->kind == K_POST && strcmp(ctx->opt.request, "post"))
         return ap_error(ctx, AP_EUSAGE, "--request takes post, patch or delete, not %s",
                         ctx->opt.request);
@@ -134,6 +336,11 @@ static void clear_pending(cw_state *st)
 static void cw_release(void *priv)
 {
     cw_state *st = priv;
+    fmt_stop(st->fmt);
+    st->fmt = NULL;
+    free(st->nums);
+    st->nums = NULL;
+    st->nnums = st->nums_cap = 0;
     clear_pending(st);
     ap_buf_free(&st->body);
     ap_buf_free(&st->ids);
@@ -171,7 +378,12 @@ static int cw_flush(cw_state *st)
         return ap_error_nomem(ctx);
     char name[64];
     file_name(name, sizeof name, st->kind, st->nfiles + 1);
-    int rc = ap_output_put(st->out, name, &st->body);
+    /* a body with numbers left to write goes to the formatter; one without
+     * is written here, after those handed over before it */
+    int marked = st->nnums > 0;
+    int rc = marked ? fmt_submit(st, name) : fmt_drain(st);
+    if (rc == AP_OK && !marked)
+        rc = ap_output_put(st->out, name, &st->body);
     if (rc)
         return rc;
     st->sizes[st->nfiles++] = (uint32_t)st->in_batch;
@@ -227,8 +439,36 @@ static void put_field(ap_buf *b, const char *name, double v)
     ap_buf_json_number(b, v);
 }
 
-static void put_region_info(ap_buf *b, const ap_annotation *a)
+/* With the formatter: the points marked, their numbers kept. */
+static void put_points_marked(cw_state *st, const ap_annotation *a)
 {
+    ap_buf *b = &st->body;
+    size_t need = st->nnums + 2 * a->npoints;
+    if (need > st->nums_cap && ap_grow(&st->nums, &st->nums_cap, need, sizeof *st->nums) != 0) {
+        b->oom = 1;
+        return;
+    }
+    ap_buf_reserve(b, 18 * a->npoints);
+    if (b->oom)
+        return;
+    char *o = b->p + b->len;
+    double *n = st->nums + st->nnums;
+    for (size_t i = 0; i < a->npoints; i++) {
+        *o = ',';
+        o += i > 0;
+        memcpy(o, "{\"row\":\x01,\"col\":\x01}", 17);
+        o += 17;
+        *n++ = a->points[i].row;
+        *n++ = a->points[i].col;
+    }
+    *o = '\0';
+    b->len = (size_t)(o - b->p);
+    st->nnums = need;
+}
+
+static void put_region_info(cw_state *st, const ap_annotation *a)
+{
+    ap_buf *b = &st->body;
     ap_buf_puts(b, "\"region_info\":{");
     if (a->kind == AP_REGION_BOX) {
         ap_buf_puts(b, "\"bounding_box\":{");
@@ -240,6 +480,10 @@ static void put_region_info(ap_buf *b, const ap_annotation *a)
         ap_buf_putc(b, ',');
         put_field(b, "right_col", a->box.right);
         ap_buf_putc(b, '}');
+    } else if (st->fmt) {
+        ap_buf_puts(b, "\"polygon\":{\"points\":[");
+        put_points_marked(st, a);
+        ap_buf_puts(b, "]}");
     } else {
         ap_buf_puts(b, "\"polygon\":{\"points\":[");
         for (size_t i = 0; i < a->npoints; i++) { /* by the million: one reserve each */
@@ -302,7 +546,7 @@ static int put_pending(cw_state *st)
                 }
                 /* posting onto an existing region names it only */
                 if (!(st->kind == K_POST && st->region_id)) {
-                    put_region_info(b, a);
+                    put_region_info(st, a);
                     ap_buf_putc(b, ',');
                 }
                 ap_buf_puts(b, "\"data\":");
@@ -456,6 +700,8 @@ static int cw_close(ap_context *ctx, void *state, const ap_run_info *info)
     int rc = put_pending(st);
     if (rc == AP_OK)
         rc = cw_flush(st);
+    if (rc == AP_OK)
+        rc = fmt_drain(st);
     if (rc == AP_OK && st->inputs)
         rc = ap_post_inputs_write(st->inputs, info);
     if (rc)

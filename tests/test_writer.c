@@ -276,6 +276,50 @@ static void test_writer_threads_same_bytes(void)
     CU_ASSERT_EQUAL(t_sh(cmd, NULL, NULL), 0);
 }
 
+/* Runs of request bodies with polygons (their numbers written by the
+ * formatter thread) and without (boxes only: written in place once the
+ * ones before are out), past the formatter's eight slots: the same files
+ * as one thread. */
+static void test_writer_formatter_same_files(void)
+{
+    const char *d = t_dir("writer_formatter");
+    const char *in = t_path(d, "mixed.json");
+    FILE *f = fopen(in, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("{\"images\":[", f);
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "%s{\"id\":%d,\"file_name\":\"img %d.jpg\",\"width\":640,\"height\":480}",
+                i ? "," : "", i + 1, i);
+    fputs("],\"categories\":[{\"id\":1,\"name\":\"car\"}],\"annotations\":[", f);
+    for (int i = 0; i < 4000; i++) {
+        int poly = (i / 300) % 2; /* 300 boxes, 300 polygons, ... */
+        double x = (i * 7) % 600 + 0.25, y = (i * 13) % 440 + 0.5;
+        fprintf(f, "%s{\"id\":%d,\"image_id\":%d,\"category_id\":1,", i ? "," : "", i + 1,
+                i % 40 + 1);
+        if (poly)
+            fprintf(f, "\"segmentation\":[[%g,%g,%g,%g,%g,%g,%g,%g]]}", x, y, x + 30.125,
+                    y, x + 30.125, y + 20.75, x + i % 9 / 3.0, y + 20.75);
+        else
+            fprintf(f, "\"bbox\":[%g,%g,%g,%g]}", x, y, 33.3 + i % 5, 17.1);
+    }
+    fputs("]}", f);
+    fclose(f);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' convert '%s' -o '%s/t2' --geometry both --threads 2 --quiet && "
+             "'%s' convert '%s' -o '%s/t1' --geometry both --threads 1 --quiet && "
+             "ls '%s/t2/requests' | wc -l",
+             t_bin(), in, d, t_bin(), in, d, d);
+    char *count = NULL;
+    CU_ASSERT_EQUAL_FATAL(t_sh(cmd, &count, NULL), 0);
+    T_ASSERT_STR(count, "47\n"); /* 5,900 annotations: a box each, a polygon for 1,900 */
+    free(count);
+    CU_ASSERT(t_same_tree(t_path(d, "t2"), t_path(d, "t1"), 1));
+    char *summary = NULL;
+    CU_ASSERT_EQUAL(t_check(t_path(d, "t2"), &summary), 0);
+    free(summary);
+}
+
 /* A zip's bytes do not depend on the umask: every member is a regular
  * file, rw-r--r--, however the temporary files were made. */
 static void test_writer_zip_same_bytes_any_umask(void)
@@ -500,6 +544,7 @@ CU_TestInfo writer_tests[] = {
     {"test_writer_zip_level", test_writer_zip_level},
     {"test_writer_threads_same_bytes", test_writer_threads_same_bytes},
     {"test_writer_zip_same_bytes_any_umask", test_writer_zip_same_bytes_any_umask},
+    {"test_writer_formatter_same_files", test_writer_formatter_same_files},
     {"test_writer_failed_run_leaves_nothing", test_writer_failed_run_leaves_nothing},
     {"test_writer_existing_output_refused", test_writer_existing_output_refused},
     {"test_writer_failed_force_keeps_existing", test_writer_failed_force_keeps_existing},
