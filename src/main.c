@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1409,13 +1408,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    /* Blocks up to 1 MB come from the heap, and up to 8 MB of freed heap
-     * is kept: zlib's state for each zip member (about 400 KB, allocated
-     * and freed a member at a time) otherwise comes from fresh pages every
-     * time, and a page fault on a virtual machine costs more than the
-     * deflate of a small member. */
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     collect_plugin_options();
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         json_mode |= !strcmp(argv[i], "--json");
