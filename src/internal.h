@@ -412,6 +412,8 @@ int ap_output_begin(ap_context *ctx, const char *path, int force, ap_output **ou
 /* The temporary folder the output is built in (for the run's own
  * temporary files, which must not be named: use O_TMPFILE). */
 const char *ap_output_tmpdir(const ap_output *out);
+/* 1 when the output is a zip, whose members other threads deflate. */
+int ap_output_is_zip(const ap_output *out);
 /* Writes b's bytes as the file relpath in one unbuffered write and empties
  * b. AP_OK or an error (set), as ap_output_create and ap_output_close. */
 int ap_output_put(ap_output *out, const char *relpath, ap_buf *b);

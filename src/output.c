@@ -274,6 +274,11 @@ const char *ap_output_tmpdir(const ap_output *out)
     return out->tmp;
 }
 
+int ap_output_is_zip(const ap_output *out)
+{
+    return out->zip;
+}
+
 /* A relative path that stays inside the tree: no leading '/', no "..". */
 static int safe_relpath(const char *rel)
 {
