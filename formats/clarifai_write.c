@@ -24,8 +24,11 @@
  * byte 0x01 (which a JSON string never holds unescaped) where each number
  * goes and the numbers beside it, and the formatter thread turns it into
  * the body with the same number writer while this thread reads on. Bodies
- * are written to the output by this thread, in order, so the files, their
- * names and any error are the same whatever the number of threads.
+ * are written to the output by this thread, in order, so the files and
+ * their names are the same whatever the number of threads. A body that
+ * cannot be written is reported when its turn comes, up to CW_JOBS batches
+ * later: an error in the input met meanwhile is then the run's error
+ * instead (either way the run fails and leaves no output).
  */
 #include <pthread.h>
 #ifdef __SSE2__

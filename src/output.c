@@ -709,8 +709,12 @@ static int pack_zip(ap_output *out)
         }
         zip_file_set_mtime(za, (zip_uint64_t)idx, fixed, 0);
         /* a regular file, rw-r--r--, whatever the umask */
-        zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
-                                         (zip_uint32_t)0100644 << 16);
+        if (zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
+                                             (zip_uint32_t)0100644 << 16) != 0) {
+            rc = ap_error(ctx, AP_EIO, "%s: cannot set the attributes of %s: %s",
+                          out->final, m->name, zip_strerror(za));
+            break;
+        }
         /* the method the part used: the same one copies, another would
          * make libzip compress again */
         if (zip_set_file_compression(za, (zip_uint64_t)idx,
