@@ -649,17 +649,19 @@ static int app_id(coco *c, coco_obj *ob, const char *v, size_t n)
 }
 
 /* The fast path declines an element: cJSON reads it. */
-static int hand_over(int *taken)
+static int hand_over(size_t *taken)
 {
     *taken = 0;
     return AP_OK;
 }
 
+/* n may end before the element or go past it (ap_jscan_text_fn): the
+ * element is taken only when its closing brace is within n. */
 static int fast_annotation(void *user, const char *p, size_t n, int64_t index, uint64_t line,
-                           int *taken)
+                           size_t *taken)
 {
     coco *c = user;
-    *taken = 1;
+    *taken = 0;
     if (c->fn != (void *)read_annotation || c->results)
         return hand_over(taken);
     ap_jfast f = {p, p + n};
@@ -735,9 +737,9 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
         if (!ok)
             return hand_over(taken);
     } while (ap_jf_take(&f, ','));
-    if (!ap_jf_take(&f, '}') || f.p != f.end ||
-        (seen & (K_ID | K_IMAGE | K_CAT)) != (K_ID | K_IMAGE | K_CAT))
+    if (!ap_jf_take(&f, '}') || (seen & (K_ID | K_IMAGE | K_CAT)) != (K_ID | K_IMAGE | K_CAT))
         return hand_over(taken);
+    const char *after = f.p;
     ob.crowd = crowd != 0;
     /* points for the box of a box-less object, or for the core */
     if (seg && ob.nparts > 0 && !ob.points &&
@@ -750,6 +752,7 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
     if (!ob.has_box && ob.nparts == 0 && (ob.bbox_given || ob.seg_given))
         return hand_over(taken); /* an error: cJSON's path words it */
 
+    *taken = (size_t)(after - p);
     c->index = index;
     c->line = line;
     ap_input *in = image(c, image_id);

@@ -331,11 +331,16 @@ typedef int (*ap_jscan_member_fn)(void *user, const char *key);
 int ap_jscan_object(ap_jscan *j, ap_jscan_member_fn fn, void *user);
 int ap_jscan_array(ap_jscan *j, const char *key, ap_jscan_elem_fn fn, void *user);
 /* The same with a fast path: text sees each element's bytes first and
- * returns AP_OK or an error; it sets *taken to 0 to have the element parsed
- * by cJSON and given to fn as above instead. Under the reference_json
- * option text is never called: the differential tests compare the two. */
+ * returns AP_OK or an error. p is where the element starts; the n bytes
+ * there may end before the element or go past it (an object or array is
+ * shown in the window as read, so that an element taken is not scanned
+ * twice). text sets *used to the element's length when it took the
+ * element, or to 0 to leave it: an element that ran past the window is
+ * then shown again, exactly; any other is parsed by cJSON and given to fn
+ * as above. Under the reference_json option text is never called: the
+ * differential tests compare the two. */
 typedef int (*ap_jscan_text_fn)(void *user, const char *p, size_t n, int64_t index,
-                                uint64_t line, int *taken);
+                                uint64_t line, size_t *used);
 int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
                         ap_jscan_elem_fn fn, void *user);
 

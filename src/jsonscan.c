@@ -506,6 +506,18 @@ int ap_jscan_skip(ap_jscan *j)
     return find_value(j, 0);
 }
 
+/* Moves pos n bytes on, over bytes known to hold a whole value, counting
+ * their lines. */
+static void pass(ap_jscan *j, size_t n)
+{
+    const char *b = j->buf + j->pos, *e = b + n, *q;
+    while ((q = memchr(b, '\n', (size_t)(e - b))) != NULL) {
+        newline_at(j, (size_t)(q - j->buf));
+        b = q + 1;
+    }
+    j->pos += n;
+}
+
 int ap_jscan_key(ap_jscan *j, char **key)
 {
     *key = NULL;
@@ -638,17 +650,34 @@ int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
     if (ap_jscan_peek(j) == ']')
         return ap_jscan_expect(j, ']');
     for (int64_t index = 0;; index++) {
-        rc = ap_jscan_value(j, &p, &n, &line);
-        if (rc)
-            return rc;
-        int taken = 0;
-        rc = text ? text(user, p, n, index, line, &taken) : AP_OK;
-        if (rc == AP_OK && !taken) {
-            cJSON *e = ap_jscan_parse(j, p, n);
-            if (!e)
-                return j->ctx->err;
-            rc = fn ? fn(user, e, index, line) : AP_OK;
-            cJSON_Delete(e);
+        /* an object or array goes to text first in the window as it is, so
+         * that an element text takes is not scanned twice; what it leaves,
+         * or an element that ran past the window, is scanned for its extent */
+        size_t used = 0, seen = 0;
+        if (text && ((ch = ap_jscan_peek(j)) == '{' || ch == '[')) {
+            seen = j->end - j->pos;
+            rc = text(user, j->buf + j->pos, seen, index, j->line, &used);
+            if (rc)
+                return rc;
+            if (used) {
+                j->vline = j->line;
+                j->vcol = j->base + j->pos - j->line_off + 1;
+                pass(j, used);
+            }
+        }
+        if (!used) {
+            rc = ap_jscan_value(j, &p, &n, &line);
+            if (rc)
+                return rc;
+            if (text && n > seen)
+                rc = text(user, p, n, index, line, &used);
+            if (rc == AP_OK && !used) {
+                cJSON *e = ap_jscan_parse(j, p, n);
+                if (!e)
+                    return j->ctx->err;
+                rc = fn ? fn(user, e, index, line) : AP_OK;
+                cJSON_Delete(e);
+            }
         }
         if (rc)
             return rc;
