@@ -85,8 +85,9 @@ typedef struct {
     ap_context *ctx;
     ap_output *out;
     cw_fmt *fmt;          /* the formatter thread, or NULL: numbers written in place */
-    double *nums;         /* with fmt: the batch's numbers */
+    double *nums;         /* the batch's polygon numbers, marked in body */
     size_t nnums, nums_cap;
+    ap_buf text;          /* without fmt: a marked body as written */
     int kind;
     const char *action;   /* patch's action; NULL: merge */
     ap_buf body, ids;     /* the batch; delete keeps its ids apart */
@@ -129,17 +130,18 @@ static int cw_accepts(const ap_context *ctx, int *needs_size)
 
 /* ---- the formatter thread ---- */
 
-/* The body of j with its numbers written in. */
-static void expand(cw_job *j)
+/* A body as written: tmpl with nums[0..nnums) written in at its 0x01
+ * markers, in t. The one place polygon numbers are formatted, on the
+ * formatter thread or, without it, at the flush. */
+static void expand_into(ap_buf *t, const ap_buf *tmpl, const double *nums, size_t nnums)
 {
-    ap_buf *t = &j->text;
     t->len = 0;
-    ap_buf_reserve(t, j->tmpl.len + j->nnums * 32 + 16);
+    ap_buf_reserve(t, tmpl->len + nnums * 32 + 16);
     if (t->oom)
         return;
-    const char *p = j->tmpl.p ? j->tmpl.p : "", *end = p + j->tmpl.len;
+    const char *p = tmpl->p ? tmpl->p : "", *end = p + tmpl->len;
     char *o = t->p;
-    for (size_t k = 0; k < j->nnums; k++) {
+    for (size_t k = 0; k < nnums; k++) {
         const char *m;
 #ifdef __SSE2__
         unsigned hit = 0; /* between two numbers of a polygon: a few bytes */
@@ -158,13 +160,18 @@ static void expand(cw_job *j)
             memcpy(o, p, (size_t)(m - p));
         }
         o += m - p;
-        o += ap_format_double(o, j->nums[k]);
+        o += ap_format_double(o, nums[k]);
         p = m + 1;
     }
     memcpy(o, p, (size_t)(end - p));
     o += end - p;
     *o = '\0';
     t->len = (size_t)(o - t->p);
+}
+
+static void expand(cw_job *j)
+{
+    expand_into(&j->text, &j->tmpl, j->nums, j->nnums);
 }
 
 static void *fmt_run(void *arg)
@@ -349,6 +356,7 @@ static void cw_release(void *priv)
     st->nnums = st->nums_cap = 0;
     clear_pending(st);
     ap_buf_free(&st->body);
+    ap_buf_free(&st->text);
     ap_buf_free(&st->ids);
     free(st->points);
     free(st->concepts);
@@ -384,12 +392,21 @@ static int cw_flush(cw_state *st)
         return ap_error_nomem(ctx);
     char name[64];
     file_name(name, sizeof name, st->kind, st->nfiles + 1);
-    /* a body with numbers left to write goes to the formatter; one without
-     * is written here, after those handed over before it */
-    int marked = st->nnums > 0;
-    int rc = marked ? fmt_submit(st, name) : fmt_drain(st);
-    if (rc == AP_OK && !marked)
-        rc = ap_output_put(st->out, name, &st->body);
+    /* a body with numbers left to write goes to the formatter, or without
+     * it has them written in here; one without is written as it is, after
+     * those handed over before it */
+    int rc;
+    if (st->nnums > 0 && st->fmt) {
+        rc = fmt_submit(st, name);
+    } else if (st->nnums > 0) {
+        expand_into(&st->text, &st->body, st->nums, st->nnums);
+        st->nnums = 0;
+        rc = st->text.oom ? ap_error_nomem(ctx) : ap_output_put(st->out, name, &st->text);
+    } else {
+        rc = fmt_drain(st);
+        if (rc == AP_OK)
+            rc = ap_output_put(st->out, name, &st->body);
+    }
     if (rc)
         return rc;
     st->sizes[st->nfiles++] = (uint32_t)st->in_batch;
@@ -445,7 +462,7 @@ static void put_field(ap_buf *b, const char *name, double v)
     ap_buf_json_number(b, v);
 }
 
-/* With the formatter: the points marked, their numbers kept. */
+/* The points marked, their numbers kept for expand_into. */
 static void put_points_marked(cw_state *st, const ap_annotation *a)
 {
     ap_buf *b = &st->body;
@@ -486,29 +503,9 @@ static void put_region_info(cw_state *st, const ap_annotation *a)
         ap_buf_putc(b, ',');
         put_field(b, "right_col", a->box.right);
         ap_buf_putc(b, '}');
-    } else if (st->fmt) {
-        ap_buf_puts(b, "\"polygon\":{\"points\":[");
-        put_points_marked(st, a);
-        ap_buf_puts(b, "]}");
     } else {
         ap_buf_puts(b, "\"polygon\":{\"points\":[");
-        for (size_t i = 0; i < a->npoints; i++) { /* by the million: one reserve each */
-            ap_buf_reserve(b, 96);
-            if (b->oom)
-                return;
-            char *o = b->p + b->len;
-            if (i)
-                *o++ = ',';
-            memcpy(o, "{\"row\":", 7);
-            o += 7;
-            o += ap_format_double(o, a->points[i].row);
-            memcpy(o, ",\"col\":", 7);
-            o += 7;
-            o += ap_format_double(o, a->points[i].col);
-            *o++ = '}';
-            *o = '\0';
-            b->len = (size_t)(o - b->p);
-        }
+        put_points_marked(st, a);
         ap_buf_puts(b, "]}");
     }
     ap_buf_putc(b, '}');
