@@ -654,7 +654,9 @@ int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
          * that an element text takes is not scanned twice; what it leaves,
          * or an element that ran past the window, is scanned for its extent */
         size_t used = 0, seen = 0;
-        if (text && ((ch = ap_jscan_peek(j)) == '{' || ch == '[')) {
+        if (text && (ch = ap_jscan_peek(j)) == -2)
+            return j->ctx->err; /* a read error: the bytes after it are not read */
+        if (text && (ch == '{' || ch == '[')) {
             seen = j->end - j->pos;
             rc = text(user, j->buf + j->pos, seen, index, j->line, &used);
             if (rc)
