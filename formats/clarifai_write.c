@@ -398,10 +398,10 @@ static int cw_flush(cw_state *st)
     int rc;
     if (st->nnums > 0 && st->fmt) {
         rc = fmt_submit(st, name);
-    } else if (st->nnums > 0) {
+    } else if (st->nnums > 0) { /* out of memory in it: ap_output_put says so */
         expand_into(&st->text, &st->body, st->nums, st->nnums);
         st->nnums = 0;
-        rc = st->text.oom ? ap_error_nomem(ctx) : ap_output_put(st->out, name, &st->text);
+        rc = ap_output_put(st->out, name, &st->text);
     } else {
         rc = fmt_drain(st);
         if (rc == AP_OK)

@@ -649,9 +649,9 @@ static int app_id(coco *c, coco_obj *ob, const char *v, size_t n)
 }
 
 /* The fast path declines an element: cJSON reads it. */
-static int hand_over(size_t *taken)
+static int hand_over(size_t *used)
 {
-    *taken = 0;
+    *used = 0;
     return AP_OK;
 }
 
@@ -661,7 +661,6 @@ static int fast_annotation(void *user, const char *p, size_t n, int64_t index, u
                            size_t *taken)
 {
     coco *c = user;
-    *taken = 0;
     if (c->fn != (void *)read_annotation || c->results)
         return hand_over(taken);
     ap_jfast f = {p, p + n};

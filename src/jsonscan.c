@@ -469,6 +469,13 @@ static int scan_value(ap_jscan *j)
     }
 }
 
+/* The value found next starts at pos: where, for its messages. */
+static void mark_value(ap_jscan *j)
+{
+    j->vline = j->line;
+    j->vcol = j->base + j->pos - j->line_off + 1;
+}
+
 static int find_value(ap_jscan *j, int keep)
 {
     int c = ap_jscan_peek(j);
@@ -478,8 +485,7 @@ static int find_value(ap_jscan *j, int keep)
         return ap_jscan_error(j, "invalid JSON: expected a value, found the end of the file");
     if (c == ',' || c == ':' || c == '}' || c == ']')
         return ap_jscan_error(j, "invalid JSON: expected a value, found %s", describe(c));
-    j->vline = j->line;
-    j->vcol = j->base + j->pos - j->line_off + 1;
+    mark_value(j);
     if (keep)
         j->keep = j->pos;
     int rc = scan_value(j);
@@ -662,8 +668,7 @@ int ap_jscan_array_text(ap_jscan *j, const char *key, ap_jscan_text_fn text,
             if (rc)
                 return rc;
             if (used) {
-                j->vline = j->line;
-                j->vcol = j->base + j->pos - j->line_off + 1;
+                mark_value(j);
                 pass(j, used);
             }
         }
